@@ -1,0 +1,65 @@
+namespace ServiceAnalytics.Storage;
+
+/// <summary>
+/// Where Service Analytics keeps its data (configuration section <c>ClickHouse</c>). With no
+/// <see cref="ServerUrl"/> the embedded engine is used; either way every query goes through ClickHouse.Driver.
+/// </summary>
+public sealed class ClickHouseOptions
+{
+    public const string SectionName = "ClickHouse";
+
+    /// <summary>
+    /// HTTP(S) URL of a ClickHouse server or cluster node, e.g. <c>http://localhost:8123</c>.
+    /// Default: <c>null</c>, which selects the embedded engine.
+    /// </summary>
+    public string? ServerUrl { get; set; }
+
+    /// <summary>User for <see cref="ServerUrl"/>. Default: <c>default</c>.</summary>
+    public string Username { get; set; } = "default";
+
+    /// <summary>Password for <see cref="ServerUrl"/>. Default: empty.</summary>
+    public string Password { get; set; } = "";
+
+    /// <summary>Database holding the service's tables; created by the migrations. Default: <c>service_analytics</c>.</summary>
+    public string Database { get; set; } = "service_analytics";
+
+    /// <summary>
+    /// Cluster name for <c>ON CLUSTER</c> DDL, <c>Replicated*</c> engines and <c>Distributed</c> tables
+    /// (see docs/migrations.md). Default: <c>null</c>, a single node.
+    /// </summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>Apply pending schema migrations when the service starts. Default: <c>true</c>.</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>Per-request timeout toward ClickHouse. Default: 5 minutes.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The embedded engine, used when <see cref="ServerUrl"/> is not set.</summary>
+    public EmbeddedEngineOptions Embedded { get; set; } = new();
+
+    /// <summary>True when no server is configured and the embedded engine serves the data.</summary>
+    public bool UsesEmbeddedEngine => string.IsNullOrWhiteSpace(ServerUrl);
+}
+
+/// <summary>The ClickHouse engine embedded in the process (chDB).</summary>
+public sealed class EmbeddedEngineOptions
+{
+    /// <summary>
+    /// Folder holding the engine's data; it survives restarts. Relative paths are resolved against the current
+    /// directory. Default: <c>data/clickhouse</c>. One process holds one engine, so one folder.
+    /// </summary>
+    public string DataPath { get; set; } = Path.Combine("data", "clickhouse");
+
+    /// <summary>
+    /// An existing <c>libchdb.so</c> to load. Default: <c>null</c>, the copy the build caches per machine
+    /// (see <see cref="Embedded.ChdbLibraryResolver.DefaultLibraryPath"/>).
+    /// </summary>
+    public string? LibraryPath { get; set; }
+
+    /// <summary>
+    /// Engine connections in the pool; each runs one statement at a time, separate connections run in parallel.
+    /// Default: 4. Only the first engine opened in a process sets it.
+    /// </summary>
+    public int MaxConnections { get; set; } = 4;
+}

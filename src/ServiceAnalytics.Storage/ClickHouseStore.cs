@@ -1,0 +1,87 @@
+using ClickHouse.Driver;
+using ClickHouse.Driver.ADO;
+using ClickHouse.Driver.Compression;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServiceAnalytics.Storage.Embedded;
+
+namespace ServiceAnalytics.Storage;
+
+/// <summary>
+/// The one way into ClickHouse: a ClickHouse.Driver client bound to the service's database. Against a server it
+/// speaks HTTP; against the embedded engine the same client is given an <see cref="HttpClient"/> whose handler runs
+/// the requests in process. Nothing above this class knows which one it is talking to.
+/// </summary>
+public sealed class ClickHouseStore : IDisposable
+{
+    private readonly HttpClient _httpClient;
+
+    public ClickHouseStore(IOptions<ClickHouseOptions> options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Value;
+        SchemaNames.CheckIdentifier(Options.Database, "ClickHouse:Database");
+        var logger = loggerFactory.CreateLogger<ClickHouseStore>();
+        Uri endpoint;
+        if (Options.UsesEmbeddedEngine)
+        {
+            Engine = EmbeddedEngine.Open(Options.Embedded);
+            _httpClient = new HttpClient(new EmbeddedClickHouseHandler(Engine)) { Timeout = Timeout.InfiniteTimeSpan };
+            endpoint = new Uri("http://embedded:8123");
+            InsertCompressor = null;
+            Log.UsingEmbeddedEngine(logger, Engine.DataPath, Engine.EngineVersion);
+        }
+        else
+        {
+            endpoint = new Uri(Options.ServerUrl!, UriKind.Absolute);
+            _httpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            InsertCompressor = ZstdCompressor.Default;
+            Log.UsingServer(logger, $"{endpoint.Scheme}://{endpoint.Host}:{endpoint.Port}");
+        }
+
+        var settings = new ClickHouseClientSettings
+        {
+            Host = endpoint.Host,
+            Port = (ushort)endpoint.Port,
+            Protocol = endpoint.Scheme,
+            Username = Options.Username,
+            Password = Options.Password,
+            Database = Options.Database,
+            UseCompression = Engine is null,
+            Timeout = Options.CommandTimeout,
+            HttpClient = _httpClient,
+            LoggerFactory = loggerFactory,
+        };
+        Client = new ClickHouseClient(settings);
+    }
+
+    public ClickHouseOptions Options { get; }
+
+    /// <summary>The driver client, bound to <see cref="ClickHouseOptions.Database"/>.</summary>
+    public ClickHouseClient Client { get; }
+
+    /// <summary>The embedded engine, or null when a server is configured.</summary>
+    public EmbeddedEngine? Engine { get; }
+
+    /// <summary>
+    /// How INSERT bodies are compressed: zstd over the network, none in process (compressing a buffer only to
+    /// decompress it in the same process costs time and saves nothing).
+    /// </summary>
+    public IClickHouseCompressor? InsertCompressor { get; }
+
+    /// <summary>Options for <c>InsertBinaryAsync</c> suited to the transport.</summary>
+    public InsertOptions CreateInsertOptions(int batchSize = 100_000) =>
+        new() { BatchSize = batchSize, Compressor = InsertCompressor };
+
+    /// <summary>Query options that run outside the service's database (to create it, for example).</summary>
+    public static QueryOptions InDatabase(string database) => new() { Database = database };
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _httpClient.Dispose();
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ServiceAnalytics.Storage.Embedded;
+
+/// <summary>
+/// One chDB connection. It runs one statement at a time, so it is only ever used by the caller that rented it
+/// from <see cref="EmbeddedEngine"/>. It remembers its current database and the settings it was given, so a
+/// request's database and settings cost a <c>USE</c>/<c>SET</c> only when they differ from the previous request's.
+/// </summary>
+internal sealed unsafe partial class EmbeddedConnection
+{
+    private readonly nint _slot;
+    private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
+    private string _database = "default";
+
+    private EmbeddedConnection(nint slot) => _slot = slot;
+
+    private nint Handle => *(nint*)_slot;
+
+    public static EmbeddedConnection Open(string dataPath)
+    {
+        string[] arguments = ["clickhouse", $"--path={dataPath}"];
+        using var argv = new NativeUtf8ArgumentVector(arguments);
+        var slot = ChdbNative.Connect(arguments.Length, argv.Pointer);
+        if (slot == 0 || *(nint*)slot == 0)
+        {
+            throw new EmbeddedEngineUnavailableException(
+                $"The embedded ClickHouse engine could not open its data folder '{dataPath}'. Check that the folder is " +
+                "writable and that no other process uses it (one engine per folder).");
+        }
+
+        return new EmbeddedConnection(slot);
+    }
+
+    /// <summary>Switches database and settings to what the request asks for. Settings it no longer names go back to their defaults.</summary>
+    public void Prepare(string database, IReadOnlyDictionary<string, string> settings)
+    {
+        if (!string.Equals(database, _database, StringComparison.Ordinal))
+        {
+            ExecuteControl($"USE {QuoteIdentifier(database)}");
+            _database = database;
+        }
+
+        foreach (var stale in _settings.Keys.Where(name => !settings.ContainsKey(name)).ToList())
+        {
+            ExecuteControl($"SET {CheckSettingName(stale)} = DEFAULT");
+            _settings.Remove(stale);
+        }
+
+        foreach (var (name, value) in settings)
+        {
+            if (!_settings.TryGetValue(name, out var current) || current != value)
+            {
+                ExecuteControl($"SET {CheckSettingName(name)} = {QuoteString(value)}");
+                _settings[name] = value;
+            }
+        }
+    }
+
+    /// <summary>Runs one statement with <c>{name:Type}</c> parameters bound by the engine.</summary>
+    public NativeResult Execute(ReadOnlySpan<byte> sql, string format, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
+        using var names = new NativeUtf8Array([.. parameters.Select(p => p.Key)]);
+        using var values = new NativeUtf8Array([.. parameters.Select(p => p.Value)]);
+        var formatBytes = Encoding.UTF8.GetBytes(format);
+        fixed (byte* sqlPointer = sql)
+        fixed (byte* formatPointer = formatBytes)
+        {
+            var handle = ChdbNative.QueryWithParams(
+                Handle, sqlPointer, (nuint)sql.Length, formatPointer, (nuint)formatBytes.Length,
+                names.Pointers, names.Lengths, values.Pointers, values.Lengths, (nuint)names.Count);
+            return new NativeResult(handle);
+        }
+    }
+
+    /// <summary>Opens a streaming INSERT (statement without FORMAT and data); the data is appended afterwards.</summary>
+    public NativeInsertStream BeginInsert(ReadOnlySpan<byte> statement, string format, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
+        using var names = new NativeUtf8Array([.. parameters.Select(p => p.Key)]);
+        using var values = new NativeUtf8Array([.. parameters.Select(p => p.Value)]);
+        var formatBytes = Encoding.UTF8.GetBytes(format);
+        fixed (byte* statementPointer = statement)
+        fixed (byte* formatPointer = formatBytes)
+        {
+            var handle = ChdbNative.StreamInsertWithParams(
+                Handle, statementPointer, (nuint)statement.Length, formatPointer, (nuint)formatBytes.Length,
+                names.Pointers, names.Lengths, values.Pointers, values.Lengths, (nuint)names.Count);
+            return new NativeInsertStream(handle);
+        }
+    }
+
+    /// <summary>Runs a statement whose text this class built itself and whose output is not needed.</summary>
+    public void ExecuteControl(string sql)
+    {
+        using var result = Execute(Encoding.UTF8.GetBytes(sql), "TSV", []).ThrowIfFailed();
+    }
+
+    /// <summary>Runs a statement this class built and returns its TSV output as text.</summary>
+    public string QueryText(string sql)
+    {
+        using var result = Execute(Encoding.UTF8.GetBytes(sql), "TSVRaw", []).ThrowIfFailed();
+        return Encoding.UTF8.GetString(new ReadOnlySpan<byte>(result.Buffer, checked((int)result.Length))).TrimEnd('\n');
+    }
+
+    internal static string QuoteIdentifier(string name) => "`" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "`";
+
+    internal static string QuoteString(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    private static string CheckSettingName(string name) =>
+        SettingName().IsMatch(name)
+            ? name
+            : throw new EmbeddedEngineException(115, $"Code: 115. DB::Exception: Unknown setting '{name}'. (UNKNOWN_SETTING)");
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex SettingName();
+
+    /// <summary>A NUL-terminated <c>argv</c> for <c>chdb_connect</c>.</summary>
+    private sealed class NativeUtf8ArgumentVector : IDisposable
+    {
+        private readonly nint[] _strings;
+        private readonly nint* _vector;
+
+        public NativeUtf8ArgumentVector(string[] arguments)
+        {
+            _strings = [.. arguments.Select(System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8)];
+            _vector = (nint*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)((_strings.Length + 1) * sizeof(nint)));
+            for (var i = 0; i < _strings.Length; i++)
+            {
+                _vector[i] = _strings[i];
+            }
+
+            _vector[_strings.Length] = 0;
+        }
+
+        public nint* Pointer => _vector;
+
+        public void Dispose()
+        {
+            foreach (var s in _strings)
+            {
+                System.Runtime.InteropServices.Marshal.FreeCoTaskMem(s);
+            }
+
+            System.Runtime.InteropServices.NativeMemory.Free(_vector);
+        }
+    }
+}
+
+/// <summary>A chDB streaming INSERT: append data chunks, then <see cref="Complete"/> commits, or dispose cancels.</summary>
+internal sealed unsafe class NativeInsertStream : IDisposable
+{
+    private nint _handle;
+    private bool _completed;
+
+    public NativeInsertStream(nint handle)
+    {
+        _handle = handle;
+        if (ChdbNative.ReadString(ChdbNative.StreamInsertError(handle)) is { } error)
+        {
+            Dispose();
+            throw EmbeddedEngineException.FromEngineMessage(error);
+        }
+    }
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* pointer = data)
+        {
+            if (ChdbNative.StreamAppend(_handle, pointer, (nuint)data.Length) != 0)
+            {
+                var error = ChdbNative.ReadString(ChdbNative.StreamInsertError(_handle)) ?? "the insert stream refused more data";
+                throw EmbeddedEngineException.FromEngineMessage(error);
+            }
+        }
+    }
+
+    /// <summary>Ends the input and commits; the result carries the write statistics.</summary>
+    public NativeResult Complete()
+    {
+        _completed = true;
+        return new NativeResult(ChdbNative.StreamDone(_handle)).ThrowIfFailed();
+    }
+
+    public void Dispose()
+    {
+        var handle = Interlocked.Exchange(ref _handle, 0);
+        if (handle == 0)
+        {
+            return;
+        }
+
+        if (!_completed)
+        {
+            ChdbNative.StreamCancelInsert(handle);
+        }
+
+        ChdbNative.DestroyInsertStream(handle);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+
+namespace ServiceAnalytics.Storage.Embedded;
+
+/// <summary>
+/// The ClickHouse engine running inside this process (chDB). A process holds one engine over one data folder for
+/// its whole life: the first <see cref="Open"/> boots it, later calls for the same folder share it. An anchor
+/// connection keeps it booted (closing the last connection would shut it down, and rebooting is unsafe); a pool of
+/// further connections serves statements, one statement per connection at a time, several in parallel.
+/// </summary>
+public sealed class EmbeddedEngine
+{
+    private static readonly Lock s_gate = new();
+    private static EmbeddedEngine? s_instance;
+
+    private readonly EmbeddedConnection _anchor;
+    private readonly ConcurrentBag<EmbeddedConnection> _idle = [];
+    private readonly SemaphoreSlim _slots;
+
+    private EmbeddedEngine(string dataPath, int maxConnections)
+    {
+        DataPath = dataPath;
+        MaxConnections = maxConnections;
+        _slots = new SemaphoreSlim(maxConnections, maxConnections);
+        _anchor = EmbeddedConnection.Open(dataPath);
+        EngineVersion = _anchor.QueryText("SELECT version()");
+        TimeZone = _anchor.QueryText("SELECT timezone()");
+    }
+
+    /// <summary>Absolute path of the data folder.</summary>
+    public string DataPath { get; }
+
+    /// <summary>Connections in the pool.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>The engine's <c>version()</c>.</summary>
+    public string EngineVersion { get; }
+
+    /// <summary>The engine's <c>timezone()</c>, reported to the driver as a server would.</summary>
+    public string TimeZone { get; }
+
+    /// <summary>Boots the process's engine over <paramref name="options"/>' data folder, or returns it if already booted there.</summary>
+    /// <exception cref="EmbeddedEngineUnavailableException">The library is missing, or the engine cannot open the folder.</exception>
+    /// <exception cref="InvalidOperationException">The process's engine already runs over another folder.</exception>
+    public static EmbeddedEngine Open(EmbeddedEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1);
+        var dataPath = Path.GetFullPath(options.DataPath);
+        lock (s_gate)
+        {
+            if (s_instance is { } running)
+            {
+                return running.DataPath == dataPath
+                    ? running
+                    : throw new InvalidOperationException(
+                        $"The embedded engine of this process already runs over '{running.DataPath}'; one process holds one engine, so it cannot also open '{dataPath}'.");
+            }
+
+            ChdbLibraryResolver.Load(options.LibraryPath);
+            ChdbNative.SetSignalHandlersEnabled(0);
+            Directory.CreateDirectory(dataPath);
+            s_instance = new EmbeddedEngine(dataPath, options.MaxConnections);
+            return s_instance;
+        }
+    }
+
+    /// <summary>The version string the library reports (<c>chdb_version()</c>).</summary>
+    public static string LibraryVersion => ChdbNative.ReadString(ChdbNative.Version()) ?? "";
+
+    internal async ValueTask<EmbeddedConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        if (_idle.TryTake(out var connection))
+        {
+            return connection;
+        }
+
+        try
+        {
+            return EmbeddedConnection.Open(DataPath);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    internal void Return(EmbeddedConnection connection)
+    {
+        _idle.Add(connection);
+        _slots.Release();
+    }
+}

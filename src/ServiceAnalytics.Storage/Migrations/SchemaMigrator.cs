@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Logging;
+
+namespace ServiceAnalytics.Storage.Migrations;
+
+/// <summary>A migration recorded in <c>schema_migrations</c>.</summary>
+public sealed record AppliedMigration(int Version, string Name, DateTime AppliedAtUtc);
+
+/// <summary>What a run of <see cref="SchemaMigrator.MigrateAsync"/> found and did.</summary>
+public sealed record MigrationReport(string Database, IReadOnlyList<AppliedMigration> AppliedNow, IReadOnlyList<AppliedMigration> AlreadyApplied)
+{
+    public int SchemaVersion => AppliedNow.Concat(AlreadyApplied).Select(m => m.Version).DefaultIfEmpty(0).Max();
+}
+
+/// <summary>
+/// Brings the database to the newest schema: creates the database and the <c>schema_migrations</c> history, then
+/// applies each script not yet recorded there and records it. Safe to re-run and safe when several instances run
+/// it at once: every statement is re-runnable (<see cref="MigrationScript.IsRerunnable"/>), so two instances
+/// applying the same script both succeed, and the history is read per version (duplicate rows collapse).
+/// A script whose checksum differs from the recorded one is refused.
+/// </summary>
+public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator> logger)
+{
+    private const string HistoryTemplate = """
+        CREATE TABLE IF NOT EXISTS {{table:schema_migrations}}{{on_cluster}}
+        (
+            version UInt32,
+            name String,
+            checksum String,
+            applied_at DateTime64(3, 'UTC'),
+            applied_by String
+        )
+        ENGINE = MergeTree
+        ORDER BY version;
+        -- distribute: schema_migrations BY version
+        """;
+
+    /// <summary>The scripts this migrator applies. Default: the ones shipped with the service.</summary>
+    public IReadOnlyList<MigrationScript> Scripts { get; init; } = MigrationScript.Embedded;
+
+    public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var target = SchemaTarget.For(store.Options);
+        var client = store.Client;
+        await client.ExecuteNonQueryAsync(
+            $"CREATE DATABASE IF NOT EXISTS {SchemaNames.Quote(target.Database)}{target.OnClusterClause}",
+            options: ClickHouseStore.InDatabase("default"), cancellationToken: cancellationToken);
+        foreach (var statement in target.Render(HistoryTemplate))
+        {
+            await client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+        }
+
+        var recorded = await ReadHistoryAsync(target, cancellationToken);
+        var appliedNow = new List<AppliedMigration>();
+        var alreadyApplied = new List<AppliedMigration>();
+        foreach (var script in Scripts)
+        {
+            if (recorded.TryGetValue(script.Version, out var record))
+            {
+                if (record.Checksum != script.Checksum)
+                {
+                    throw new InvalidOperationException(
+                        $"Migration {script.Version} ({script.Name}) was changed after it was applied to database '{target.Database}'. " +
+                        "Applied migrations are immutable: revert the file and add a new migration instead.");
+                }
+
+                alreadyApplied.Add(record.Migration);
+                continue;
+            }
+
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var statement in script.Render(target))
+            {
+                await client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+            }
+
+            var appliedAt = await RecordAsync(target, script, cancellationToken);
+            appliedNow.Add(new AppliedMigration(script.Version, script.Name, appliedAt));
+            Log.MigrationApplied(logger, script.Version, script.Name, stopwatch.ElapsedMilliseconds);
+        }
+
+        var report = new MigrationReport(target.Database, appliedNow, alreadyApplied);
+        Log.SchemaReady(logger, target.Database, report.SchemaVersion, appliedNow.Count);
+        return report;
+    }
+
+    private async Task<Dictionary<int, (string Checksum, AppliedMigration Migration)>> ReadHistoryAsync(SchemaTarget target, CancellationToken cancellationToken)
+    {
+        var history = new Dictionary<int, (string, AppliedMigration)>();
+        using var reader = await store.Client.ExecuteReaderAsync(
+            $"SELECT version, any(name), any(checksum), min(applied_at) FROM {target.Table("schema_migrations")} GROUP BY version ORDER BY version",
+            cancellationToken: cancellationToken);
+        while (reader.Read())
+        {
+            var version = (int)reader.GetFieldValue<uint>(0);
+            history[version] = (reader.GetString(2), new AppliedMigration(version, reader.GetString(1), reader.GetDateTime(3)));
+        }
+
+        return history;
+    }
+
+    private async Task<DateTime> RecordAsync(SchemaTarget target, MigrationScript script, CancellationToken cancellationToken)
+    {
+        var appliedAt = DateTime.UtcNow;
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("version", (uint)script.Version);
+        parameters.AddParameter("name", script.Name);
+        parameters.AddParameter("checksum", script.Checksum);
+        parameters.AddParameter("applied_at", appliedAt);
+        parameters.AddParameter("applied_by", $"{Environment.MachineName}/{Environment.ProcessId}");
+        await store.Client.ExecuteNonQueryAsync(
+            $"INSERT INTO {target.Table("schema_migrations")} (version, name, checksum, applied_at, applied_by) " +
+            "SELECT {version:UInt32}, {name:String}, {checksum:String}, {applied_at:DateTime64(3, 'UTC')}, {applied_by:String}",
+            parameters, cancellationToken: cancellationToken);
+        return appliedAt;
+    }
+}

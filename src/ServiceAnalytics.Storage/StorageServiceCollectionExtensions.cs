@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceAnalytics.Storage.Migrations;
+
+namespace ServiceAnalytics.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>Registers the ClickHouse store (server or embedded, from the <c>ClickHouse</c> section), the migrator and readiness.</summary>
+    public static IServiceCollection AddClickHouseStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName));
+        services.AddSingleton<ClickHouseStore>();
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<SchemaReadiness>();
+        return services;
+    }
+}
