@@ -29,9 +29,6 @@ public sealed class ClickHouseOptions
     /// </summary>
     public string? Cluster { get; set; }
 
-    /// <summary>Apply pending schema migrations when the service starts. Default: <c>true</c>.</summary>
-    public bool MigrateOnStartup { get; set; } = true;
-
     /// <summary>Per-request timeout toward ClickHouse. Default: 5 minutes.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -16,7 +16,4 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Information, "Schema of database {Database} is at version {Version}; {Applied} migration(s) applied now")]
     public static partial void SchemaReady(ILogger logger, string database, int version, int applied);
-
-    [LoggerMessage(5, LogLevel.Warning, "Schema migration failed, retrying in {Delay}: {Reason}")]
-    public static partial void MigrationRetry(ILogger logger, TimeSpan delay, string reason);
 }

@@ -13,7 +13,7 @@ namespace ServiceAnalytics.Storage.Migrations;
 public sealed partial record MigrationScript(int Version, string Name, string Template)
 {
     /// <summary>SHA-256 of the file; a script changed after it was applied is refused.</summary>
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Template)));
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Template)));
 
     /// <summary>The scripts shipped in this assembly, in version order.</summary>
     public static IReadOnlyList<MigrationScript> Embedded { get; } = LoadEmbedded();

@@ -23,7 +23,7 @@ public sealed record MigrationReport(string Database, IReadOnlyList<AppliedMigra
 /// </summary>
 public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator> logger)
 {
-    private const string HistoryTemplate = """
+    internal const string HistoryTemplate = """
         CREATE TABLE IF NOT EXISTS {{table:schema_migrations}}{{on_cluster}}
         (
             version UInt32,

@@ -1,0 +1,8 @@
+namespace ServiceAnalytics.Server;
+
+/// <summary>Every log line the server writes.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(100, LogLevel.Warning, "Schema migration failed; retrying in {Delay}")]
+    public static partial void MigrationRetry(ILogger logger, TimeSpan delay, Exception error);
+}

@@ -1,0 +1,140 @@
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Migrations;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Migrations;
+
+public sealed class SchemaMigratorTests
+{
+    private static SchemaMigrator Migrator(ClickHouseStore store) => new(store, NullLogger<SchemaMigrator>.Instance);
+
+    [Fact]
+    public void Every_shipped_statement_is_rerunnable_on_one_node_and_on_a_cluster()
+    {
+        Assert.NotEmpty(MigrationScript.Embedded);
+        foreach (var target in new[] { SchemaTarget.SingleNode("sa"), SchemaTarget.OnCluster("sa", "main") })
+        {
+            var statements = MigrationScript.Embedded.SelectMany(s => s.Render(target)).Concat(target.Render(SchemaMigrator.HistoryTemplate));
+            Assert.All(statements, statement => Assert.True(MigrationScript.IsRerunnable(statement), $"Not re-runnable: {statement}"));
+        }
+    }
+
+    [Fact]
+    public void Statements_that_are_not_rerunnable_are_recognised()
+    {
+        Assert.False(MigrationScript.IsRerunnable("CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a"));
+        Assert.False(MigrationScript.IsRerunnable("ALTER TABLE t ADD COLUMN b UInt8"));
+        Assert.False(MigrationScript.IsRerunnable("INSERT INTO t VALUES (1)"));
+        Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` ON CLUSTER `c` ADD COLUMN IF NOT EXISTS b UInt8"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task Migrating_twice_applies_each_script_once_and_keeps_its_first_record(ClickHouseLane lane)
+    {
+        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(lane, TestEnvironment.UniqueDatabaseName("migrate twice")));
+        try
+        {
+            var first = await Migrator(store).MigrateAsync(CancellationToken.None);
+            var second = await Migrator(store).MigrateAsync(CancellationToken.None);
+
+            Assert.Equal(MigrationScript.Embedded.Select(s => s.Version), first.AppliedNow.Select(m => m.Version));
+            Assert.Empty(first.AlreadyApplied);
+            Assert.Empty(second.AppliedNow);
+            Assert.Equal(first.AppliedNow.Select(m => (m.Version, m.AppliedAtUtc.Ticks / 10_000)), second.AlreadyApplied.Select(m => (m.Version, m.AppliedAtUtc.Ticks / 10_000)));
+            Assert.Equal(MigrationScript.Embedded[^1].Version, second.SchemaVersion);
+            Assert.Contains("chat_messages", await TablesAsync(store));
+        }
+        finally
+        {
+            await DropAsync(store);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task Two_instances_migrating_a_fresh_database_at_once_both_succeed(ClickHouseLane lane)
+    {
+        var options = TestEnvironment.Options(lane, TestEnvironment.UniqueDatabaseName("migrate race"));
+        using var one = TestEnvironment.CreateStore(options);
+        using var other = TestEnvironment.CreateStore(options);
+        try
+        {
+            var reports = await Task.WhenAll(Migrator(one).MigrateAsync(CancellationToken.None), Migrator(other).MigrateAsync(CancellationToken.None));
+
+            Assert.All(reports, r => Assert.Equal(MigrationScript.Embedded[^1].Version, r.SchemaVersion));
+            var after = await Migrator(one).MigrateAsync(CancellationToken.None);
+            Assert.Empty(after.AppliedNow);
+            Assert.Equal(MigrationScript.Embedded.Select(s => s.Version), after.AlreadyApplied.Select(m => m.Version));
+            var expectedTables = new[] { "agents", "chat_events", "chat_messages", "chat_starts", "orders", "schema_migrations", "shop_settings" };
+            Assert.Subset(new HashSet<string>(await TablesAsync(one)), new HashSet<string>(expectedTables));
+        }
+        finally
+        {
+            await DropAsync(one);
+        }
+    }
+
+    [Fact]
+    public async Task A_script_changed_after_it_was_applied_is_refused()
+    {
+        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, TestEnvironment.UniqueDatabaseName("migrate changed")));
+        try
+        {
+            var original = new MigrationScript(1, "numbers", "CREATE TABLE IF NOT EXISTS {{table:numbers}}{{on_cluster}} (n UInt8) ENGINE = MergeTree ORDER BY n;");
+            await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance) { Scripts = [original] }.MigrateAsync(CancellationToken.None);
+
+            var edited = original with { Template = original.Template.Replace("n UInt8", "n UInt16", StringComparison.Ordinal) };
+            var refusal = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance) { Scripts = [edited] }.MigrateAsync(CancellationToken.None));
+            Assert.Contains("Migration 1 (numbers) was changed after it was applied", refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await DropAsync(store);
+        }
+    }
+
+    [Fact]
+    public async Task Cluster_rendering_parses_in_the_engine()
+    {
+        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, "default"));
+        var target = SchemaTarget.OnCluster("service_analytics", "analytics_cluster");
+        var statements = target.Render(SchemaMigrator.HistoryTemplate).Concat(MigrationScript.Embedded.SelectMany(s => s.Render(target))).ToList();
+        var directives = MigrationScript.Embedded.Sum(s => s.Template.Split('\n').Count(l => l.TrimStart().StartsWith("-- distribute:", StringComparison.Ordinal))) + 1;
+
+        foreach (var statement in statements)
+        {
+            var parameters = new ClickHouseParameterCollection();
+            parameters.AddParameter("sql", statement);
+            var formatted = (string)(await store.Client.ExecuteScalarAsync("SELECT formatQuery({sql:String})", parameters))!;
+            Assert.Contains("ON CLUSTER analytics_cluster", formatted, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(directives, statements.Count(s => s.Contains("ENGINE = Distributed(", StringComparison.Ordinal)));
+        Assert.All(statements.Where(s => s.Contains("MergeTree", StringComparison.Ordinal) && !s.Contains("Distributed", StringComparison.Ordinal)),
+            s => Assert.Matches(@"ENGINE = Replicated\w*MergeTree", s));
+        Assert.All(statements.Where(s => s.Contains("MergeTree", StringComparison.Ordinal) && !s.Contains("Distributed", StringComparison.Ordinal)),
+            s => Assert.Contains("_local`", s, StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> TablesAsync(ClickHouseStore store)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("db", store.Options.Database);
+        using var reader = await store.Client.ExecuteReaderAsync("SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name", parameters);
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private static Task DropAsync(ClickHouseStore store) =>
+        store.Client.ExecuteNonQueryAsync($"DROP DATABASE IF EXISTS {SchemaNames.Quote(store.Options.Database)} SYNC", options: ClickHouseStore.InDatabase("default"));
+}
