@@ -115,6 +115,7 @@ internal abstract partial class StatementBody
             return new NotInsert();
         }
 
+        scanned = Math.Max(scanned, start);
         while (true)
         {
             var newline = data[scanned..].IndexOf((byte)'\n');

@@ -103,7 +103,9 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
 
     private async Task<DateTime> RecordAsync(SchemaTarget target, MigrationScript script, CancellationToken cancellationToken)
     {
-        var appliedAt = DateTime.UtcNow;
+        // Stored with millisecond precision; report what is stored.
+        var now = DateTime.UtcNow;
+        var appliedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("version", (uint)script.Version);
         parameters.AddParameter("name", script.Name);

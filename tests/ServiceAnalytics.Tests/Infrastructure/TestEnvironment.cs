@@ -41,6 +41,9 @@ public static class TestEnvironment
         return options;
     }
 
+    /// <summary>Boots the test process's embedded engine, for tests that use it below the driver.</summary>
+    public static void EnsureEmbeddedEngine() => CreateStore(Options(ClickHouseLane.Embedded, "default")).Dispose();
+
     public static ClickHouseStore CreateStore(ClickHouseOptions options) =>
         new(Microsoft.Extensions.Options.Options.Create(options), NullLoggerFactory.Instance);
 
