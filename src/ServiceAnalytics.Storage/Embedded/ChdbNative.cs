@@ -23,6 +23,14 @@ internal static unsafe partial class ChdbNative
     [LibraryImport(LibraryName, EntryPoint = "chdb_connect")]
     public static partial nint Connect(int argc, nint* argv);
 
+    /// <summary>Closes a connection (takes the <c>chdb_connection*</c>); closing the last one stops the engine.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "chdb_close_conn")]
+    public static partial void CloseConnection(nint connectionSlot);
+
+    /// <summary>Joins every engine thread; returns 0 once none is left. Call after closing all connections.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "chdb_shutdown")]
+    public static partial int Shutdown();
+
     [LibraryImport(LibraryName, EntryPoint = "chdb_query_with_params_n")]
     public static partial nint QueryWithParams(
         nint connection, byte* query, nuint queryLength, byte* format, nuint formatLength,

@@ -33,6 +33,9 @@ internal sealed unsafe partial class EmbeddedConnection
         return new EmbeddedConnection(slot);
     }
 
+    /// <summary>Closes the connection; only at process exit (see <see cref="EmbeddedEngine"/>).</summary>
+    public void Close() => ChdbNative.CloseConnection(_slot);
+
     /// <summary>Switches database and settings to what the request asks for. Settings it no longer names go back to their defaults.</summary>
     public void Prepare(string database, IReadOnlyDictionary<string, string> settings)
     {

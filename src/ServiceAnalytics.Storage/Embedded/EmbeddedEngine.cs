@@ -7,6 +7,8 @@ namespace ServiceAnalytics.Storage.Embedded;
 /// its whole life: the first <see cref="Open"/> boots it, later calls for the same folder share it. An anchor
 /// connection keeps it booted (closing the last connection would shut it down, and rebooting is unsafe); a pool of
 /// further connections serves statements, one statement per connection at a time, several in parallel.
+/// At process exit the engine is stopped in order (connections closed, engine threads joined) so its threads do
+/// not race the runtime's own teardown.
 /// </summary>
 public sealed class EmbeddedEngine
 {
@@ -16,6 +18,7 @@ public sealed class EmbeddedEngine
     private readonly EmbeddedConnection _anchor;
     private readonly ConcurrentBag<EmbeddedConnection> _idle = [];
     private readonly SemaphoreSlim _slots;
+    private volatile bool _stopped;
 
     private EmbeddedEngine(string dataPath, int maxConnections)
     {
@@ -61,6 +64,7 @@ public sealed class EmbeddedEngine
             ChdbNative.SetSignalHandlersEnabled(0);
             Directory.CreateDirectory(dataPath);
             s_instance = new EmbeddedEngine(dataPath, options.MaxConnections);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => s_instance.Stop();
             return s_instance;
         }
     }
@@ -71,6 +75,12 @@ public sealed class EmbeddedEngine
     internal async ValueTask<EmbeddedConnection> RentAsync(CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
+        if (_stopped)
+        {
+            _slots.Release();
+            throw new ObjectDisposedException(nameof(EmbeddedEngine), "The embedded engine has stopped: the process is exiting.");
+        }
+
         if (_idle.TryTake(out var connection))
         {
             return connection;
@@ -91,5 +101,21 @@ public sealed class EmbeddedEngine
     {
         _idle.Add(connection);
         _slots.Release();
+    }
+
+    /// <summary>
+    /// Closes the idle connections and the anchor, then joins the engine's threads. A statement still running
+    /// keeps its connection; the engine then stays up and process exit reaps it, as chDB allows.
+    /// </summary>
+    private void Stop()
+    {
+        _stopped = true;
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Close();
+        }
+
+        _anchor.Close();
+        _ = ChdbNative.Shutdown();
     }
 }

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Migrations;
+
+namespace ServiceAnalytics.Benchmarks;
+
+/// <summary>A fresh embedded engine over a scratch folder, migrated to the service's schema.</summary>
+internal static class BenchmarkEnvironment
+{
+    public static async Task<ClickHouseStore> OpenMigratedStoreAsync(string database)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "service-analytics-bench", $"{Environment.ProcessId}");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var options = new ClickHouseOptions { Database = database, Embedded = { DataPath = folder } };
+        var store = new ClickHouseStore(Options.Create(options), NullLoggerFactory.Instance);
+        await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return store;
+    }
+
+    public static int IntOption(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    public static string PeakMemory()
+    {
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return $"{self.PeakWorkingSet64 / (1024.0 * 1024.0):F0} MiB";
+    }
+}

@@ -1,0 +1,15 @@
+using ServiceAnalytics.Benchmarks;
+
+// dotnet run -c Release --project tests/ServiceAnalytics.Benchmarks -- <harness> [options]
+var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["insert"] = InsertBenchmark.RunAsync,
+};
+
+if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))
+{
+    Console.Error.WriteLine($"usage: ServiceAnalytics.Benchmarks <{string.Join("|", harnesses.Keys)}> [--rows N] [--repeat N]");
+    return 2;
+}
+
+return await harness(args[1..]);
