@@ -5,4 +5,7 @@ internal static partial class ServerLog
 {
     [LoggerMessage(100, LogLevel.Warning, "Schema migration failed; retrying in {Delay}")]
     public static partial void MigrationRetry(ILogger logger, TimeSpan delay, Exception error);
+
+    [LoggerMessage(101, LogLevel.Error, "Writing {Rows} fact rows from {Batches} batches failed; those batches are not acknowledged")]
+    public static partial void FactWriteFailed(ILogger logger, int rows, int batches, Exception error);
 }

@@ -72,11 +72,14 @@ public sealed class ClickHouseStore : IDisposable
     /// </summary>
     public IClickHouseCompressor? InsertCompressor { get; }
 
-    /// <summary>Options for <c>InsertBinaryAsync</c> suited to the transport.</summary>
+    /// <summary>
+    /// Options for <c>InsertBinaryAsync</c> suited to the transport. Column types are looked up once per table and
+    /// cached (the schema changes only through migrations, before the service writes).
+    /// </summary>
     /// <param name="batchSize">Rows per INSERT statement.</param>
     /// <param name="maxDegreeOfParallelism">Batches in flight at once: the driver serializes one while the engine stores another.</param>
     public InsertOptions CreateInsertOptions(int batchSize = 100_000, int maxDegreeOfParallelism = 2) =>
-        new() { BatchSize = batchSize, Compressor = InsertCompressor, MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        new() { BatchSize = batchSize, Compressor = InsertCompressor, MaxDegreeOfParallelism = maxDegreeOfParallelism, UseSchemaCache = true };
 
     /// <summary>Query options that run outside the service's database (to create it, for example).</summary>
     public static QueryOptions InDatabase(string database) => new() { Database = database };

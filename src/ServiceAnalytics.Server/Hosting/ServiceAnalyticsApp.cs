@@ -1,4 +1,7 @@
+using ServiceAnalytics.Server.Ingestion;
+using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Facts;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -14,11 +17,22 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddHostedService<SchemaMigrationService>();
-        builder.Services.AddGrpc();
+
+        builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.SectionName));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<FactWriter>();
+        builder.Services.AddSingleton<FactValidator>();
+        builder.Services.AddSingleton<FactIngestor>();
+        builder.Services.AddSingleton<IngestionPipeline>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IngestionPipeline>());
+
+        var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse");
 
         var app = builder.Build();
+        app.MapGrpcService<IngestionGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -1,0 +1,37 @@
+namespace ServiceAnalytics.Server.Ingestion;
+
+/// <summary>Limits and batching of fact ingestion (configuration section <c>Ingestion</c>).</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Most facts in one request (a unary batch or one stream message). Default: 10,000.</summary>
+    public int MaxFactsPerBatch { get; set; } = 10_000;
+
+    /// <summary>Largest gRPC message accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Default: 16 MiB.</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Validated batches waiting for the writer. When full, RPCs wait before taking more input, which slows
+    /// producers through HTTP/2 flow control instead of buffering without bound. Default: 32.
+    /// </summary>
+    public int QueueCapacityBatches { get; set; } = 32;
+
+    /// <summary>Batches one stream may have waiting for their acknowledgement before it reads more. Default: 8.</summary>
+    public int StreamWindowBatches { get; set; } = 8;
+
+    /// <summary>The writer inserts once it holds this many rows… Default: 50,000.</summary>
+    public int FlushRows { get; set; } = 50_000;
+
+    /// <summary>…or once the oldest waiting batch has waited this long. Default: 100 ms.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Oldest <c>occurred_at</c> accepted, back from now. Default: 400 days.</summary>
+    public TimeSpan MaxFactAge { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>How far in the future <c>occurred_at</c> may be (producers' clocks drift). Default: 10 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>What a producer is told to wait before re-sending after UNAVAILABLE. Default: 1 second.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,122 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using ServiceAnalytics.Storage.Facts;
+
+namespace ServiceAnalytics.Server.Ingestion;
+
+/// <summary>The store could not take the facts now; nothing of the batch is acknowledged, so it may be re-sent.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Turns many small requests into few large INSERTs. Validated batches wait in a bounded queue; one writer takes
+/// what is there — up to <see cref="IngestionOptions.FlushRows"/> rows, or whatever arrived within
+/// <see cref="IngestionOptions.FlushInterval"/> of the first — writes it, and only then completes each batch's
+/// task, which is when the producer is acknowledged. A full queue makes callers wait (backpressure); a failed
+/// write fails every batch in it. On shutdown the queue is closed to new batches and drained.
+/// </summary>
+public sealed class IngestionPipeline : BackgroundService
+{
+    private readonly Channel<PendingBatch> _queue;
+    private readonly FactWriter _writer;
+    private readonly IngestionOptions _options;
+    private readonly ILogger<IngestionPipeline> _logger;
+
+    public IngestionPipeline(FactWriter writer, IOptions<IngestionOptions> options, ILogger<IngestionPipeline> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _writer = writer;
+        _options = options.Value;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingBatch>(new BoundedChannelOptions(_options.QueueCapacityBatches)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Completes when the batch is committed to ClickHouse; throws <see cref="StoreUnavailableException"/> when it was not.</summary>
+    public async Task StoreAsync(FactBatch batch, CancellationToken cancellationToken)
+    {
+        var pending = new PendingBatch(batch);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new StoreUnavailableException("The service is shutting down and takes no more facts.");
+        }
+
+        // Once queued the batch is written even if this caller goes away; only its acknowledgement is lost.
+        await pending.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Not stoppingToken: after StopAsync closes the queue, what is in it is still written.
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            var group = await CollectAsync();
+            try
+            {
+                await _writer.WriteAsync(group.Rows, CancellationToken.None);
+                foreach (var pending in group.Batches)
+                {
+                    pending.Committed.TrySetResult();
+                }
+            }
+            catch (Exception error)
+            {
+                ServerLog.FactWriteFailed(_logger, group.Rows.RowCount, group.Batches.Count, error);
+                var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);
+                foreach (var pending in group.Batches)
+                {
+                    pending.Committed.TrySetException(unavailable);
+                }
+            }
+        }
+    }
+
+    private async Task<(List<PendingBatch> Batches, FactBatch Rows)> CollectAsync()
+    {
+        var batches = new List<PendingBatch>();
+        var rows = new FactBatch();
+        using var window = new CancellationTokenSource(_options.FlushInterval);
+        while (rows.RowCount < _options.FlushRows)
+        {
+            if (_queue.Reader.TryRead(out var pending))
+            {
+                batches.Add(pending);
+                rows.AddRange(pending.Batch);
+                continue;
+            }
+
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(window.Token))
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return (batches, rows);
+    }
+
+    private sealed class PendingBatch(FactBatch batch)
+    {
+        public FactBatch Batch { get; } = batch;
+
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,38 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using ServiceAnalytics.Server.Ingestion;
+
+namespace ServiceAnalytics.Server.Services;
+
+/// <summary>The gRPC statuses the services answer with, each with its <c>google.rpc</c> error details.</summary>
+internal static class GrpcErrors
+{
+    private const string Domain = "service-analytics";
+
+    public static RpcException InvalidArgument(string field, string reason) => new Google.Rpc.Status
+    {
+        Code = (int)Code.InvalidArgument,
+        Message = $"{field}: {reason}",
+        Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = reason } } }) },
+    }.ToRpcException();
+
+    public static RpcException Unavailable(string message, TimeSpan retryDelay) => new Google.Rpc.Status
+    {
+        Code = (int)Code.Unavailable,
+        Message = message,
+        Details =
+        {
+            Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryDelay) }),
+            Any.Pack(new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = Domain }),
+        },
+    }.ToRpcException();
+
+    /// <summary>Maps the domain's exceptions to statuses; anything else is left to gRPC (INTERNAL, no detail leaked).</summary>
+    public static Exception Translate(Exception error, TimeSpan retryDelay) => error switch
+    {
+        InvalidBatchException invalid => InvalidArgument(invalid.Field, invalid.Reason),
+        StoreUnavailableException unavailable => Unavailable($"{unavailable.Message} Nothing of this batch is acknowledged; re-send it.", retryDelay),
+        _ => error,
+    };
+}

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Server.Ingestion;
+
+namespace ServiceAnalytics.Server.Services;
+
+/// <summary>
+/// <c>service_analytics.ingest.v1.IngestionService</c>: maps requests to <see cref="FactIngestor"/> and outcomes
+/// back. A batch is acknowledged only after its valid facts are committed to ClickHouse.
+/// </summary>
+public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<IngestionOptions> options) : IngestionService.IngestionServiceBase
+{
+    public override async Task<IngestBatchResponse> IngestBatch(IngestBatchRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            return new IngestBatchResponse { Outcome = await ingestor.IngestAsync(request.Facts, context.CancellationToken) };
+        }
+        catch (Exception error) when (error is InvalidBatchException or StoreUnavailableException)
+        {
+            throw GrpcErrors.Translate(error, options.Value.RetryDelay);
+        }
+    }
+
+    /// <summary>
+    /// Reads ahead up to <see cref="IngestionOptions.StreamWindowBatches"/> batches while earlier ones are being
+    /// committed, and acknowledges each batch, in order, once it is committed. When the window is full the stream is
+    /// not read, so HTTP/2 flow control slows the producer. The first batch that cannot be stored ends the stream
+    /// with its status (INVALID_ARGUMENT or UNAVAILABLE); batches acknowledged before it stay stored.
+    /// </summary>
+    public override async Task IngestStream(IAsyncStreamReader<IngestStreamRequest> requestStream, IServerStreamWriter<IngestStreamResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var inFlight = Channel.CreateBounded<(ulong Sequence, Task<IngestOutcome> Outcome)>(Math.Max(1, options.Value.StreamWindowBatches));
+
+        var acknowledging = AcknowledgeAsync(inFlight.Reader, responseStream, stop);
+        try
+        {
+            while (await requestStream.MoveNext(stop.Token))
+            {
+                var request = requestStream.Current;
+                await inFlight.Writer.WriteAsync((request.BatchSequence, ingestor.IngestAsync(request.Facts, stop.Token)), stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The acknowledging side failed and stopped the reading; its error is the stream's status.
+        }
+        finally
+        {
+            inFlight.Writer.TryComplete();
+        }
+
+        try
+        {
+            await acknowledging;
+        }
+        catch (Exception error) when (error is InvalidBatchException or StoreUnavailableException)
+        {
+            throw GrpcErrors.Translate(error, options.Value.RetryDelay);
+        }
+    }
+
+    private static async Task AcknowledgeAsync(
+        ChannelReader<(ulong Sequence, Task<IngestOutcome> Outcome)> inFlight,
+        IServerStreamWriter<IngestStreamResponse> responseStream,
+        CancellationTokenSource stop)
+    {
+        try
+        {
+            await foreach (var (sequence, outcome) in inFlight.ReadAllAsync(CancellationToken.None))
+            {
+                await responseStream.WriteAsync(new IngestStreamResponse { BatchSequence = sequence, Outcome = await outcome });
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+    }
+}

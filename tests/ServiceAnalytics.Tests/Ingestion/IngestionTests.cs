@@ -1,0 +1,245 @@
+using ClickHouse.Driver.Utility;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Ingestion;
+
+/// <summary>End to end: Grpc.Net.Client against the real service on loopback, over the embedded engine.</summary>
+public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<ServiceHostFixture>
+{
+    private IngestionService.IngestionServiceClient Client => new(service.Host.Channel);
+
+    private static string NewShop() => $"shop-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task A_hundred_thousand_facts_over_one_stream_are_stored_once_and_a_resend_changes_nothing()
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 11_200);
+        Assert.InRange(scenario.Facts.Count, 100_000, 105_000);
+        using var probe = StoreProbe.For(service.Host);
+
+        var acks = await StreamAsync(scenario.Facts, batchSize: 1_000);
+
+        Assert.Equal(Enumerable.Range(0, acks.Count).Select(i => (ulong)i), acks.Select(a => a.BatchSequence));
+        Assert.All(acks, a => Assert.Empty(a.Outcome.Rejected));
+        Assert.Equal(scenario.Facts.Count, acks.Sum(a => a.Outcome.AcceptedCount));
+        var expected = scenario.Expected();
+        Assert.Equal(expected, await probe.ReadAsync(scenario.ShopId));
+
+        // The same facts again, this time as unary batches of another size: nothing changes anywhere.
+        foreach (var chunk in scenario.Facts.Chunk(7_000))
+        {
+            var response = await Client.IngestBatchAsync(new IngestBatchRequest { Facts = { chunk } });
+            Assert.Equal(chunk.Length, response.Outcome.AcceptedCount);
+        }
+
+        Assert.Equal(expected, await probe.ReadAsync(scenario.ShopId));
+    }
+
+    [Fact]
+    public async Task Facts_shuffled_and_overlapping_across_concurrent_streams_are_stored_as_if_sent_once()
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 2_000, seed: 11);
+        using var probe = StoreProbe.For(service.Host);
+        var random = new Random(3);
+        // Three producers, each sending a shuffled two-thirds of the facts: every fact arrives once or more, in no order.
+        var streams = Enumerable.Range(0, 3)
+            .Select(p => scenario.Facts.Where((_, i) => i % 3 != p).OrderBy(_ => random.Next()).ToList())
+            .ToList();
+
+        await Task.WhenAll(streams.Select(facts => StreamAsync(facts, batchSize: 500)));
+
+        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+    }
+
+    [Fact]
+    public async Task Invalid_facts_are_rejected_with_index_field_and_reason_and_the_valid_rest_is_stored()
+    {
+        var scenario = new FactScenario(NewShop());
+        var at = DateTime.UtcNow.AddHours(-1);
+        scenario.ChatStarted("chat-1", "customer-1", at, ["logistics"]);                                        // 0 valid
+        scenario.Message("chat-1", SenderRole.Customer, MessageKind.Text, at.AddSeconds(1));                    // 1 valid
+        var invalid = new List<(Fact Fact, string Field)>
+        {
+            (Spoiled(scenario, at, f => f.EventId = ""), "event_id"),
+            (Spoiled(scenario, at, f => f.ShopId = new string('s', 65)), "shop_id"),
+            (Spoiled(scenario, at, f => f.OccurredAt = null), "occurred_at"),
+            (Spoiled(scenario, DateTime.UtcNow.AddDays(2), _ => { }), "occurred_at"),
+            (Spoiled(scenario, at, f => f.MessageSent.SenderRole = SenderRole.Unspecified), "message_sent.sender_role"),
+            (Spoiled(scenario, at, f => f.MessageSent.Kind = (MessageKind)42), "message_sent.kind"),
+            (Spoiled(scenario, at, f => f.MessageSent.SenderRole = SenderRole.Agent), "message_sent.agent_id"),
+            (Spoiled(scenario, at, f => f.MessageSent.ChatId = new string('x', 70_000)), "message_sent.chat_id"),
+            (Spoiled(scenario, at, f => f.MessageSent.MessageId = "line\nbreak"), "message_sent.message_id"),
+            (Spoiled(scenario, at, f => f.ChatRated = new ChatRated { ChatId = "chat-1", Stars = 9 }), "chat_rated.stars"),
+            (Spoiled(scenario, at, f => f.OrderPlaced = new OrderPlaced { OrderId = "o", CustomerId = "c", Currency = "eur" }), "order_placed.currency"),
+            (Spoiled(scenario, at, f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = "Mars/Olympus" }), "shop_settings_changed.time_zone"),
+            (Spoiled(scenario, at, f => f.ShopSettingsChanged = new ShopSettingsChanged
+            {
+                TimeZone = "Europe/Berlin", Holidays = { new HolidayPeriod { FirstDay = "2026-12-24", LastDay = "2026-12-23" } },
+            }), "shop_settings_changed.holidays[0].last_day"),
+            (Spoiled(scenario, at, f => f.ClearKind()), "kind"),
+        };
+        scenario.Rated("chat-1", 5, at.AddMinutes(5));                                                          // last: valid
+        var batch = new List<Fact> { scenario.Facts[0], scenario.Facts[1] };
+        batch.AddRange(invalid.Select(i => i.Fact));
+        batch.Add(scenario.Facts[^1]);
+        using var probe = StoreProbe.For(service.Host);
+
+        var response = await Client.IngestBatchAsync(new IngestBatchRequest { Facts = { batch } });
+
+        Assert.Equal(3, response.Outcome.AcceptedCount);
+        Assert.Equal(invalid.Select((v, i) => (i + 2, v.Field)), response.Outcome.Rejected.Select(r => (r.Index, r.Field)));
+        Assert.All(response.Outcome.Rejected, r => Assert.False(string.IsNullOrWhiteSpace(r.Reason)));
+        var stored = await probe.ReadAsync(scenario.ShopId);
+        Assert.Equal((1, 1, 1), (stored.ChatStarts, stored.ChatMessages, stored.ChatEvents));
+    }
+
+    [Fact]
+    public async Task Whole_request_problems_answer_invalid_argument_with_the_field()
+    {
+        var empty = await Assert.ThrowsAsync<RpcException>(() => Client.IngestBatchAsync(new IngestBatchRequest()).ResponseAsync);
+        AssertBadRequest(empty, "facts");
+
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 1_200);
+        var tooMany = await Assert.ThrowsAsync<RpcException>(
+            () => Client.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts.Take(10_001) } }).ResponseAsync);
+        AssertBadRequest(tooMany, "facts");
+        using var probe = StoreProbe.For(service.Host);
+        Assert.Equal(0, (await probe.ReadAsync(scenario.ShopId)).ChatStarts);
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_is_refused_and_the_service_carries_on()
+    {
+        var scenario = new FactScenario(NewShop());
+        var at = DateTime.UtcNow.AddMinutes(-5);
+        for (var i = 0; i < 400; i++)
+        {
+            scenario.ChatStarted($"chat-{i}", "c", at, [.. Enumerable.Range(0, 16).Select(t => new string((char)('a' + (t % 26)), 4_000))]);
+        }
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } }).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+
+        var small = new FactScenario(scenario.ShopId);
+        small.ChatStarted("chat-ok", "c", at, []);
+        Assert.Equal(1, (await Client.IngestBatchAsync(new IngestBatchRequest { Facts = { small.Facts } })).Outcome.AcceptedCount);
+        using var probe = StoreProbe.For(service.Host);
+        Assert.Equal(1, (await probe.ReadAsync(scenario.ShopId)).ChatStarts);
+    }
+
+    [Fact]
+    public async Task A_client_cancelling_mid_stream_keeps_what_was_acknowledged_and_a_resend_does_not_double_count()
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 3_000, seed: 5);
+        var batches = scenario.Facts.Chunk(1_000).ToList();
+        using var probe = StoreProbe.For(service.Host);
+        using var cancel = new CancellationTokenSource();
+        var acknowledged = new List<Fact>();
+
+        using (var call = Client.IngestStream(cancellationToken: cancel.Token))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = (ulong)i, Facts = { batches[i] } });
+            }
+
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            acknowledged.AddRange(batches[(int)call.ResponseStream.Current.BatchSequence]);
+            await cancel.CancelAsync();
+        }
+
+        // What was acknowledged is stored.
+        var partial = await probe.ReadAsync(scenario.ShopId);
+        Assert.True(partial.ChatMessages >= acknowledged.Count(f => f.KindCase == Fact.KindOneofCase.MessageSent));
+        Assert.True(partial.ChatStarts >= acknowledged.Count(f => f.KindCase == Fact.KindOneofCase.ChatStarted));
+
+        // The producer re-sends everything not acknowledged — here, simply everything.
+        await StreamAsync(scenario.Facts, batchSize: 1_000);
+        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+    }
+
+    [Fact]
+    public async Task The_store_failing_mid_stream_answers_unavailable_and_after_recovery_a_resend_is_exact()
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 1_000, seed: 9);
+        var batches = scenario.Facts.Chunk(1_000).ToList();
+        using var probe = StoreProbe.For(service.Host);
+
+        using (var call = Client.IngestStream())
+        {
+            await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 0, Facts = { batches[0] } });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(0UL, call.ResponseStream.Current.BatchSequence);
+
+            // The store loses a table: writes fail until it is back.
+            await probe.Store.Client.ExecuteNonQueryAsync("DETACH TABLE chat_messages");
+            try
+            {
+                await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 1, Facts = { batches[1] } });
+                var failure = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+                Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+                var retry = failure.GetRpcStatus()!.GetDetail<RetryInfo>();
+                Assert.NotNull(retry);
+                Assert.True(retry.RetryDelay.ToTimeSpan() > TimeSpan.Zero);
+            }
+            finally
+            {
+                await probe.Store.Client.ExecuteNonQueryAsync("ATTACH TABLE chat_messages");
+            }
+        }
+
+        // The service recovers on its own; the producer re-sends what was not acknowledged (here: everything).
+        await StreamAsync(scenario.Facts, batchSize: 1_000);
+        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+    }
+
+    private async Task<List<IngestStreamResponse>> StreamAsync(IReadOnlyList<Fact> facts, int batchSize)
+    {
+        using var call = Client.IngestStream();
+        var reading = Task.Run(async () =>
+        {
+            var responses = new List<IngestStreamResponse>();
+            await foreach (var response in call.ResponseStream.ReadAllAsync())
+            {
+                responses.Add(response);
+            }
+
+            return responses;
+        });
+        ulong sequence = 0;
+        foreach (var chunk in facts.Chunk(batchSize))
+        {
+            await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = sequence++, Facts = { chunk } });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var acks = await reading;
+        Assert.Equal((int)sequence, acks.Count);
+        return acks;
+    }
+
+    private static Fact Spoiled(FactScenario scenario, DateTime at, Action<Fact> spoil)
+    {
+        var fact = new Fact
+        {
+            EventId = $"bad-{Guid.NewGuid():N}",
+            ShopId = scenario.ShopId,
+            OccurredAt = Timestamp.FromDateTime(at),
+            MessageSent = new MessageSent { ChatId = "chat-1", MessageId = $"m-{Guid.NewGuid():N}", SenderRole = SenderRole.Customer, Kind = MessageKind.Text },
+        };
+        spoil(fact);
+        return fact;
+    }
+
+    private static void AssertBadRequest(RpcException error, string field)
+    {
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var details = error.GetRpcStatus()!.GetDetail<BadRequest>();
+        Assert.NotNull(details);
+        Assert.Equal(field, Assert.Single(details.FieldViolations).Field);
+    }
+}
