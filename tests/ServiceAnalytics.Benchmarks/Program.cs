@@ -4,11 +4,12 @@ using ServiceAnalytics.Benchmarks;
 var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["insert"] = InsertBenchmark.RunAsync,
+    ["ingest"] = IngestBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))
 {
-    Console.Error.WriteLine($"usage: ServiceAnalytics.Benchmarks <{string.Join("|", harnesses.Keys)}> [--rows N] [--repeat N]");
+    Console.Error.WriteLine($"usage: ServiceAnalytics.Benchmarks <{string.Join("|", harnesses.Keys)}> [options]");
     return 2;
 }
 

@@ -50,7 +50,12 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
 
         if (rows.RowCount > 0)
         {
+            // The pipeline owns the rows from here on.
             await pipeline.StoreAsync(rows, cancellationToken);
+        }
+        else
+        {
+            rows.Dispose();
         }
 
         return outcome;

@@ -4,75 +4,88 @@ using ServiceAnalytics.Storage.Facts;
 namespace ServiceAnalytics.Server.Ingestion;
 
 /// <summary>
-/// Maps a validated fact to its row in a raw fact table: the one place where a proto field meets a column
+/// Writes a validated fact as its row in a raw fact table: the one place where a proto field meets a column
 /// (columns in the order of <see cref="FactTables"/>; table definitions in migration 0001).
 /// </summary>
 internal static class FactRows
 {
     public static void Add(FactBatch batch, Fact fact)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(fact);
         var shop = fact.ShopId;
         var id = fact.EventId;
-        // ClickHouse keeps DateTime64(3): milliseconds, so identical re-sends compare equal there too.
+        // ClickHouse keeps DateTime64(3): milliseconds.
         var at = fact.OccurredAt.ToDateTime();
-        at = at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond));
         switch (fact.KindCase)
         {
             case Fact.KindOneofCase.ChatStarted:
                 var started = fact.ChatStarted;
-                batch.Add(FactTables.ChatStarts,
-                    [shop, started.ChatId, id, at, started.CustomerId, ProtoEnums.Code(started.EntryPoint), ProtoEnums.Code(started.Initiator), started.Tags.ToArray()]);
+                batch.RowsOf(FactTables.ChatStarts)
+                    .String(shop).String(started.ChatId).String(id).Timestamp(at).String(started.CustomerId)
+                    .String(ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
+                    .EndRow();
                 break;
             case Fact.KindOneofCase.MessageSent:
                 var message = fact.MessageSent;
-                batch.Add(FactTables.ChatMessages,
-                    [shop, message.ChatId, id, at, message.MessageId, ProtoEnums.Code(message.SenderRole), message.AgentId, ProtoEnums.Code(message.Kind), message.ExpectsNoReply]);
+                batch.RowsOf(FactTables.ChatMessages)
+                    .String(shop).String(message.ChatId).String(id).Timestamp(at).String(message.MessageId)
+                    .String(ProtoEnums.Code(message.SenderRole)).String(message.AgentId).String(ProtoEnums.Code(message.Kind)).Bool(message.ExpectsNoReply)
+                    .EndRow();
                 break;
             case Fact.KindOneofCase.ChatAssigned:
-                batch.Add(FactTables.ChatEvents, ChatEvent(shop, fact.ChatAssigned.ChatId, id, at, "assigned", from: fact.ChatAssigned.FromAgentId, to: fact.ChatAssigned.ToAgentId));
+                ChatEvent(batch, shop, fact.ChatAssigned.ChatId, id, at, "assigned", from: fact.ChatAssigned.FromAgentId, to: fact.ChatAssigned.ToAgentId);
                 break;
             case Fact.KindOneofCase.ChatTagged:
-                batch.Add(FactTables.ChatEvents, ChatEvent(shop, fact.ChatTagged.ChatId, id, at, "tagged", tags: [.. fact.ChatTagged.Tags]));
+                ChatEvent(batch, shop, fact.ChatTagged.ChatId, id, at, "tagged", tags: fact.ChatTagged.Tags);
                 break;
             case Fact.KindOneofCase.ChatResolved:
-                batch.Add(FactTables.ChatEvents, ChatEvent(shop, fact.ChatResolved.ChatId, id, at, "resolved", resolvedBy: ProtoEnums.Code(fact.ChatResolved.ResolvedBy)));
+                ChatEvent(batch, shop, fact.ChatResolved.ChatId, id, at, "resolved", resolvedBy: ProtoEnums.Code(fact.ChatResolved.ResolvedBy));
                 break;
             case Fact.KindOneofCase.ChatEnded:
-                batch.Add(FactTables.ChatEvents, ChatEvent(shop, fact.ChatEnded.ChatId, id, at, "ended"));
+                ChatEvent(batch, shop, fact.ChatEnded.ChatId, id, at, "ended");
                 break;
             case Fact.KindOneofCase.ChatRated:
-                batch.Add(FactTables.ChatEvents, ChatEvent(shop, fact.ChatRated.ChatId, id, at, "rated", stars: (byte)fact.ChatRated.Stars));
+                ChatEvent(batch, shop, fact.ChatRated.ChatId, id, at, "rated", stars: (byte)fact.ChatRated.Stars);
                 break;
             case Fact.KindOneofCase.OrderPlaced:
                 var order = fact.OrderPlaced;
-                batch.Add(FactTables.Orders, [shop, order.CustomerId, order.OrderId, id, at, "placed", order.AmountMinor, order.Currency]);
+                Order(batch, shop, order.CustomerId, order.OrderId, id, at, "placed", order.AmountMinor, order.Currency);
                 break;
             case Fact.KindOneofCase.OrderCancelled:
                 var cancelled = fact.OrderCancelled;
-                batch.Add(FactTables.Orders, [shop, cancelled.CustomerId, cancelled.OrderId, id, at, ProtoEnums.Code(cancelled.CancellationKind), 0L, ""]);
+                Order(batch, shop, cancelled.CustomerId, cancelled.OrderId, id, at, ProtoEnums.Code(cancelled.CancellationKind), 0, "");
                 break;
             case Fact.KindOneofCase.AgentUpserted:
                 var agent = fact.AgentUpserted;
-                batch.Add(FactTables.Agents, [shop, agent.AgentId, id, at, agent.DisplayName, agent.Active]);
+                batch.RowsOf(FactTables.Agents)
+                    .String(shop).String(agent.AgentId).String(id).Timestamp(at).String(agent.DisplayName).Bool(agent.Active)
+                    .EndRow();
                 break;
             case Fact.KindOneofCase.ShopSettingsChanged:
                 var settings = fact.ShopSettingsChanged;
-                batch.Add(FactTables.ShopSettings,
-                [
-                    shop, id, at, settings.TimeZone,
-                    settings.BusinessHours.Select(h => Tuple.Create((byte)h.IsoDayOfWeek, (ushort)h.OpenMinute, (ushort)h.CloseMinute)).ToArray(),
-                    settings.Holidays.Select(h => Tuple.Create(Day(h.FirstDay), Day(h.LastDay))).ToArray(),
-                ]);
+                batch.RowsOf(FactTables.ShopSettings)
+                    .String(shop).String(id).Timestamp(at).String(settings.TimeZone)
+                    .Array(settings.BusinessHours, static (row, h) => row.UInt8((byte)h.IsoDayOfWeek).UInt16((ushort)h.OpenMinute).UInt16((ushort)h.CloseMinute))
+                    .Array(settings.Holidays, static (row, h) => row.Date32(Day(h.FirstDay)).Date32(Day(h.LastDay)))
+                    .EndRow();
                 break;
             default:
                 throw new ArgumentException($"Fact {id} has no kind; validate facts before mapping them.", nameof(fact));
         }
     }
 
-    private static object[] ChatEvent(
-        string shop, string chat, string id, DateTime at, string kind,
-        string from = "", string to = "", string[]? tags = null, string resolvedBy = "", byte stars = 0) =>
-        [shop, chat, id, at, kind, from, to, tags ?? [], resolvedBy, stars];
+    private static void ChatEvent(
+        FactBatch batch, string shop, string chat, string id, DateTime at, string kind,
+        string from = "", string to = "", IReadOnlyCollection<string>? tags = null, string resolvedBy = "", byte stars = 0) =>
+        batch.RowsOf(FactTables.ChatEvents)
+            .String(shop).String(chat).String(id).Timestamp(at).String(kind).String(from).String(to).Strings(tags ?? []).String(resolvedBy).UInt8(stars)
+            .EndRow();
+
+    private static void Order(FactBatch batch, string shop, string customer, string order, string id, DateTime at, string kind, long amountMinor, string currency) =>
+        batch.RowsOf(FactTables.Orders)
+            .String(shop).String(customer).String(order).String(id).Timestamp(at).String(kind).Int64(amountMinor).String(currency)
+            .EndRow();
 
     private static DateOnly Day(string text) => FactValidator.TryParseDay(text, out var day) ? day : throw new ArgumentException($"'{text}' is not a day.", nameof(text));
 }

@@ -220,6 +220,10 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
             return new FactViolation(path, $"is {value.Length} characters long; at most {maxLength} are allowed");
         }
 
-        return value.Any(char.IsControl) ? new FactViolation(path, "must not contain control characters") : null;
+        // Control characters are U+0000–U+001F and U+007F–U+009F.
+        var text = value.AsSpan();
+        return text.ContainsAnyInRange('\u0000', '\u001f') || text.ContainsAnyInRange('\u007f', '\u009f')
+            ? new FactViolation(path, "must not contain control characters")
+            : null;
     }
 }

@@ -8,8 +8,8 @@ namespace ServiceAnalytics.Server.Ingestion;
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Turns many small requests into few large INSERTs. Validated batches wait in a bounded queue; one writer takes
-/// what is there — up to <see cref="IngestionOptions.FlushRows"/> rows, or whatever arrived within
+/// Turns many small requests into few large INSERTs. Validated batches wait in a bounded queue; each of
+/// <see cref="IngestionOptions.Writers"/> writers takes what is there — up to <see cref="IngestionOptions.FlushRows"/> rows, or whatever arrived within
 /// <see cref="IngestionOptions.FlushInterval"/> of the first — writes it, and only then completes each batch's
 /// task, which is when the producer is acknowledged. A full queue makes callers wait (backpressure); a failed
 /// write fails every batch in it. On shutdown the queue is closed to new batches and drained.
@@ -29,14 +29,17 @@ public sealed class IngestionPipeline : BackgroundService
         _logger = logger;
         _queue = Channel.CreateBounded<PendingBatch>(new BoundedChannelOptions(_options.QueueCapacityBatches)
         {
-            SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
 
-    /// <summary>Completes when the batch is committed to ClickHouse; throws <see cref="StoreUnavailableException"/> when it was not.</summary>
+    /// <summary>
+    /// Takes ownership of <paramref name="batch"/> and completes when it is committed to ClickHouse; throws
+    /// <see cref="StoreUnavailableException"/> when it was not.
+    /// </summary>
     public async Task StoreAsync(FactBatch batch, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         var pending = new PendingBatch(batch);
         try
         {
@@ -44,7 +47,13 @@ public sealed class IngestionPipeline : BackgroundService
         }
         catch (ChannelClosedException)
         {
+            batch.Dispose();
             throw new StoreUnavailableException("The service is shutting down and takes no more facts.");
+        }
+        catch (OperationCanceledException)
+        {
+            batch.Dispose();
+            throw;
         }
 
         // Once queued the batch is written even if this caller goes away; only its acknowledgement is lost.
@@ -57,27 +66,38 @@ public sealed class IngestionPipeline : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteUntilClosedAsync, CancellationToken.None)));
+
+    private async Task WriteUntilClosedAsync()
     {
-        // Not stoppingToken: after StopAsync closes the queue, what is in it is still written.
+        // Not the stopping token: after StopAsync closes the queue, what is in it is still written.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            var group = await CollectAsync();
-            try
+            var (batches, rows) = await CollectAsync();
+            using (rows)
             {
-                await _writer.WriteAsync(group.Rows, CancellationToken.None);
-                foreach (var pending in group.Batches)
+                if (batches.Count == 0)
                 {
-                    pending.Committed.TrySetResult();
+                    continue;
                 }
-            }
-            catch (Exception error)
-            {
-                ServerLog.FactWriteFailed(_logger, group.Rows.RowCount, group.Batches.Count, error);
-                var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);
-                foreach (var pending in group.Batches)
+
+                try
                 {
-                    pending.Committed.TrySetException(unavailable);
+                    await _writer.WriteAsync(rows, CancellationToken.None);
+                    foreach (var pending in batches)
+                    {
+                        pending.Committed.TrySetResult();
+                    }
+                }
+                catch (Exception error)
+                {
+                    ServerLog.FactWriteFailed(_logger, rows.RowCount, batches.Count, error);
+                    var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);
+                    foreach (var pending in batches)
+                    {
+                        pending.Committed.TrySetException(unavailable);
+                    }
                 }
             }
         }
@@ -93,7 +113,7 @@ public sealed class IngestionPipeline : BackgroundService
             if (_queue.Reader.TryRead(out var pending))
             {
                 batches.Add(pending);
-                rows.AddRange(pending.Batch);
+                rows.MoveFrom(pending.Batch);
                 continue;
             }
 

@@ -1,37 +1,47 @@
 namespace ServiceAnalytics.Storage.Facts;
 
-/// <summary>Rows for the raw fact tables, gathered from one or more ingested batches and written together.</summary>
-public sealed class FactBatch
+/// <summary>
+/// Rows for the raw fact tables, gathered from one or more ingested batches and written together. Owns pooled
+/// buffers: dispose it once written (or once its rows were moved into another batch).
+/// </summary>
+public sealed class FactBatch : IDisposable
 {
-    private readonly Dictionary<FactTable, List<object[]>> _rows = FactTables.All.ToDictionary(t => t, _ => new List<object[]>());
+    private readonly Dictionary<FactTable, RowBinaryRows> _rows = [];
 
     /// <summary>Rows added so far, over all tables.</summary>
-    public int RowCount { get; private set; }
+    public int RowCount => _rows.Values.Sum(r => r.RowCount);
 
-    public void Add(FactTable table, object[] row)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(row);
-        if (row.Length != table.Columns.Count)
-        {
-            throw new ArgumentException($"A row of {table.Name} has {table.Columns.Count} columns, not {row.Length}.", nameof(row));
-        }
-
-        _rows[table].Add(row);
-        RowCount++;
-    }
-
-    public void AddRange(FactBatch other)
+    /// <summary>Takes over all rows of <paramref name="other"/>, which is left empty.</summary>
+    public void MoveFrom(FactBatch other)
     {
         ArgumentNullException.ThrowIfNull(other);
         foreach (var (table, rows) in other._rows)
         {
-            _rows[table].AddRange(rows);
+            RowsOf(table).MoveFrom(rows);
         }
 
-        RowCount += other.RowCount;
     }
 
-    public IEnumerable<(FactTable Table, IReadOnlyList<object[]> Rows)> NonEmptyTables =>
-        _rows.Where(p => p.Value.Count > 0).Select(p => (p.Key, (IReadOnlyList<object[]>)p.Value));
+    public IEnumerable<(FactTable Table, RowBinaryRows Rows)> NonEmptyTables =>
+        _rows.Where(p => p.Value.RowCount > 0).Select(p => (p.Key, p.Value));
+
+    public void Dispose()
+    {
+        foreach (var rows in _rows.Values)
+        {
+            rows.Dispose();
+        }
+    }
+
+    /// <summary>The rows of <paramref name="table"/>, to append a row to (values in column order, then <see cref="RowBinaryRows.EndRow"/>).</summary>
+    public RowBinaryRows RowsOf(FactTable table)
+    {
+        if (!_rows.TryGetValue(table, out var rows))
+        {
+            rows = new RowBinaryRows();
+            _rows[table] = rows;
+        }
+
+        return rows;
+    }
 }

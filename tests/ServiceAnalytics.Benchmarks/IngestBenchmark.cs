@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Storage.Facts;
+
+namespace ServiceAnalytics.Benchmarks;
+
+/// <summary>
+/// End-to-end ingestion: the real service in its own process (embedded engine, Release build), N synthetic facts
+/// streamed over gRPC on loopback by a few concurrent producers, measured from the first send to the last
+/// acknowledgement. In the same run, the baseline: the same facts as rows, written by ClickHouse.Driver's
+/// <c>InsertBinaryAsync</c> straight into an embedded engine in this process. Prints both rates, their ratio, and
+/// the service's peak RSS (VmHWM). Targets on 2 cores: ≥ 150k facts/s, ≥ 0.5 of the baseline, ≤ 1 GiB.
+/// </summary>
+internal static class IngestBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var facts = BenchmarkEnvironment.IntOption(args, "--facts", 1_000_000);
+        var warmUp = BenchmarkEnvironment.IntOption(args, "--warm-up", 200_000);
+        var streams = BenchmarkEnvironment.IntOption(args, "--streams", 4);
+        var batch = BenchmarkEnvironment.IntOption(args, "--batch", 10_000);
+        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process");
+
+        var (endToEnd, peakRss) = await MeasureServiceAsync(facts, warmUp, streams, batch);
+        var direct = await MeasureDirectInsertAsync(facts, warmUp);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ingest: end to end {endToEnd:N0} facts/s; direct InsertBinaryAsync {direct:N0} facts/s; ratio {endToEnd / direct:F2}; service peak RSS {peakRss / (1024.0 * 1024.0):F0} MiB"));
+        return 0;
+    }
+
+    private static async Task<(double Rate, long PeakRss)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch)
+    {
+        var port = FreePort();
+        var dataPath = Path.Combine(Path.GetTempPath(), "service-analytics-bench", $"service-{Environment.ProcessId}");
+        if (Directory.Exists(dataPath))
+        {
+            Directory.Delete(dataPath, recursive: true);
+        }
+
+        var server = Path.Combine(AppContext.BaseDirectory, "ServiceAnalytics.Server.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                server, $"--ClickHouse:Embedded:DataPath={dataPath}", $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{port}",
+                "--Logging:LogLevel:Default=Warning",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  service: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
+            await WaitUntilServingAsync(channel);
+            var client = new IngestionService.IngestionServiceClient(channel);
+            var gate = new Lock();
+            // Warm-up: the same work on other facts, so the measured run sees compiled code and a settled engine.
+            using (var warmUpSource = Batches(SyntheticFacts.Generate(warmUp, run: "w"), batch).GetEnumerator())
+            {
+                await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => ProduceAsync(client, warmUpSource, gate)));
+            }
+
+            using var source = Batches(SyntheticFacts.Generate(factCount), batch).GetEnumerator();
+
+            var serviceCpuBefore = process.TotalProcessorTime;
+            var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var stopwatch = Stopwatch.StartNew();
+            var accepted = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => ProduceAsync(client, source, gate)));
+            stopwatch.Stop();
+            process.Refresh();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  CPU during the run: service {(process.TotalProcessorTime - serviceCpuBefore).TotalSeconds:F1} s, producers {(Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds:F1} s"));
+
+            if (accepted.Sum() != factCount)
+            {
+                throw new InvalidOperationException($"The service accepted {accepted.Sum()} of {factCount} facts.");
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  end to end: {stopwatch.Elapsed.TotalSeconds:F2} s"));
+            return (factCount / stopwatch.Elapsed.TotalSeconds, PeakRss(process.Id));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static IEnumerable<(ulong Sequence, Fact[] Facts)> Batches(IEnumerable<Fact> facts, int batch) =>
+        facts.Chunk(batch).Select((chunk, i) => ((ulong)i, chunk));
+
+    private static async Task<int> ProduceAsync(IngestionService.IngestionServiceClient client, IEnumerator<(ulong Sequence, Fact[] Facts)> source, Lock gate)
+    {
+        using var call = client.IngestStream();
+        var acknowledging = Task.Run(async () =>
+        {
+            var accepted = 0;
+            await foreach (var ack in call.ResponseStream.ReadAllAsync())
+            {
+                accepted += ack.Outcome.AcceptedCount;
+                if (ack.Outcome.Rejected.Count > 0)
+                {
+                    throw new InvalidOperationException($"Rejected: {ack.Outcome.Rejected[0]}");
+                }
+            }
+
+            return accepted;
+        });
+        while (true)
+        {
+            (ulong Sequence, Fact[] Facts) next;
+            lock (gate)
+            {
+                if (!source.MoveNext())
+                {
+                    break;
+                }
+
+                next = source.Current;
+            }
+
+            await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = next.Sequence, Facts = { next.Facts } });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await acknowledging;
+    }
+
+    /// <summary>The baseline: the same facts as object rows, written with the driver's own InsertBinaryAsync.</summary>
+    private static async Task<double> MeasureDirectInsertAsync(int factCount, int warmUp)
+    {
+        using var store = await BenchmarkEnvironment.OpenMigratedStoreAsync("bench_direct");
+        await InsertRowsAsync(store, RowsOf(SyntheticFacts.Generate(warmUp, run: "w")));
+        var rows = RowsOf(SyntheticFacts.Generate(factCount));
+
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+        await InsertRowsAsync(store, rows);
+        stopwatch.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  direct InsertBinaryAsync: {stopwatch.Elapsed.TotalSeconds:F2} s, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F1} s"));
+        return factCount / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static Dictionary<FactTable, List<object[]>> RowsOf(IEnumerable<Fact> facts)
+    {
+        var rows = FactTables.All.ToDictionary(t => t, _ => new List<object[]>());
+        foreach (var fact in facts)
+        {
+            var (table, row) = SyntheticFacts.AsRow(fact);
+            rows[table].Add(row);
+        }
+
+        return rows;
+    }
+
+    private static async Task InsertRowsAsync(ServiceAnalytics.Storage.ClickHouseStore store, Dictionary<FactTable, List<object[]>> rows)
+    {
+        foreach (var (table, tableRows) in rows.Where(r => r.Value.Count > 0))
+        {
+            await store.Client.InsertBinaryAsync(table.Name, table.Columns, tableRows, store.CreateInsertOptions());
+        }
+    }
+
+    private static async Task WaitUntilServingAsync(GrpcChannel channel)
+    {
+        var health = new Health.HealthClient(channel);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            try
+            {
+                if ((await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The service did not report SERVING within 90 s.");
+    }
+
+    /// <summary>Peak resident set of a process (VmHWM from /proc), in bytes.</summary>
+    private static long PeakRss(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
