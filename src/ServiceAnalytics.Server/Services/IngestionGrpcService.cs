@@ -10,7 +10,8 @@ namespace ServiceAnalytics.Server.Services;
 /// <c>service_analytics.ingest.v1.IngestionService</c>: maps requests to <see cref="FactIngestor"/> and outcomes
 /// back. A batch is acknowledged only after its valid facts are committed to ClickHouse.
 /// </summary>
-public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<IngestionOptions> options) : IngestionService.IngestionServiceBase
+public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<IngestionOptions> options, IHostApplicationLifetime lifetime)
+    : IngestionService.IngestionServiceBase
 {
     public override async Task<IngestBatchResponse> IngestBatch(IngestBatchRequest request, ServerCallContext context)
     {
@@ -30,28 +31,34 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
     /// Reads ahead up to <see cref="IngestionOptions.StreamWindowBatches"/> batches while earlier ones are being
     /// committed, and acknowledges each batch, in order, once it is committed. When the window is full the stream is
     /// not read, so HTTP/2 flow control slows the producer. The first batch that cannot be stored ends the stream
-    /// with its status (INVALID_ARGUMENT or UNAVAILABLE); batches acknowledged before it stay stored.
+    /// with its status (INVALID_ARGUMENT or UNAVAILABLE); batches acknowledged before it stay stored. When the
+    /// service shuts down it stops reading, acknowledges every batch already read once it is committed, and ends
+    /// the stream with UNAVAILABLE so the producer reconnects and re-sends the rest.
     /// </summary>
     public override async Task IngestStream(IAsyncStreamReader<IngestStreamRequest> requestStream, IServerStreamWriter<IngestStreamResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var inFlight = Channel.CreateBounded<(ulong Sequence, Task<IngestOutcome> Outcome)>(Math.Max(1, options.Value.StreamWindowBatches));
 
-        var acknowledging = AcknowledgeAsync(inFlight.Reader, responseStream, stop);
+        var acknowledging = AcknowledgeAsync(inFlight.Reader, responseStream, stopReading, abandon);
+        var producerFinished = false;
         try
         {
-            while (await requestStream.MoveNext(stop.Token))
+            while (await requestStream.MoveNext(stopReading.Token))
             {
                 var request = requestStream.Current;
-                await inFlight.Writer.WriteAsync((request.BatchSequence, ingestor.IngestAsync(request.Facts, stop.Token)), stop.Token);
+                await inFlight.Writer.WriteAsync((request.BatchSequence, ingestor.IngestAsync(request.Facts, abandon.Token)), stopReading.Token);
             }
+
+            producerFinished = true;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopReading.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
-            // The acknowledging side failed and stopped the reading; its error is the stream's status.
+            // Shutting down, or the acknowledging side failed; either way what was read is still answered below.
         }
         finally
         {
@@ -66,12 +73,20 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
         {
             throw GrpcErrors.Translate(error, options.Value.RetryDelay);
         }
+
+        if (!producerFinished)
+        {
+            throw GrpcErrors.Unavailable(
+                "The service is shutting down. Every batch acknowledged on this stream is stored; reconnect and re-send the rest.",
+                options.Value.RetryDelay);
+        }
     }
 
     private static async Task AcknowledgeAsync(
         ChannelReader<(ulong Sequence, Task<IngestOutcome> Outcome)> inFlight,
         IServerStreamWriter<IngestStreamResponse> responseStream,
-        CancellationTokenSource stop)
+        CancellationTokenSource stopReading,
+        CancellationTokenSource abandon)
     {
         try
         {
@@ -82,7 +97,9 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
         }
         catch
         {
-            await stop.CancelAsync();
+            // Nothing more can be acknowledged on this stream: stop reading and stop waiting for commits.
+            await stopReading.CancelAsync();
+            await abandon.CancelAsync();
             throw;
         }
     }

@@ -28,6 +28,9 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>The service's ClickHouse database.</summary>
+    public string Database => App.Configuration["ClickHouse:Database"]!;
+
     public static async Task<ServiceHost> StartAsync(IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
