@@ -2,6 +2,7 @@ using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Facts;
+using ServiceAnalytics.Storage.Metrics;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -25,6 +26,7 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<FactIngestor>();
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IngestionPipeline>());
+        builder.Services.AddSingleton<OverviewQuery>();
 
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes);
@@ -33,6 +35,7 @@ public static class ServiceAnalyticsApp
 
         var app = builder.Build();
         app.MapGrpcService<IngestionGrpcService>();
+        app.MapGrpcService<AnalyticsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

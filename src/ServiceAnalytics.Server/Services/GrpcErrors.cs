@@ -17,6 +17,13 @@ internal static class GrpcErrors
         Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = reason } } }) },
     }.ToRpcException();
 
+    public static RpcException NotFound(string resourceType, string resourceName) => new Google.Rpc.Status
+    {
+        Code = (int)Code.NotFound,
+        Message = $"{resourceType} '{resourceName}' not found",
+        Details = { Any.Pack(new ResourceInfo { ResourceType = resourceType, ResourceName = resourceName }) },
+    }.ToRpcException();
+
     public static RpcException Unavailable(string message, TimeSpan retryDelay) => new Google.Rpc.Status
     {
         Code = (int)Code.Unavailable,

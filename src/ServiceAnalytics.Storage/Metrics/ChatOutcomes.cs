@@ -1,0 +1,86 @@
+namespace ServiceAnalytics.Storage.Metrics;
+
+/// <summary>
+/// The definitions of docs/metrics.md, in SQL: one row per chat of a shop received in [scan_from, to), with
+/// everything the metrics count. Every metric query aggregates over this and nothing else, so each definition
+/// exists once. Parameters: <c>shop</c>, <c>scan_from</c>, <c>to</c> (UTC instants), <c>now</c>, <c>tz</c> (the
+/// shop's IANA zone) and <c>holidays</c> (the shop's holiday days, local dates). Joins rely on ClickHouse's
+/// default <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
+/// </summary>
+public static class ChatOutcomes
+{
+    /// <summary>
+    /// A common table expression named <c>chat_outcomes</c>. Columns:
+    /// <list type="bullet">
+    /// <item><c>received_at</c>: the first customer message (the chat belongs to its period).</item>
+    /// <item><c>received</c>: counts as a chat received (not started by the seller).</item>
+    /// <item><c>responses_counted</c>: its inquiries count for the 24-hour response rate and first response time
+    /// (received, not assistant-solved, not received on a holiday).</item>
+    /// <item><c>assistant_solved</c>, and inquiry counts <c>answered_in_24h</c>, <c>answered_late</c>,
+    /// <c>not_answered</c> (window closed), <c>pending</c>.</item>
+    /// <item><c>first_response_ms</c>: first inquiry → its human reply, or NULL.</item>
+    /// <item><c>stars</c>: latest rating (0 when unrated); <c>customer_id</c>; <c>converted</c>.</item>
+    /// </list>
+    /// </summary>
+    public const string CommonTableExpression = """
+        chat_outcomes AS
+        (
+            SELECT
+                chat_id,
+                received_at,
+                starts.customer_id AS customer_id,
+                starts.initiator != 'seller' AS received,
+                (first_assistant_solution_at IS NOT NULL OR arrayExists(r -> r.2 = 'assistant', resolutions))
+                    AND NOT arrayExists(m -> m.3 = 'agent', timeline) AS assistant_solved,
+                has({holidays:Array(Date)}, toDate(received_at, {tz:String})) AS on_holiday,
+                received AND NOT assistant_solved AND NOT on_holiday AS responses_counted,
+                -- Turns that matter for inquiries: customer messages expecting a reply, and human agent messages.
+                arrayFilter(m -> (m.3 = 'customer' AND NOT m.5) OR m.3 = 'agent', timeline) AS turns,
+                -- An inquiry starts at a customer turn that follows an agent turn or nothing.
+                arrayFilter(i -> turns[i].3 = 'customer' AND (i = 1 OR turns[i - 1].3 = 'agent'), arrayEnumerate(turns)) AS inquiry_starts,
+                -- (asked at, milliseconds until the next agent turn, or -1 when none came).
+                arrayMap(i -> (turns[i].1, arrayFirstIndex((t, j) -> j > i AND t.3 = 'agent', turns, arrayEnumerate(turns))), inquiry_starts) AS asked,
+                arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, turns[q.2].1))), asked) AS inquiries,
+                arrayCount(q -> q.2 >= 0 AND q.2 <= 86400000, inquiries) AS answered_in_24h,
+                arrayCount(q -> q.2 > 86400000, inquiries) AS answered_late,
+                arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries) AS not_answered,
+                arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) < 86400000, inquiries) AS pending,
+                if(length(inquiries) > 0 AND inquiries[1].2 >= 0, inquiries[1].2, NULL) AS first_response_ms,
+                ratings.stars AS stars,
+                coalesce(ended_at, last_message_at) AS chat_end,
+                arrayExists(
+                    o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7) AND NOT has(purchases.voided, o.1),
+                    purchases.orders) AS converted
+            FROM
+            (
+                SELECT
+                    chat_id,
+                    arraySort(m -> (m.1, m.2), groupUniqArrayArray(timeline)) AS timeline,
+                    assumeNotNull(min(first_customer_message_at)) AS received_at,
+                    min(first_assistant_solution_at) AS first_assistant_solution_at,
+                    groupUniqArrayArray(resolutions) AS resolutions,
+                    max(ended_at) AS ended_at,
+                    max(last_message_at) AS last_message_at
+                FROM chat_responses
+                WHERE shop_id = {shop:String}
+                GROUP BY chat_id
+                HAVING min(first_customer_message_at) >= {scan_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
+            ) AS chats
+            LEFT JOIN
+            (
+                SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator
+                FROM chat_starts WHERE shop_id = {shop:String} GROUP BY chat_id
+            ) AS starts USING (chat_id)
+            LEFT JOIN
+            (
+                SELECT chat_id, argMax(stars, occurred_at) AS stars
+                FROM chat_events WHERE shop_id = {shop:String} AND kind = 'rated' GROUP BY chat_id
+            ) AS ratings USING (chat_id)
+            LEFT JOIN
+            (
+                SELECT customer_id, groupUniqArrayArray(orders) AS orders, groupUniqArrayArray(voided_order_ids) AS voided
+                FROM customer_conversions WHERE shop_id = {shop:String} GROUP BY customer_id
+            ) AS purchases ON purchases.customer_id = starts.customer_id
+        )
+        """;
+}
