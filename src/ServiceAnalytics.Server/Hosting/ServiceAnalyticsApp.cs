@@ -26,7 +26,9 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<FactIngestor>();
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IngestionPipeline>());
-        builder.Services.AddSingleton<OverviewQuery>();
+        builder.Services.AddSingleton<MetricQueries>();
+        builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
+        builder.Services.AddSingleton<PageTokens>();
 
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes);

@@ -7,11 +7,13 @@ namespace ServiceAnalytics.Server.Services;
 
 /// <summary>
 /// <c>service_analytics.query.v1.AnalyticsService</c>: checks the request, finds the shop's calendar and maps
-/// <see cref="OverviewQuery"/>'s figures to the page's metrics (definitions in docs/metrics.md).
+/// <see cref="MetricQueries"/>' figures and rows to the page's metrics (definitions in docs/metrics.md).
 /// </summary>
-public sealed class AnalyticsGrpcService(OverviewQuery overview, TimeProvider clock) : AnalyticsService.AnalyticsServiceBase
+public sealed class AnalyticsGrpcService(MetricQueries queries, PageTokens pageTokens, TimeProvider clock) : AnalyticsService.AnalyticsServiceBase
 {
     private const int MaxPeriodDays = 366;
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 200;
 
     public override async Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context)
     {
@@ -20,8 +22,8 @@ public sealed class AnalyticsGrpcService(OverviewQuery overview, TimeProvider cl
         var period = Period(request.FirstDay, request.LastDay);
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        var current = await overview.ReadAsync(request.ShopId, calendar, period, now, context.CancellationToken);
-        var previous = await overview.ReadAsync(request.ShopId, calendar, period.Previous, now, context.CancellationToken);
+        var current = await queries.ReadOverviewAsync(request.ShopId, calendar, period, now, context.CancellationToken);
+        var previous = await queries.ReadOverviewAsync(request.ShopId, calendar, period.Previous, now, context.CancellationToken);
         return new GetOverviewResponse
         {
             TimeZone = calendar.TimeZone.Id,
@@ -30,6 +32,89 @@ public sealed class AnalyticsGrpcService(OverviewQuery overview, TimeProvider cl
         };
     }
 
+    public override async Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var figures = await queries.ReadBreakdownAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
+        return new GetStatusBreakdownResponse
+        {
+            Responded24H = figures.Responded24h,
+            RespondedLate = figures.RespondedLate,
+            NonResponded = figures.NonResponded,
+            Pending = figures.Pending,
+            AssistantSolved = figures.AssistantSolved,
+            NoInquiry = figures.NoInquiry,
+        };
+    }
+
+    public override async Task<ListChatsResponse> ListChats(ListChatsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var pageSize = request.PageSize switch
+        {
+            0 => DefaultPageSize,
+            >= 1 and <= MaxPageSize => request.PageSize,
+            _ => throw GrpcErrors.InvalidArgument("page_size", $"must be 1 to {MaxPageSize}, or 0 for {DefaultPageSize}"),
+        };
+        var filter = new ChatListFilter(
+            [.. request.ChatTypes.Select((t, i) => Known(t, $"chat_types[{i}]"))],
+            [.. request.Tags.Select((t, i) => Text(t, $"tags[{i}]"))],
+            [.. request.AgentIds.Select((a, i) => Text(a, $"agent_ids[{i}]"))],
+            [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
+            request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"));
+        var fingerprint = string.Join('\u001f', request.ShopId, request.FirstDay, request.LastDay, string.Join(',', filter.ChatTypes.Order()),
+            string.Join(',', filter.Tags.Order()), string.Join(',', filter.Agents.Order()), string.Join(',', filter.Statuses.Order()), filter.CustomerId);
+        var after = request.PageToken.Length == 0
+            ? null
+            : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+
+        var rows = await queries.ListChatsAsync(
+            request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, filter, after, pageSize + 1, context.CancellationToken);
+        var response = new ListChatsResponse();
+        foreach (var row in rows.Take(pageSize))
+        {
+            var chat = new ChatRow
+            {
+                ChatId = row.ChatId,
+                CustomerId = row.CustomerId,
+                ReceivedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.ReceivedAt, DateTimeKind.Utc)),
+                Status = ProtoEnums.FromCode<ChatStatus>(row.Status),
+                Type = ProtoEnums.FromCode<ChatType>(row.ChatType),
+                Tags = { row.Tags },
+                CurrentAgentId = row.CurrentAgent,
+                Rating = row.Stars,
+                Converted = row.Converted,
+            };
+            if (row.FirstResponseSeconds is { } seconds)
+            {
+                chat.FirstResponseSeconds = seconds;
+            }
+
+            response.Chats.Add(chat);
+        }
+
+        if (rows.Count > pageSize)
+        {
+            var last = rows[pageSize - 1];
+            response.NextPageToken = pageTokens.Issue(new ChatListCursor(last.ReceivedAt, last.ChatId), fingerprint);
+        }
+
+        return response;
+    }
+
+    private static string Known<TEnum>(TEnum value, string field)
+        where TEnum : struct, Enum =>
+        ProtoEnums.IsSpecified(value) ? ProtoEnums.Code(value) : throw GrpcErrors.InvalidArgument(field, "is not a known value");
+
+    private static string Text(string value, string field) =>
+        value.Length is >= 1 and <= 64 ? value : throw GrpcErrors.InvalidArgument(field, "must be 1 to 64 characters");
+
     private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken)
     {
         if (shopId.Length is 0 or > 64)
@@ -37,7 +122,7 @@ public sealed class AnalyticsGrpcService(OverviewQuery overview, TimeProvider cl
             throw GrpcErrors.InvalidArgument("shop_id", "is required, 1 to 64 characters");
         }
 
-        return await overview.FindShopAsync(shopId, cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
+        return await queries.FindShopAsync(shopId, cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
     }
 
     private static DayPeriod Period(string firstDay, string lastDay)

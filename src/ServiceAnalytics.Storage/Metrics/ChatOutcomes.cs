@@ -20,6 +20,8 @@ public static class ChatOutcomes
     /// <c>not_answered</c> (window closed), <c>pending</c>.</item>
     /// <item><c>first_response_ms</c>: first inquiry → its human reply, or NULL.</item>
     /// <item><c>stars</c>: latest rating (0 when unrated); <c>customer_id</c>; <c>converted</c>.</item>
+    /// <item><c>chat_type</c>: the chat's one status category; <c>status</c> (active, resolved, ended);
+    /// <c>tags</c> (initial and added); <c>current_agent</c> (latest assignment).</item>
     /// </list>
     /// </summary>
     public const string CommonTableExpression = """
@@ -46,7 +48,19 @@ public static class ChatOutcomes
                 arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries) AS not_answered,
                 arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) < 86400000, inquiries) AS pending,
                 if(length(inquiries) > 0 AND inquiries[1].2 >= 0, inquiries[1].2, NULL) AS first_response_ms,
-                ratings.stars AS stars,
+                events.stars AS stars,
+                arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
+                events.current_agent AS current_agent,
+                multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
+                -- The one category of a received chat (docs/metrics.md, "Chat status breakdown").
+                multiIf(
+                    NOT received, 'seller_started',
+                    assistant_solved, 'assistant_solved',
+                    length(inquiries) = 0, 'no_inquiry',
+                    inquiries[1].2 >= 0 AND inquiries[1].2 <= 86400000, 'responded_24h',
+                    inquiries[1].2 > 86400000, 'responded_late',
+                    dateDiff('millisecond', inquiries[1].1, {now:DateTime64(3, 'UTC')}) >= 86400000, 'non_responded',
+                    'pending') AS chat_type,
                 coalesce(ended_at, last_message_at) AS chat_end,
                 arrayExists(
                     o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7) AND NOT has(purchases.voided, o.1),
@@ -68,14 +82,20 @@ public static class ChatOutcomes
             ) AS chats
             LEFT JOIN
             (
-                SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator
+                SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator, groupUniqArrayArray(tags) AS tags
                 FROM chat_starts WHERE shop_id = {shop:String} GROUP BY chat_id
             ) AS starts USING (chat_id)
             LEFT JOIN
             (
-                SELECT chat_id, argMax(stars, occurred_at) AS stars
-                FROM chat_events WHERE shop_id = {shop:String} AND kind = 'rated' GROUP BY chat_id
-            ) AS ratings USING (chat_id)
+                SELECT
+                    chat_id,
+                    argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
+                    groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
+                    argMaxIf(to_agent_id, occurred_at, kind = 'assigned') AS current_agent,
+                    countIf(kind = 'resolved') > 0 AS resolved,
+                    countIf(kind = 'ended') > 0 AS ended
+                FROM chat_events WHERE shop_id = {shop:String} GROUP BY chat_id
+            ) AS events USING (chat_id)
             LEFT JOIN
             (
                 SELECT customer_id, groupUniqArrayArray(orders) AS orders, groupUniqArrayArray(voided_order_ids) AS voided

@@ -1,0 +1,202 @@
+using System.Globalization;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+
+namespace ServiceAnalytics.Storage.Metrics;
+
+/// <summary>The headline metrics of one period (docs/metrics.md, "Headline metrics").</summary>
+public sealed record OverviewFigures(
+    long ChatsReceived,
+    long InquiriesAnsweredWithin24h,
+    long InquiriesCounted,
+    long InquiriesPending,
+    long FirstResponsesMeasured,
+    double? FirstResponseMeanSeconds,
+    double? FirstResponseMedianSeconds,
+    double? FirstResponseP90Seconds,
+    IReadOnlyList<long> RatingDistribution,
+    long ConvertedChats,
+    long PotentialCustomers,
+    long ConvertedCustomers)
+{
+    public long ChatsRated => RatingDistribution.Sum();
+
+    public long ChatsRated4Or5 => RatingDistribution[3] + RatingDistribution[4];
+}
+
+/// <summary>The status breakdown of one period: chats received by category (docs/metrics.md).</summary>
+public sealed record BreakdownFigures(long Responded24h, long RespondedLate, long NonResponded, long Pending, long AssistantSolved, long NoInquiry);
+
+/// <summary>A chat in the All Chats list; categories and statuses as stored codes.</summary>
+public sealed record ChatListRow(
+    string ChatId, string CustomerId, DateTime ReceivedAt, string Status, string ChatType, IReadOnlyList<string> Tags,
+    string CurrentAgent, double? FirstResponseSeconds, int Stars, bool Converted);
+
+/// <summary>Filters of the All Chats list; an empty filter lets everything through.</summary>
+public sealed record ChatListFilter(
+    IReadOnlyList<string> ChatTypes, IReadOnlyList<string> Tags, IReadOnlyList<string> Agents, IReadOnlyList<string> Statuses, string CustomerId);
+
+/// <summary>Where a page of the list continues: after this chat in the list's order (newest first, then chat id descending).</summary>
+public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
+
+/// <summary>Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>.</summary>
+public sealed class MetricQueries(ClickHouseStore store)
+{
+    /// <summary>The shop's calendar, or null when the shop has no facts at all (an unknown shop).</summary>
+    public async Task<ShopCalendar?> FindShopAsync(string shopId, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT
+                (SELECT count() FROM chat_starts WHERE shop_id = {shop:String})
+                    + (SELECT count() FROM chat_messages WHERE shop_id = {shop:String})
+                    + (SELECT count() FROM shop_settings WHERE shop_id = {shop:String}) AS facts,
+                settings.time_zone,
+                arrayMap(h -> concat(toString(h.1), '/', toString(h.2)), settings.holidays)
+            FROM
+            (
+                SELECT argMax(time_zone, occurred_at) AS time_zone, argMax(holidays, occurred_at) AS holidays
+                FROM shop_settings WHERE shop_id = {shop:String}
+            ) AS settings
+            """, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        if (Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 0)
+        {
+            return null;
+        }
+
+        var zone = reader.GetString(1) is { Length: > 0 } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Utc;
+        var holidays = new List<DateOnly>();
+        foreach (var period in (string[])reader.GetValue(2))
+        {
+            var bounds = period.Split('/');
+            var last = DateOnly.Parse(bounds[1], CultureInfo.InvariantCulture);
+            for (var day = DateOnly.Parse(bounds[0], CultureInfo.InvariantCulture); day <= last; day = day.AddDays(1))
+            {
+                holidays.Add(day);
+            }
+        }
+
+        return new ShopCalendar(zone, holidays);
+    }
+
+    public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: true);
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT
+                countIf(in_period AND received),
+                sumIf(answered_in_24h, in_period AND responses_counted),
+                sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted),
+                sumIf(pending, in_period AND responses_counted),
+                countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL),
+                avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+                quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+                quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+                [countIf(in_period AND received AND stars = 1), countIf(in_period AND received AND stars = 2), countIf(in_period AND received AND stars = 3),
+                 countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)],
+                countIf(in_period AND received AND converted),
+                uniqExactIf(customer_id, in_window AND received AND customer_id != ''),
+                uniqExactIf(customer_id, in_window AND received AND customer_id != '' AND converted)
+            FROM
+            (
+                SELECT *, received_at >= {from:DateTime64(3, 'UTC')} AS in_period, received_at >= {window_from:DateTime64(3, 'UTC')} AS in_window
+                FROM chat_outcomes
+            )
+            """, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+        var measured = Long(4);
+        double? Seconds(int i) => measured == 0 ? null : Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
+        var distribution = ((System.Collections.IEnumerable)reader.GetValue(8)).Cast<object>()
+            .Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
+        return new OverviewFigures(
+            Long(0), Long(1), Long(2), Long(3), measured, Seconds(5), Seconds(6), Seconds(7), distribution, Long(9), Long(10), Long(11));
+    }
+
+    public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT
+                countIf(chat_type = 'responded_24h'), countIf(chat_type = 'responded_late'), countIf(chat_type = 'non_responded'),
+                countIf(chat_type = 'pending'), countIf(chat_type = 'assistant_solved'), countIf(chat_type = 'no_inquiry')
+            FROM chat_outcomes
+            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+        reader.Read();
+        long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+        return new BreakdownFigures(Long(0), Long(1), Long(2), Long(3), Long(4), Long(5));
+    }
+
+    /// <summary>
+    /// One page of the period's chats received that pass <paramref name="filter"/>, newest first (then chat id
+    /// descending, so the order is total and stable), starting after <paramref name="after"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<ChatListRow>> ListChatsAsync(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter, ChatListCursor? after, int limit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false);
+        parameters.AddParameter("types", filter.ChatTypes.ToArray());
+        parameters.AddParameter("tags", filter.Tags.ToArray());
+        parameters.AddParameter("agents", filter.Agents.ToArray());
+        parameters.AddParameter("statuses", filter.Statuses.ToArray());
+        parameters.AddParameter("customer", filter.CustomerId);
+        parameters.AddParameter("after_at", after?.ReceivedAt ?? DateTime.MaxValue.AddYears(-7000));
+        parameters.AddParameter("after_chat", after?.ChatId ?? "");
+        parameters.AddParameter("has_cursor", after is null ? 0 : 1);
+        parameters.AddParameter("limit", limit);
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted
+            FROM chat_outcomes
+            WHERE received
+                AND (empty({types:Array(String)})
+                    OR has({types:Array(String)}, chat_type)
+                    OR (has({types:Array(String)}, 'rated_1_to_3') AND stars BETWEEN 1 AND 3)
+                    OR (has({types:Array(String)}, 'rated_4_or_5') AND stars >= 4)
+                    OR (has({types:Array(String)}, 'converted') AND converted))
+                AND (empty({tags:Array(String)}) OR hasAny(tags, {tags:Array(String)}))
+                AND (empty({agents:Array(String)}) OR has({agents:Array(String)}, current_agent))
+                AND (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
+                AND ({customer:String} = '' OR customer_id = {customer:String})
+                AND ({has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}))
+            ORDER BY received_at DESC, chat_id DESC
+            LIMIT {limit:UInt32}
+            """, parameters, cancellationToken: cancellationToken);
+        var rows = new List<ChatListRow>();
+        while (reader.Read())
+        {
+            rows.Add(new ChatListRow(
+                reader.GetString(0), reader.GetString(1), reader.GetDateTime(2), reader.GetString(3), reader.GetString(4),
+                ((IEnumerable<string>)reader.GetValue(5)).ToList(), reader.GetString(6),
+                reader.IsDBNull(7) ? null : Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture) / 1000,
+                Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetBoolean(9)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The parameters <see cref="ChatOutcomes"/> takes, for chats received in <paramref name="period"/>
+    /// (and, with <paramref name="includeCustomerWindow"/>, the 28 days ending with its last day).</summary>
+    private static ClickHouseParameterCollection PeriodParameters(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(period);
+        var from = calendar.StartOf(period.FirstDay);
+        var windowFrom = calendar.StartOf(period.LastDay.AddDays(-27));
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("scan_from", includeCustomerWindow && windowFrom < from ? windowFrom : from);
+        parameters.AddParameter("from", from);
+        parameters.AddParameter("to", calendar.StartOf(period.LastDay.AddDays(1)));
+        parameters.AddParameter("window_from", windowFrom);
+        parameters.AddParameter("now", now);
+        parameters.AddParameter("tz", calendar.TimeZone.Id);
+        parameters.AddParameter("holidays", calendar.HolidayDays.ToArray());
+        return parameters;
+    }
+}
