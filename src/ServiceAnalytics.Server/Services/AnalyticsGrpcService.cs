@@ -108,6 +108,70 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, PageTokens pageT
         return response;
     }
 
+    public override async Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var response = new GetAgentDetailsResponse();
+        foreach (var agent in await queries.ReadAgentsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
+        {
+            var details = new AgentDetails
+            {
+                AgentId = agent.AgentId,
+                DisplayName = agent.DisplayName,
+                ChatsHandled = agent.ChatsHandled,
+                InquiriesAnswered = agent.InquiriesAnswered,
+                AnsweredWithin24H = agent.AnsweredWithin24h,
+                AnsweredLate = agent.AnsweredLate,
+                NonResponded = agent.NonResponded,
+                ChatsRated = agent.ChatsRated,
+                ChatsRated4Or5 = agent.ChatsRated4Or5,
+                TransfersIn = agent.TransfersIn,
+                TransfersOut = agent.TransfersOut,
+            };
+            SetRate(agent.AnsweredWithin24h, agent.InquiriesAnswered + agent.NonResponded, v => details.ResponseRate24H = v);
+            SetRate(agent.ChatsRated4Or5, agent.ChatsHandled, v => details.SatisfactionRate = v);
+            if (agent.ResponseMeanSeconds is { } mean && agent.ResponseP90Seconds is { } p90)
+            {
+                details.ResponseMeanSeconds = mean;
+                details.ResponseP90Seconds = p90;
+            }
+
+            response.Agents.Add(details);
+        }
+
+        return response;
+    }
+
+    public override async Task<GetTagBreakdownResponse> GetTagBreakdown(GetTagBreakdownRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var response = new GetTagBreakdownResponse();
+        foreach (var tag in await queries.ReadTagsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
+        {
+            var details = new TagDetails
+            {
+                Tag = tag.Tag,
+                Chats = tag.Chats,
+                AssistantSolved = tag.AssistantSolved,
+                HumanHandled = tag.HumanHandled,
+                Inquiries = tag.InquiriesCounted,
+                AnsweredWithin24H = tag.AnsweredWithin24h,
+                ConvertedChats = tag.Converted,
+            };
+            SetRate(tag.AnsweredWithin24h, tag.InquiriesCounted, v => details.ResponseRate24H = v);
+            SetRate(tag.Converted, tag.Chats, v => details.ConversionRate = v);
+            response.Tags.Add(details);
+        }
+
+        return response;
+    }
+
     private static string Known<TEnum>(TEnum value, string field)
         where TEnum : struct, Enum =>
         ProtoEnums.IsSpecified(value) ? ProtoEnums.Code(value) : throw GrpcErrors.InvalidArgument(field, "is not a known value");

@@ -21,7 +21,8 @@ public static class ChatOutcomes
     /// <item><c>first_response_ms</c>: first inquiry → its human reply, or NULL.</item>
     /// <item><c>stars</c>: latest rating (0 when unrated); <c>customer_id</c>; <c>converted</c>.</item>
     /// <item><c>chat_type</c>: the chat's one status category; <c>status</c> (active, resolved, ended);
-    /// <c>tags</c> (initial and added); <c>current_agent</c> (latest assignment).</item>
+    /// <c>tags</c> (initial and added); <c>current_agent</c> (latest assignment); <c>assignments</c>
+    /// (at, from, to); <c>replying_agents</c>; <c>inquiries</c> as (asked at, response ms or -1, credited agent).</item>
     /// </list>
     /// </summary>
     public const string CommonTableExpression = """
@@ -42,7 +43,10 @@ public static class ChatOutcomes
                 arrayFilter(i -> turns[i].3 = 'customer' AND (i = 1 OR turns[i - 1].3 = 'agent'), arrayEnumerate(turns)) AS inquiry_starts,
                 -- (asked at, milliseconds until the next agent turn, or -1 when none came).
                 arrayMap(i -> (turns[i].1, arrayFirstIndex((t, j) -> j > i AND t.3 = 'agent', turns, arrayEnumerate(turns))), inquiry_starts) AS asked,
-                arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, turns[q.2].1))), asked) AS inquiries,
+                -- (asked at, response in ms or -1, the agent it is credited or charged to: the replying agent, or for an
+                -- unanswered one the agent assigned when its 24 hours closed, '' when none was).
+                arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, turns[q.2].1)),
+                               if(q.2 = 0, arrayLast(a -> a.1 <= addHours(q.1, 24), events.assignments).3, turns[q.2].6)), asked) AS inquiries,
                 arrayCount(q -> q.2 >= 0 AND q.2 <= 86400000, inquiries) AS answered_in_24h,
                 arrayCount(q -> q.2 > 86400000, inquiries) AS answered_late,
                 arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries) AS not_answered,
@@ -51,6 +55,8 @@ public static class ChatOutcomes
                 events.stars AS stars,
                 arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
                 events.current_agent AS current_agent,
+                events.assignments AS assignments,
+                arrayDistinct(arrayMap(m -> m.6, arrayFilter(m -> m.3 = 'agent', timeline))) AS replying_agents,
                 multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
                 -- The one category of a received chat (docs/metrics.md, "Chat status breakdown").
                 multiIf(
@@ -92,6 +98,7 @@ public static class ChatOutcomes
                     argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
                     groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
                     argMaxIf(to_agent_id, occurred_at, kind = 'assigned') AS current_agent,
+                    arraySort(groupUniqArrayIf((occurred_at, from_agent_id, to_agent_id), kind = 'assigned')) AS assignments,
                     countIf(kind = 'resolved') > 0 AS resolved,
                     countIf(kind = 'ended') > 0 AS ended
                 FROM chat_events WHERE shop_id = {shop:String} GROUP BY chat_id

@@ -27,6 +27,14 @@ public sealed record OverviewFigures(
 /// <summary>The status breakdown of one period: chats received by category (docs/metrics.md).</summary>
 public sealed record BreakdownFigures(long Responded24h, long RespondedLate, long NonResponded, long Pending, long AssistantSolved, long NoInquiry);
 
+/// <summary>One agent's figures for a period ("unassigned" is the empty agent id).</summary>
+public sealed record AgentFigures(
+    string AgentId, string DisplayName, long ChatsHandled, long InquiriesAnswered, long AnsweredWithin24h, long AnsweredLate, long NonResponded,
+    long ChatsRated, long ChatsRated4Or5, double? ResponseMeanSeconds, double? ResponseP90Seconds, long TransfersIn, long TransfersOut);
+
+/// <summary>One tag's figures for a period.</summary>
+public sealed record TagFigures(string Tag, long Chats, long AssistantSolved, long HumanHandled, long InquiriesCounted, long AnsweredWithin24h, long Converted);
+
 /// <summary>A chat in the All Chats list; categories and statuses as stored codes.</summary>
 public sealed record ChatListRow(
     string ChatId, string CustomerId, DateTime ReceivedAt, string Status, string ChatType, IReadOnlyList<string> Tags,
@@ -178,6 +186,83 @@ public sealed class MetricQueries(ClickHouseStore store)
         }
 
         return rows;
+    }
+
+    /// <summary>Agent details (docs/metrics.md, "Agent details"), busiest agents first.</summary>
+    public async Task<IReadOnlyList<AgentFigures>> ReadAgentsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT
+                agent,
+                any(names.display_name),
+                countIf(has(replying_agents, agent)),
+                sum(arrayCount(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)),
+                sum(arrayCount(q -> q.3 = agent AND q.2 >= 0 AND q.2 <= 86400000, counted_inquiries)),
+                sum(arrayCount(q -> q.3 = agent AND q.2 > 86400000, counted_inquiries)),
+                sum(arrayCount(q -> q.3 = agent AND q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, counted_inquiries)),
+                countIf(has(replying_agents, agent) AND stars > 0),
+                countIf(has(replying_agents, agent) AND stars >= 4),
+                avgArray(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))),
+                quantileExactArray(0.9)(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))),
+                sum(arrayCount(a -> a.3 = agent AND a.2 != '', assignments)),
+                sum(arrayCount(a -> a.2 = agent, assignments))
+            FROM
+            (
+                SELECT *, if(responses_counted, inquiries, []) AS counted_inquiries,
+                       arrayDistinct(arrayConcat(replying_agents, arrayMap(q -> q.3, counted_inquiries),
+                                                 arrayMap(a -> a.2, assignments), arrayMap(a -> a.3, assignments))) AS agents
+                FROM chat_outcomes WHERE received
+            )
+            ARRAY JOIN agents AS agent
+            LEFT JOIN
+            (
+                SELECT agent_id, argMax(display_name, occurred_at) AS display_name FROM agents WHERE shop_id = {shop:String} GROUP BY agent_id
+            ) AS names ON names.agent_id = agent
+            WHERE agent != '' OR arrayExists(q -> q.3 = '', counted_inquiries)
+            GROUP BY agent
+            ORDER BY countIf(has(replying_agents, agent)) DESC, agent
+            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+        var agents = new List<AgentFigures>();
+        while (reader.Read())
+        {
+            long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+            var answered = Long(3);
+            double? Seconds(int i) => answered == 0 ? null : Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
+            agents.Add(new AgentFigures(
+                reader.GetString(0), reader.GetString(1), Long(2), answered, Long(4), Long(5), Long(6), Long(7), Long(8), Seconds(9), Seconds(10), Long(11), Long(12)));
+        }
+
+        return agents;
+    }
+
+    /// <summary>Per tag (docs/metrics.md, "Tags"), most frequent first.</summary>
+    public async Task<IReadOnlyList<TagFigures>> ReadTagsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT
+                tag,
+                count(),
+                countIf(chat_type = 'assistant_solved'),
+                countIf(chat_type IN ('responded_24h', 'responded_late', 'non_responded', 'pending')),
+                sumIf(answered_in_24h + answered_late + not_answered, responses_counted),
+                sumIf(answered_in_24h, responses_counted),
+                countIf(converted)
+            FROM chat_outcomes
+            ARRAY JOIN tags AS tag
+            WHERE received
+            GROUP BY tag
+            ORDER BY count() DESC, tag
+            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+        var tags = new List<TagFigures>();
+        while (reader.Read())
+        {
+            long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+            tags.Add(new TagFigures(reader.GetString(0), Long(1), Long(2), Long(3), Long(4), Long(5), Long(6)));
+        }
+
+        return tags;
     }
 
     /// <summary>The parameters <see cref="ChatOutcomes"/> takes, for chats received in <paramref name="period"/>

@@ -219,6 +219,11 @@ public sealed partial class OverviewTests(ServiceHostFixture service) : IClassFi
         Chat(s, "c10", "u10", Local(7, 0, 30));
         s.Message("c10", SenderRole.Customer, MessageKind.Text, Local(7, 0, 30));
 
+        // For agent details and tags: names for a1 and a2; c5 (assistant) and c6 (human) tagged pre-purchase.
+        s.Agent("a1", "Ada", true, Local(-30, 0, 0));
+        s.Agent("a2", "Bo", true, Local(-30, 0, 0));
+        s.Add(Local(2, 11, 2), f => f.ChatTagged = new ChatTagged { ChatId = "c5", Tags = { "pre-purchase" } });
+        s.Add(Local(2, 12, 1), f => f.ChatTagged = new ChatTagged { ChatId = "c6", Tags = { "pre-purchase" } });
         // For the list filters: c3 gets a tag, c2 a new agent, c5 an assistant resolution.
         s.Add(Local(1, 13, 30), f => f.ChatTagged = new ChatTagged { ChatId = "c3", Tags = { "logistics" } });
         s.Assigned("c2", "a1", "a9", Local(0, 11, 0));
