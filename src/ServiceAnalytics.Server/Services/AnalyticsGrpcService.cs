@@ -1,6 +1,9 @@
 using System.Globalization;
 using Grpc.Core;
+using Google.Protobuf.WellKnownTypes;
+using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Query.V1;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage.Metrics;
 
 namespace ServiceAnalytics.Server.Services;
@@ -9,8 +12,12 @@ namespace ServiceAnalytics.Server.Services;
 /// <c>service_analytics.query.v1.AnalyticsService</c>: checks the request, finds the shop's calendar and maps
 /// <see cref="MetricQueries"/>' figures and rows to the page's metrics (definitions in docs/metrics.md).
 /// </summary>
-public sealed class AnalyticsGrpcService(MetricQueries queries, PageTokens pageTokens, TimeProvider clock) : AnalyticsService.AnalyticsServiceBase
+public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chats, FactIngestor ingestor, PageTokens pageTokens, TimeProvider clock)
+    : AnalyticsService.AnalyticsServiceBase
 {
+    /// <summary>How far back the SLA queue looks for chats with pending inquiries.</summary>
+    private const int SlaLookbackDays = 30;
+
     private const int MaxPeriodDays = 366;
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 200;
@@ -172,8 +179,130 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, PageTokens pageT
         return response;
     }
 
+    public override async Task<GetChatResponse> GetChat(GetChatRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var chatId = Text(request.ChatId, "chat_id");
+        await FindShopAsync(request.ShopId, context.CancellationToken);
+        var timeline = await chats.ReadTimelineAsync(request.ShopId, chatId, context.CancellationToken);
+        if (timeline.Count == 0)
+        {
+            throw GrpcErrors.NotFound("chat", chatId);
+        }
+
+        var response = new GetChatResponse { ChatId = chatId };
+        response.Timeline.Add(timeline.Select(f => new ChatTimelineEntry
+        {
+            EventId = f.EventId,
+            OccurredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(f.OccurredAt, DateTimeKind.Utc)),
+            Kind = f.Kind,
+            MessageId = f.MessageId,
+            SenderRole = f.SenderRole,
+            MessageKind = f.MessageKind,
+            AgentId = f.AgentId,
+            FromAgentId = f.FromAgentId,
+            Tags = { f.Tags },
+            ResolvedBy = f.ResolvedBy,
+            Stars = f.Stars,
+            ExpectsNoReply = f.ExpectsNoReply,
+        }));
+        return response;
+    }
+
+    /// <summary>
+    /// Records a transfer as a <c>ChatAssigned</c> fact through the ingestion path, under the event id
+    /// <c>transfer:{request_id}</c>: a repeated request finds its transfer already recorded and answers with it.
+    /// </summary>
+    public override async Task<TransferChatResponse> TransferChat(TransferChatRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var chatId = Text(request.ChatId, "chat_id");
+        var toAgent = Text(request.ToAgentId, "to_agent_id");
+        var eventId = "transfer:" + Text(request.RequestId, "request_id");
+        await FindShopAsync(request.ShopId, context.CancellationToken);
+        if (await chats.FindAssignmentAsync(request.ShopId, chatId, eventId, context.CancellationToken) is { } recorded)
+        {
+            return Transferred(recorded.FromAgent, recorded.ToAgent, recorded.At);
+        }
+
+        var state = await chats.ReadChatStateAsync(request.ShopId, chatId, context.CancellationToken) ?? throw GrpcErrors.NotFound("chat", chatId);
+        if (state.Ended || state.Resolved)
+        {
+            throw GrpcErrors.FailedPrecondition("chat_id", $"chat '{chatId}' is {(state.Ended ? "ended" : "resolved")}; only active, unresolved chats can be transferred");
+        }
+
+        var active = await chats.IsAgentActiveAsync(request.ShopId, toAgent, context.CancellationToken) ?? throw GrpcErrors.NotFound("agent", toAgent);
+        if (!active)
+        {
+            throw GrpcErrors.FailedPrecondition("to_agent_id", $"agent '{toAgent}' is not active");
+        }
+
+        if (state.CurrentAgent == toAgent)
+        {
+            throw GrpcErrors.FailedPrecondition("to_agent_id", $"chat '{chatId}' is already assigned to '{toAgent}'");
+        }
+
+        // Stored with millisecond precision; answer with what is stored, so a repeated request gets the same answer.
+        var now = clock.GetUtcNow().UtcDateTime;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var fact = new Fact
+        {
+            EventId = eventId,
+            ShopId = request.ShopId,
+            OccurredAt = Timestamp.FromDateTime(now),
+            ChatAssigned = new ChatAssigned { ChatId = chatId, FromAgentId = state.CurrentAgent, ToAgentId = toAgent },
+        };
+        try
+        {
+            var outcome = await ingestor.IngestAsync([fact], context.CancellationToken);
+            if (outcome.Rejected.Count > 0)
+            {
+                throw GrpcErrors.InvalidArgument(outcome.Rejected[0].Field.Replace("chat_assigned.", "", StringComparison.Ordinal), outcome.Rejected[0].Reason);
+            }
+        }
+        catch (StoreUnavailableException error)
+        {
+            throw GrpcErrors.Translate(error, TimeSpan.FromSeconds(1));
+        }
+
+        return Transferred(state.CurrentAgent, toAgent, now);
+    }
+
+    public override async Task<GetSlaQueueResponse> GetSlaQueue(GetSlaQueueRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var limit = request.Limit switch
+        {
+            0 => 100,
+            >= 1 and <= 500 => request.Limit,
+            _ => throw GrpcErrors.InvalidArgument("limit", "must be 1 to 500, or 0 for 100"),
+        };
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var rows = await chats.ReadSlaQueueAsync(request.ShopId, calendar, clock.GetUtcNow().UtcDateTime, SlaLookbackDays, limit, context.CancellationToken);
+        var response = new GetSlaQueueResponse();
+        response.Inquiries.Add(rows.Select(r => new PendingInquiry
+        {
+            ChatId = r.ChatId,
+            CustomerId = r.CustomerId,
+            AskedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(r.AskedAt, DateTimeKind.Utc)),
+            SecondsLeft = r.SecondsLeft,
+            CurrentAgentId = r.CurrentAgent,
+        }));
+        return response;
+    }
+
+    private static TransferChatResponse Transferred(string from, string to, DateTime at) => new()
+    {
+        FromAgentId = from,
+        ToAgentId = to,
+        TransferredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
+    };
+
     private static string Known<TEnum>(TEnum value, string field)
-        where TEnum : struct, Enum =>
+        where TEnum : struct, System.Enum =>
         ProtoEnums.IsSpecified(value) ? ProtoEnums.Code(value) : throw GrpcErrors.InvalidArgument(field, "is not a known value");
 
     private static string Text(string value, string field) =>

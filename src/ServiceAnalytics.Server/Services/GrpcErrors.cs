@@ -17,6 +17,13 @@ internal static class GrpcErrors
         Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = reason } } }) },
     }.ToRpcException();
 
+    public static RpcException FailedPrecondition(string subject, string description) => new Google.Rpc.Status
+    {
+        Code = (int)Code.FailedPrecondition,
+        Message = description,
+        Details = { Any.Pack(new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "STATE", Subject = subject, Description = description } } }) },
+    }.ToRpcException();
+
     public static RpcException NotFound(string resourceType, string resourceName) => new Google.Rpc.Status
     {
         Code = (int)Code.NotFound,

@@ -267,7 +267,7 @@ public sealed class MetricQueries(ClickHouseStore store)
 
     /// <summary>The parameters <see cref="ChatOutcomes"/> takes, for chats received in <paramref name="period"/>
     /// (and, with <paramref name="includeCustomerWindow"/>, the 28 days ending with its last day).</summary>
-    private static ClickHouseParameterCollection PeriodParameters(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow)
+    internal static ClickHouseParameterCollection PeriodParameters(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
