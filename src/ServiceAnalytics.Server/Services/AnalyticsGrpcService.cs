@@ -39,6 +39,18 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         };
     }
 
+    public override async Task<GetDailyTrendsResponse> GetDailyTrends(GetDailyTrendsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var days = await queries.ReadDailyAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
+        var response = new GetDailyTrendsResponse();
+        response.Days.Add(days.Select(d => Metrics(new DayPeriod(d.Day, d.Day), d.Figures)));
+        return response;
+    }
+
     public override async Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -338,8 +350,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             ? day
             : throw GrpcErrors.InvalidArgument(field, "must be a date YYYY-MM-DD from the year 2000 on");
 
-    private static PeriodMetrics Metrics(DayPeriod period, OverviewFigures figures)
+    private static PeriodMetrics Metrics(DayPeriod period, OverviewFigures overview)
     {
+        var figures = overview.Headline;
         var metrics = new PeriodMetrics
         {
             FirstDay = period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -353,8 +366,8 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             ChatsRated4Or5 = figures.ChatsRated4Or5,
             RatingDistribution = { figures.RatingDistribution },
             ConvertedChats = figures.ConvertedChats,
-            PotentialCustomers = figures.PotentialCustomers,
-            ConvertedCustomers = figures.ConvertedCustomers,
+            PotentialCustomers = overview.PotentialCustomers,
+            ConvertedCustomers = overview.ConvertedCustomers,
         };
         SetRate(figures.InquiriesAnsweredWithin24h, figures.InquiriesCounted, v => metrics.ResponseRate24H = v);
         SetRate(figures.ChatsRated4Or5, figures.ChatsReceived, v => metrics.SatisfactionRate = v);

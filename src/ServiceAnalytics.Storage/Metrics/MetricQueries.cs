@@ -4,8 +4,8 @@ using ClickHouse.Driver.Utility;
 
 namespace ServiceAnalytics.Storage.Metrics;
 
-/// <summary>The headline metrics of one period (docs/metrics.md, "Headline metrics").</summary>
-public sealed record OverviewFigures(
+/// <summary>The headline metrics of chats received in a period, other than the customer counts (docs/metrics.md).</summary>
+public sealed record HeadlineFigures(
     long ChatsReceived,
     long InquiriesAnsweredWithin24h,
     long InquiriesCounted,
@@ -15,14 +15,18 @@ public sealed record OverviewFigures(
     double? FirstResponseMedianSeconds,
     double? FirstResponseP90Seconds,
     IReadOnlyList<long> RatingDistribution,
-    long ConvertedChats,
-    long PotentialCustomers,
-    long ConvertedCustomers)
+    long ConvertedChats)
 {
     public long ChatsRated => RatingDistribution.Sum();
 
     public long ChatsRated4Or5 => RatingDistribution[3] + RatingDistribution[4];
 }
+
+/// <summary>The headline metrics of one period (docs/metrics.md, "Headline metrics").</summary>
+public sealed record OverviewFigures(HeadlineFigures Headline, long PotentialCustomers, long ConvertedCustomers);
+
+/// <summary>The headline metrics of one local day, customers counted over the 28 days ending with it.</summary>
+public sealed record DailyFigures(DateOnly Day, OverviewFigures Figures);
 
 /// <summary>The status breakdown of one period: chats received by category (docs/metrics.md).</summary>
 public sealed record BreakdownFigures(long Responded24h, long RespondedLate, long NonResponded, long Pending, long AssistantSolved, long NoInquiry);
@@ -89,23 +93,33 @@ public sealed class MetricQueries(ClickHouseStore store)
         return new ShopCalendar(zone, holidays);
     }
 
+    /// <summary>
+    /// The aggregates of <see cref="HeadlineFigures"/> over chat outcomes, for chats with <c>in_period</c> set: one
+    /// text shared by the overview and the daily trends, so a day and a period count the same way.
+    /// </summary>
+    private const string HeadlineColumns = """
+        countIf(in_period AND received),
+        sumIf(answered_in_24h, in_period AND responses_counted),
+        sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted),
+        sumIf(pending, in_period AND responses_counted),
+        countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL),
+        avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+        quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+        quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+        [countIf(in_period AND received AND stars = 1), countIf(in_period AND received AND stars = 2), countIf(in_period AND received AND stars = 3),
+         countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)],
+        countIf(in_period AND received AND converted)
+        """;
+
+    private const int HeadlineColumnCount = 10;
+
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
         var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: true);
         using var reader = await store.Client.ExecuteReaderAsync($$"""
             WITH {{ChatOutcomes.CommonTableExpression}}
             SELECT
-                countIf(in_period AND received),
-                sumIf(answered_in_24h, in_period AND responses_counted),
-                sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted),
-                sumIf(pending, in_period AND responses_counted),
-                countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL),
-                avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
-                quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
-                quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
-                [countIf(in_period AND received AND stars = 1), countIf(in_period AND received AND stars = 2), countIf(in_period AND received AND stars = 3),
-                 countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)],
-                countIf(in_period AND received AND converted),
+                {{HeadlineColumns}},
                 uniqExactIf(customer_id, in_window AND received AND customer_id != ''),
                 uniqExactIf(customer_id, in_window AND received AND customer_id != '' AND converted)
             FROM
@@ -115,14 +129,67 @@ public sealed class MetricQueries(ClickHouseStore store)
             )
             """, parameters, cancellationToken: cancellationToken);
         reader.Read();
-        long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
-        var measured = Long(4);
-        double? Seconds(int i) => measured == 0 ? null : Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
-        var distribution = ((System.Collections.IEnumerable)reader.GetValue(8)).Cast<object>()
-            .Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
-        return new OverviewFigures(
-            Long(0), Long(1), Long(2), Long(3), measured, Seconds(5), Seconds(6), Seconds(7), distribution, Long(9), Long(10), Long(11));
+        return new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount), LongAt(reader, HeadlineColumnCount + 1));
     }
+
+    /// <summary>The headline metrics of each local day of the period that has chats received (days without are left out).</summary>
+    public async Task<IReadOnlyList<DailyFigures>> ReadDailyAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(period);
+        var headlines = new Dictionary<DateOnly, HeadlineFigures>();
+        using (var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT toString(toDate(received_at, {tz:String})) AS day, {{HeadlineColumns}}
+            FROM (SELECT *, true AS in_period FROM chat_outcomes WHERE received)
+            GROUP BY day
+            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken))
+        {
+            while (reader.Read())
+            {
+                headlines[DateOnly.Parse(reader.GetString(0), CultureInfo.InvariantCulture)] = ReadHeadline(reader, 1);
+            }
+        }
+
+        // Each chat counts its customer on the 28 days starting with the day it was received.
+        var customers = PeriodParameters(shopId, calendar, period with { FirstDay = period.FirstDay.AddDays(-27) }, now, includeCustomerWindow: false);
+        customers.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        customers.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var perDay = new Dictionary<DateOnly, (long Potential, long Converted)>();
+        using (var reader = await store.Client.ExecuteReaderAsync($$"""
+            WITH {{ChatOutcomes.CommonTableExpression}}
+            SELECT toString(day), uniqExact(customer_id), uniqExactIf(customer_id, converted)
+            FROM
+            (
+                SELECT customer_id, converted, arrayJoin(arrayMap(i -> addDays(toDate(received_at, {tz:String}), i), range(28))) AS day
+                FROM chat_outcomes WHERE received AND customer_id != ''
+            )
+            WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
+            GROUP BY day
+            """, customers, cancellationToken: cancellationToken))
+        {
+            while (reader.Read())
+            {
+                perDay[DateOnly.Parse(reader.GetString(0), CultureInfo.InvariantCulture)] = (LongAt(reader, 1), LongAt(reader, 2));
+            }
+        }
+
+        return [.. headlines.OrderBy(h => h.Key).Select(h =>
+            new DailyFigures(h.Key, new OverviewFigures(h.Value, perDay.GetValueOrDefault(h.Key).Potential, perDay.GetValueOrDefault(h.Key).Converted)))];
+    }
+
+    private static HeadlineFigures ReadHeadline(System.Data.Common.DbDataReader reader, int offset)
+    {
+        var measured = LongAt(reader, offset + 4);
+        double? Seconds(int i) => measured == 0 ? null : Convert.ToDouble(reader.GetValue(offset + i), CultureInfo.InvariantCulture);
+        var distribution = ((System.Collections.IEnumerable)reader.GetValue(offset + 8)).Cast<object>()
+            .Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
+        return new HeadlineFigures(
+            LongAt(reader, offset), LongAt(reader, offset + 1), LongAt(reader, offset + 2), LongAt(reader, offset + 3), measured,
+            Seconds(5), Seconds(6), Seconds(7), distribution, LongAt(reader, offset + 9));
+    }
+
+    private static long LongAt(System.Data.Common.DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
