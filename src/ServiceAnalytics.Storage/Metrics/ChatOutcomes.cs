@@ -25,7 +25,32 @@ public static class ChatOutcomes
     /// (at, from, to); <c>replying_agents</c>; <c>inquiries</c> as (asked at, response ms or -1, credited agent).</item>
     /// </list>
     /// </summary>
-    public const string CommonTableExpression = """
+    public static string CommonTableExpression { get; } = Over(AggregatedChats);
+
+    /// <summary>
+    /// The definitions over another source of per-chat rows (<c>chat_id, timeline, received_at,
+    /// first_assistant_solution_at, resolutions, ended_at, last_message_at</c> for the shop's chats received in
+    /// [scan_from, to)). The service reads <see cref="AggregatedChats"/>; a benchmark compares with raw facts.
+    /// </summary>
+    public static string Over(string chatsSource) => Template.Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal);
+
+    /// <summary>Per-chat rows from the <c>chat_responses</c> aggregate (migration 0002).</summary>
+    public const string AggregatedChats = """
+                SELECT
+                    chat_id,
+                    arraySort(m -> (m.1, m.2), groupUniqArrayArray(timeline)) AS timeline,
+                    assumeNotNull(min(first_customer_message_at)) AS received_at,
+                    min(first_assistant_solution_at) AS first_assistant_solution_at,
+                    groupUniqArrayArray(resolutions) AS resolutions,
+                    max(ended_at) AS ended_at,
+                    max(last_message_at) AS last_message_at
+                FROM chat_responses
+                WHERE shop_id = {shop:String}
+                GROUP BY chat_id
+                HAVING min(first_customer_message_at) >= {scan_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
+        """;
+
+    private const string Template = """
         chat_outcomes AS
         (
             SELECT
@@ -73,18 +98,7 @@ public static class ChatOutcomes
                     purchases.orders) AS converted
             FROM
             (
-                SELECT
-                    chat_id,
-                    arraySort(m -> (m.1, m.2), groupUniqArrayArray(timeline)) AS timeline,
-                    assumeNotNull(min(first_customer_message_at)) AS received_at,
-                    min(first_assistant_solution_at) AS first_assistant_solution_at,
-                    groupUniqArrayArray(resolutions) AS resolutions,
-                    max(ended_at) AS ended_at,
-                    max(last_message_at) AS last_message_at
-                FROM chat_responses
-                WHERE shop_id = {shop:String}
-                GROUP BY chat_id
-                HAVING min(first_customer_message_at) >= {scan_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
+                {{CHATS}}
             ) AS chats
             LEFT JOIN
             (

@@ -52,14 +52,29 @@ public sealed record ChatListFilter(
 public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
 
 /// <summary>Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>.</summary>
-public sealed class MetricQueries(ClickHouseStore store)
+public sealed class MetricQueries
 {
+    private readonly ClickHouseStore _store;
+    private readonly string _chatOutcomes;
+
+    public MetricQueries(ClickHouseStore store)
+        : this(store, ChatOutcomes.AggregatedChats)
+    {
+    }
+
+    /// <summary>Metrics over another per-chat source (see <see cref="ChatOutcomes.Over"/>): the benchmark's raw-facts baseline.</summary>
+    internal MetricQueries(ClickHouseStore store, string chatsSource)
+    {
+        _store = store;
+        _chatOutcomes = ChatOutcomes.Over(chatsSource);
+    }
+
     /// <summary>The shop's calendar, or null when the shop has no facts at all (an unknown shop).</summary>
     public async Task<ShopCalendar?> FindShopAsync(string shopId, CancellationToken cancellationToken)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
-        using var reader = await store.Client.ExecuteReaderAsync("""
+        using var reader = await _store.Client.ExecuteReaderAsync("""
             SELECT
                 (SELECT count() FROM chat_starts WHERE shop_id = {shop:String})
                     + (SELECT count() FROM chat_messages WHERE shop_id = {shop:String})
@@ -116,8 +131,8 @@ public sealed class MetricQueries(ClickHouseStore store)
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
         var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: true);
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT
                 {{HeadlineColumns}},
                 uniqExactIf(customer_id, in_window AND received AND customer_id != ''),
@@ -138,8 +153,8 @@ public sealed class MetricQueries(ClickHouseStore store)
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
         var headlines = new Dictionary<DateOnly, HeadlineFigures>();
-        using (var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using (var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT toString(toDate(received_at, {tz:String})) AS day, {{HeadlineColumns}}
             FROM (SELECT *, true AS in_period FROM chat_outcomes WHERE received)
             GROUP BY day
@@ -156,8 +171,8 @@ public sealed class MetricQueries(ClickHouseStore store)
         customers.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         customers.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var perDay = new Dictionary<DateOnly, (long Potential, long Converted)>();
-        using (var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using (var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT toString(day), uniqExact(customer_id), uniqExactIf(customer_id, converted)
             FROM
             (
@@ -193,8 +208,8 @@ public sealed class MetricQueries(ClickHouseStore store)
 
     public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT
                 countIf(chat_type = 'responded_24h'), countIf(chat_type = 'responded_late'), countIf(chat_type = 'non_responded'),
                 countIf(chat_type = 'pending'), countIf(chat_type = 'assistant_solved'), countIf(chat_type = 'no_inquiry')
@@ -224,8 +239,8 @@ public sealed class MetricQueries(ClickHouseStore store)
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted
             FROM chat_outcomes
             WHERE received
@@ -258,8 +273,8 @@ public sealed class MetricQueries(ClickHouseStore store)
     /// <summary>Agent details (docs/metrics.md, "Agent details"), busiest agents first.</summary>
     public async Task<IReadOnlyList<AgentFigures>> ReadAgentsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT
                 agent,
                 any(names.display_name),
@@ -306,8 +321,8 @@ public sealed class MetricQueries(ClickHouseStore store)
     /// <summary>Per tag (docs/metrics.md, "Tags"), most frequent first.</summary>
     public async Task<IReadOnlyList<TagFigures>> ReadTagsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{_chatOutcomes}}
             SELECT
                 tag,
                 count(),

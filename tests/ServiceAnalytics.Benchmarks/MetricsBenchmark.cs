@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Server.Ingestion;
+using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Facts;
+using ServiceAnalytics.Storage.Metrics;
+
+namespace ServiceAnalytics.Benchmarks;
+
+/// <summary>
+/// Query latency at scale: N chats (~10 facts each) over 1,000 shops, one shop holding a fifth of them, written into
+/// the embedded engine; then p50/p99 of the overview, the first All Chats page and agent details for the big shop
+/// over the last 30 days, and the same overview computed straight from the raw fact tables (the same definitions
+/// over <c>chat_messages</c>/<c>chat_events</c> instead of the <c>chat_responses</c> aggregate), in the same run.
+/// Targets: overview p99 ≤ 50 ms; list and agents p99 ≤ 100 ms; overview ≥ 10× faster than the raw computation.
+/// </summary>
+internal static class MetricsBenchmark
+{
+    private const string BigShop = "shop-big";
+
+    /// <summary>The per-chat source of <see cref="ChatOutcomes"/>, computed from raw facts.</summary>
+    private const string RawChats = """
+        SELECT m.chat_id AS chat_id, m.timeline AS timeline, m.received_at AS received_at, m.first_assistant_solution_at AS first_assistant_solution_at,
+               e.resolutions AS resolutions, e.ended_at AS ended_at, m.last_message_at AS last_message_at
+        FROM
+        (
+            SELECT chat_id,
+                   arraySort(x -> (x.1, x.2), groupUniqArray(tuple(occurred_at, message_id, toString(sender_role), toString(message_kind), expects_no_reply, agent_id))) AS timeline,
+                   assumeNotNull(minIf(toNullable(occurred_at), sender_role = 'customer')) AS received_at,
+                   minIf(toNullable(occurred_at), sender_role = 'assistant' AND message_kind = 'faq_card') AS first_assistant_solution_at,
+                   max(toNullable(occurred_at)) AS last_message_at
+            FROM chat_messages WHERE shop_id = {shop:String}
+            GROUP BY chat_id
+            HAVING received_at >= {scan_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+        ) AS m
+        LEFT JOIN
+        (
+            SELECT chat_id, groupUniqArrayIf(tuple(occurred_at, toString(resolved_by)), kind = 'resolved') AS resolutions,
+                   maxIf(toNullable(occurred_at), kind = 'ended') AS ended_at
+            FROM chat_events WHERE shop_id = {shop:String} GROUP BY chat_id
+        ) AS e USING (chat_id)
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var chats = BenchmarkEnvironment.IntOption(args, "--chats", 1_000_000);
+        var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 30);
+        using var store = await BenchmarkEnvironment.OpenMigratedStoreAsync("bench_metrics");
+        var facts = await LoadAsync(store, chats);
+        Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, 1,000 shops, {BigShop} with {chats / 5:N0} chats; {repeat} runs each, last 30 days of {BigShop}");
+
+        var queries = new MetricQueries(store);
+        var raw = new MetricQueries(store, RawChats);
+        var calendar = (await queries.FindShopAsync(BigShop, CancellationToken.None))!;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var period = new DayPeriod(today.AddDays(-30), today.AddDays(-1));
+        var now = DateTime.UtcNow;
+        var all = new ChatListFilter([], [], [], [], "");
+
+        var overview = await MeasureAsync("overview (current + previous period)", repeat, async () =>
+        {
+            await queries.ReadOverviewAsync(BigShop, calendar, period, now, CancellationToken.None);
+            await queries.ReadOverviewAsync(BigShop, calendar, period.Previous, now, CancellationToken.None);
+        });
+        await MeasureAsync("All Chats, first page of 50", repeat, () => queries.ListChatsAsync(BigShop, calendar, period, now, all, null, 51, CancellationToken.None));
+        await MeasureAsync("agent details", repeat, () => queries.ReadAgentsAsync(BigShop, calendar, period, now, CancellationToken.None));
+        var rawOverview = await MeasureAsync("overview from raw facts (baseline)", Math.Max(3, repeat / 5), async () =>
+        {
+            await raw.ReadOverviewAsync(BigShop, calendar, period, now, CancellationToken.None);
+            await raw.ReadOverviewAsync(BigShop, calendar, period.Previous, now, CancellationToken.None);
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"metrics: overview is {rawOverview / overview:F1}x faster than from raw facts (p50); peak RSS {BenchmarkEnvironment.PeakMemory()}"));
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="action"/> once to warm up, then <paramref name="repeat"/> times; prints p50/p99 and returns p50 (ms).</summary>
+    private static async Task<double> MeasureAsync(string name, int repeat, Func<Task> action)
+    {
+        await action();
+        var times = new List<double>();
+        for (var i = 0; i < repeat; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await action();
+            times.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        double Percentile(double p) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms"));
+        return Percentile(0.5);
+    }
+
+    private static async Task<long> LoadAsync(ClickHouseStore store, int chats)
+    {
+        var writer = new FactWriter(store);
+        var origin = DateTime.UtcNow.Date.AddDays(-60);
+        var stopwatch = Stopwatch.StartNew();
+        long facts = 0;
+        var batch = new FactBatch();
+        for (var c = 0; c < chats; c++)
+        {
+            var shop = c % 5 == 0 ? BigShop : $"shop-{c % 999:D3}";
+            foreach (var fact in ChatFacts(shop, c, origin.AddSeconds((long)c * 60 * 86400 / chats)))
+            {
+                FactRows.Add(batch, fact);
+                facts++;
+            }
+
+            if (batch.RowCount >= 500_000)
+            {
+                await writer.WriteAsync(batch, CancellationToken.None);
+                batch.Dispose();
+                batch = new FactBatch();
+            }
+        }
+
+        await writer.WriteAsync(batch, CancellationToken.None);
+        batch.Dispose();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  loaded {facts:N0} facts in {stopwatch.Elapsed.TotalSeconds:F0} s"));
+        return facts;
+    }
+
+    /// <summary>About 10 facts per chat: start, inquiries and replies (some late, some assistant-solved), assignment, end, rating, orders.</summary>
+    private static IEnumerable<Fact> ChatFacts(string shop, int n, DateTime at)
+    {
+        var chat = $"chat-{n:D8}";
+        var customer = $"customer-{n / 3:D8}";
+        var agent = $"agent-{n % 25:D2}";
+        var index = 0;
+        Fact New(DateTime when) => new() { ShopId = shop, EventId = $"{chat}-{index++}", OccurredAt = Timestamp.FromDateTime(when) };
+        Fact Message(DateTime when, SenderRole role, MessageKind kind) => New(when).With(f => f.MessageSent = new MessageSent
+        {
+            ChatId = chat, MessageId = $"{chat}-m{index}", SenderRole = role, Kind = kind, AgentId = role == SenderRole.Agent ? agent : "",
+        });
+
+        yield return New(at).With(f => f.ChatStarted = new ChatStarted
+        {
+            ChatId = chat, CustomerId = customer, EntryPoint = EntryPoint.ProductPage, Initiator = ChatInitiator.Customer, Tags = { n % 3 == 0 ? "pre-purchase" : "logistics" },
+        });
+        yield return Message(at, SenderRole.Customer, MessageKind.Text);
+        yield return Message(at.AddSeconds(1), SenderRole.Assistant, n % 7 == 0 ? MessageKind.FaqCard : MessageKind.Greeting);
+        yield return New(at.AddSeconds(2)).With(f => f.ChatAssigned = new ChatAssigned { ChatId = chat, ToAgentId = agent });
+        if (n % 7 != 0)
+        {
+            yield return Message(at.AddMinutes(n % 11 == 0 ? 1600 : 5 + (n % 50)), SenderRole.Agent, MessageKind.Text);
+            yield return Message(at.AddMinutes(60), SenderRole.Customer, MessageKind.Text);
+            yield return Message(at.AddMinutes(65), SenderRole.Agent, MessageKind.ProductCard);
+        }
+
+        yield return New(at.AddHours(2)).With(f => f.ChatEnded = new ChatEnded { ChatId = chat });
+        yield return New(at.AddHours(3)).With(f => f.ChatRated = new ChatRated { ChatId = chat, Stars = 1 + (n % 5) });
+        if (n % 2 == 0)
+        {
+            yield return New(at.AddDays(1)).With(f => f.OrderPlaced = new OrderPlaced { OrderId = $"{chat}-o", CustomerId = customer, AmountMinor = 1999, Currency = "EUR" });
+        }
+    }
+
+    private static Fact With(this Fact fact, Action<Fact> fill)
+    {
+        fill(fact);
+        return fact;
+    }
+}
