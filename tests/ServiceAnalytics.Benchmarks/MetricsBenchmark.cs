@@ -57,7 +57,7 @@ internal static class MetricsBenchmark
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var period = new DayPeriod(today.AddDays(-30), today.AddDays(-1));
         var now = DateTime.UtcNow;
-        var all = new ChatListFilter([], [], [], [], "");
+        var all = new ChatListFilter([], [], [], [], "", []);
 
         var overview = await MeasureAsync("overview (current + previous period)", repeat, async () =>
         {

@@ -85,9 +85,10 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             [.. request.Tags.Select((t, i) => Text(t, $"tags[{i}]"))],
             [.. request.AgentIds.Select((a, i) => Text(a, $"agent_ids[{i}]"))],
             [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
-            request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"));
+            request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"),
+            [.. request.HandledByAgentIds.Select((a, i) => Text(a, $"handled_by_agent_ids[{i}]"))]);
         var fingerprint = string.Join('\u001f', request.ShopId, request.FirstDay, request.LastDay, string.Join(',', filter.ChatTypes.Order()),
-            string.Join(',', filter.Tags.Order()), string.Join(',', filter.Agents.Order()), string.Join(',', filter.Statuses.Order()), filter.CustomerId);
+            string.Join(',', filter.Tags.Order()), string.Join(',', filter.Agents.Order()), string.Join(',', filter.Statuses.Order()), filter.CustomerId, string.Join(',', filter.HandledBy.Order()));
         var after = request.PageToken.Length == 0
             ? null
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");

@@ -46,7 +46,8 @@ public sealed record ChatListRow(
 
 /// <summary>Filters of the All Chats list; an empty filter lets everything through.</summary>
 public sealed record ChatListFilter(
-    IReadOnlyList<string> ChatTypes, IReadOnlyList<string> Tags, IReadOnlyList<string> Agents, IReadOnlyList<string> Statuses, string CustomerId);
+    IReadOnlyList<string> ChatTypes, IReadOnlyList<string> Tags, IReadOnlyList<string> Agents, IReadOnlyList<string> Statuses, string CustomerId,
+    IReadOnlyList<string> HandledBy);
 
 /// <summary>Where a page of the list continues: after this chat in the list's order (newest first, then chat id descending).</summary>
 public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
@@ -235,6 +236,7 @@ public sealed class MetricQueries
         parameters.AddParameter("agents", filter.Agents.ToArray());
         parameters.AddParameter("statuses", filter.Statuses.ToArray());
         parameters.AddParameter("customer", filter.CustomerId);
+        parameters.AddParameter("handled_by", filter.HandledBy.ToArray());
         parameters.AddParameter("after_at", after?.ReceivedAt ?? DateTime.MaxValue.AddYears(-7000));
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
@@ -253,6 +255,7 @@ public sealed class MetricQueries
                 AND (empty({agents:Array(String)}) OR has({agents:Array(String)}, current_agent))
                 AND (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
                 AND ({customer:String} = '' OR customer_id = {customer:String})
+                AND (empty({handled_by:Array(String)}) OR hasAny(replying_agents, {handled_by:Array(String)}))
                 AND ({has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}))
             ORDER BY received_at DESC, chat_id DESC
             LIMIT {limit:UInt32}

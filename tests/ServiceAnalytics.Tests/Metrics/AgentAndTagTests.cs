@@ -39,6 +39,32 @@ public sealed partial class OverviewTests
     }
 
     [Fact]
+    public async Task Agent_and_tag_counts_drill_down_to_exactly_that_many_chats()
+    {
+        var (s, day) = await IngestPeriodScenarioAsync();
+        var (first, last) = (Text(day), Text(day.AddDays(6)));
+        var agents = (await Analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = s.ShopId, FirstDay = first, LastDay = last })).Agents;
+        var tags = (await Analytics.GetTagBreakdownAsync(new GetTagBreakdownRequest { ShopId = s.ShopId, FirstDay = first, LastDay = last })).Tags;
+
+        foreach (var agent in agents.Where(a => a.AgentId.Length > 0))
+        {
+            var listed = await Analytics.ListChatsAsync(new ListChatsRequest { ShopId = s.ShopId, FirstDay = first, LastDay = last, PageSize = 200, HandledByAgentIds = { agent.AgentId } });
+            Assert.True(agent.ChatsHandled == listed.Chats.Count, $"{agent.AgentId}: details say {agent.ChatsHandled}, list has {listed.Chats.Count}");
+        }
+
+        foreach (var tag in tags)
+        {
+            var listed = await Analytics.ListChatsAsync(new ListChatsRequest { ShopId = s.ShopId, FirstDay = first, LastDay = last, PageSize = 200, Tags = { tag.Tag } });
+            Assert.Equal(tag.Chats, listed.Chats.Count);
+        }
+
+        Assert.Equal(["c6", "c2", "c1"], (await Analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = s.ShopId, FirstDay = first, LastDay = last, HandledByAgentIds = { "a1" },
+        })).Chats.Select(c => c.ChatId));
+    }
+
+    [Fact]
     public async Task The_tag_breakdown_shows_which_inquiry_types_still_need_humans()
     {
         var (s, day) = await IngestPeriodScenarioAsync();
