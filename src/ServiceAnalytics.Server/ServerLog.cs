@@ -8,4 +8,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(101, LogLevel.Error, "Writing {Rows} fact rows from {Batches} batches failed; those batches are not acknowledged")]
     public static partial void FactWriteFailed(ILogger logger, int rows, int batches, Exception error);
+
+    [LoggerMessage(102, LogLevel.Error, "The store failed under {Method}")]
+    public static partial void StoreCallFailed(ILogger logger, string method, Exception error);
+
+    [LoggerMessage(103, LogLevel.Critical, "Schema migrations cannot proceed: {Reason} The service stops.")]
+    public static partial void MigrationRefused(ILogger logger, string reason);
 }

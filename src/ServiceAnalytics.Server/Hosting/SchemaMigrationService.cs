@@ -5,9 +5,11 @@ namespace ServiceAnalytics.Server.Hosting;
 
 /// <summary>
 /// Applies schema migrations when the service starts, retrying with backoff while ClickHouse is unreachable,
-/// then marks the schema ready (until then the health service reports NOT_SERVING).
+/// then marks the schema ready (until then the health service reports NOT_SERVING). A changed migration file
+/// stops the service: no retry can fix it.
 /// </summary>
-internal sealed class SchemaMigrationService(SchemaMigrator migrator, SchemaReadiness readiness, ILogger<SchemaMigrationService> logger)
+internal sealed class SchemaMigrationService(
+    SchemaMigrator migrator, SchemaReadiness readiness, IHostApplicationLifetime lifetime, ILogger<SchemaMigrationService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan s_maxDelay = TimeSpan.FromSeconds(30);
@@ -21,6 +23,12 @@ internal sealed class SchemaMigrationService(SchemaMigrator migrator, SchemaRead
             {
                 var report = await migrator.MigrateAsync(stoppingToken);
                 readiness.MarkReady(report.SchemaVersion);
+                return;
+            }
+            catch (SchemaChangedException error)
+            {
+                ServerLog.MigrationRefused(logger, error.Message);
+                lifetime.StopApplication();
                 return;
             }
             catch (Exception error) when (error is not OperationCanceledException)

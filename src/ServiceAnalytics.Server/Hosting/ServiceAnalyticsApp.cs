@@ -32,7 +32,11 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<PageTokens>();
 
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes;
+            grpc.Interceptors.Add<StoreErrorInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse");
 

@@ -30,22 +30,30 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
 
         var outcome = new IngestOutcome();
         var rows = new FactBatch();
-        var seen = new HashSet<(string Shop, string Event)>();
-        for (var index = 0; index < facts.Count; index++)
+        try
         {
-            var fact = facts[index];
-            if (validator.Validate(fact) is { } violation)
+            var seen = new HashSet<(string Shop, string Event)>();
+            for (var index = 0; index < facts.Count; index++)
             {
-                outcome.Rejected.Add(new RejectedFact { Index = index, EventId = fact.EventId, Field = violation.Field, Reason = violation.Reason });
-                continue;
-            }
+                var fact = facts[index];
+                if (validator.Validate(fact) is { } violation)
+                {
+                    outcome.Rejected.Add(new RejectedFact { Index = index, EventId = fact.EventId, Field = violation.Field, Reason = violation.Reason });
+                    continue;
+                }
 
-            if (seen.Add((fact.ShopId, fact.EventId)))
-            {
-                FactRows.Add(rows, fact);
-            }
+                if (seen.Add((fact.ShopId, fact.EventId)))
+                {
+                    FactRows.Add(rows, fact);
+                }
 
-            outcome.AcceptedCount++;
+                outcome.AcceptedCount++;
+            }
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
         }
 
         if (rows.RowCount > 0)

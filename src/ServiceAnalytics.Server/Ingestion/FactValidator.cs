@@ -18,6 +18,13 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
     private const int MaxEventIdLength = 128;
     private const int MaxTags = 16;
 
+    /// <summary>9999-12-31T23:59:59Z, the last second a <see cref="DateTime"/> holds.</summary>
+    private const long MaxTimestampSeconds = 253_402_300_799;
+
+    /// <summary>Holiday days must fall in this range (it is inside ClickHouse's Date and Date32).</summary>
+    private static readonly DateOnly s_firstHoliday = new(2000, 1, 1);
+    private static readonly DateOnly s_lastHoliday = new(2100, 12, 31);
+
     public FactViolation? Validate(Fact fact)
     {
         ArgumentNullException.ThrowIfNull(fact);
@@ -54,9 +61,9 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
             return new FactViolation("occurred_at", "is required");
         }
 
-        if (occurredAt.Nanos is < 0 or > 999_999_999 || occurredAt.Seconds < Timestamp.FromDateTime(DateTime.UnixEpoch).Seconds)
+        if (occurredAt.Nanos is < 0 or > 999_999_999 || occurredAt.Seconds < 0 || occurredAt.Seconds > MaxTimestampSeconds)
         {
-            return new FactViolation("occurred_at", "is not a valid timestamp after 1970-01-01");
+            return new FactViolation("occurred_at", "is not a valid timestamp between 1970-01-01 and 9999-12-31");
         }
 
         var at = occurredAt.ToDateTime();
@@ -89,18 +96,18 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
             return violation;
         }
 
+        if (message.ExpectsNoReply && message.SenderRole != SenderRole.Customer)
+        {
+            return new FactViolation("message_sent.expects_no_reply", "may be true only for customer messages");
+        }
+
         if (message.SenderRole == SenderRole.Agent)
         {
             return Text(message.AgentId, "message_sent.agent_id", MaxIdLength);
         }
 
-        if (message.AgentId.Length > 0)
-        {
-            return new FactViolation("message_sent.agent_id", "must be empty unless sender_role is SENDER_ROLE_AGENT");
-        }
-
-        return message.ExpectsNoReply && message.SenderRole != SenderRole.Customer
-            ? new FactViolation("message_sent.expects_no_reply", "may be true only for customer messages")
+        return message.AgentId.Length > 0
+            ? new FactViolation("message_sent.agent_id", "must be empty unless sender_role is SENDER_ROLE_AGENT")
             : null;
     }
 
@@ -165,9 +172,14 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
                 return new FactViolation($"{path}.last_day", "must be a date YYYY-MM-DD");
             }
 
-            if (last < first)
+            if (first < s_firstHoliday || last > s_lastHoliday)
             {
-                return new FactViolation($"{path}.last_day", "must not be before first_day");
+                return new FactViolation($"{path}.first_day", "holidays must lie between 2000-01-01 and 2100-12-31");
+            }
+
+            if (last < first || last.DayNumber - first.DayNumber >= 366)
+            {
+                return new FactViolation($"{path}.last_day", "must not be before first_day, and a period is at most 366 days");
             }
         }
 

@@ -87,8 +87,8 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
             request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"),
             [.. request.HandledByAgentIds.Select((a, i) => Text(a, $"handled_by_agent_ids[{i}]"))]);
-        var fingerprint = string.Join('\u001f', request.ShopId, request.FirstDay, request.LastDay, string.Join(',', filter.ChatTypes.Order()),
-            string.Join(',', filter.Tags.Order()), string.Join(',', filter.Agents.Order()), string.Join(',', filter.Statuses.Order()), filter.CustomerId, string.Join(',', filter.HandledBy.Order()));
+        var fingerprint = Fingerprint([request.ShopId, request.FirstDay, request.LastDay, filter.CustomerId],
+            filter.ChatTypes, filter.Tags, filter.Agents, filter.Statuses, filter.HandledBy);
         var after = request.PageToken.Length == 0
             ? null
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
@@ -267,17 +267,10 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             OccurredAt = Timestamp.FromDateTime(now),
             ChatAssigned = new ChatAssigned { ChatId = chatId, FromAgentId = state.CurrentAgent, ToAgentId = toAgent },
         };
-        try
+        var outcome = await ingestor.IngestAsync([fact], context.CancellationToken);
+        if (outcome.Rejected.Count > 0)
         {
-            var outcome = await ingestor.IngestAsync([fact], context.CancellationToken);
-            if (outcome.Rejected.Count > 0)
-            {
-                throw GrpcErrors.InvalidArgument(outcome.Rejected[0].Field.Replace("chat_assigned.", "", StringComparison.Ordinal), outcome.Rejected[0].Reason);
-            }
-        }
-        catch (StoreUnavailableException error)
-        {
-            throw GrpcErrors.Translate(error, TimeSpan.FromSeconds(1));
+            throw GrpcErrors.InvalidArgument(outcome.Rejected[0].Field.Replace("chat_assigned.", "", StringComparison.Ordinal), outcome.Rejected[0].Reason);
         }
 
         return Transferred(state.CurrentAgent, toAgent, now);
@@ -313,6 +306,18 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ToAgentId = to,
         TransferredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
     };
+
+    /// <summary>An unambiguous text of a request's identity: each value length-prefixed, each list sorted.</summary>
+    private static string Fingerprint(IReadOnlyList<string> values, params IReadOnlyList<string>[] lists)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var value in values.Concat(lists.SelectMany(list => list.Order(StringComparer.Ordinal).Prepend(list.Count.ToString(CultureInfo.InvariantCulture)))))
+        {
+            text.Append(value.Length).Append(':').Append(value);
+        }
+
+        return text.ToString();
+    }
 
     private static string Known<TEnum>(TEnum value, string field)
         where TEnum : struct, System.Enum =>

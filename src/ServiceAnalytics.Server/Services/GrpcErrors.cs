@@ -42,7 +42,7 @@ internal static class GrpcErrors
         },
     }.ToRpcException();
 
-    /// <summary>Maps the domain's exceptions to statuses; anything else is left to gRPC (INTERNAL, no detail leaked).</summary>
+    /// <summary>Maps the domain's exceptions to statuses; anything else is returned unchanged.</summary>
     public static Exception Translate(Exception error, TimeSpan retryDelay) => error switch
     {
         InvalidBatchException invalid => InvalidArgument(invalid.Field, invalid.Reason),

@@ -17,14 +17,7 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        try
-        {
-            return new IngestBatchResponse { Outcome = await ingestor.IngestAsync(request.Facts, context.CancellationToken) };
-        }
-        catch (Exception error) when (error is InvalidBatchException or StoreUnavailableException)
-        {
-            throw GrpcErrors.Translate(error, options.Value.RetryDelay);
-        }
+        return new IngestBatchResponse { Outcome = await ingestor.IngestAsync(request.Facts, context.CancellationToken) };
     }
 
     /// <summary>
@@ -65,14 +58,8 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
             inFlight.Writer.TryComplete();
         }
 
-        try
-        {
-            await acknowledging;
-        }
-        catch (Exception error) when (error is InvalidBatchException or StoreUnavailableException)
-        {
-            throw GrpcErrors.Translate(error, options.Value.RetryDelay);
-        }
+        // A failed batch ends the stream with its status (StoreErrorInterceptor maps it).
+        await acknowledging;
 
         if (!producerFinished)
         {

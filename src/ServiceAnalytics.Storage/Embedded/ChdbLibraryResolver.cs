@@ -39,9 +39,6 @@ public static class ChdbLibraryResolver
         }
     }
 
-    /// <summary>The library path that <see cref="Load"/> picked, once it has run.</summary>
-    public static string? LoadedPath => s_loadedPath;
-
     /// <summary>
     /// Loads the library once per process. A second call with a different explicit path fails, since one process
     /// can hold only one engine.

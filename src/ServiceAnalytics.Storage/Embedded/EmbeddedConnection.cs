@@ -41,6 +41,12 @@ internal sealed unsafe partial class EmbeddedConnection
     {
         if (!string.Equals(database, _database, StringComparison.Ordinal))
         {
+            // USE takes no bound parameter: the name must be a plain identifier before it is quoted.
+            if (!DatabaseName().IsMatch(database))
+            {
+                throw new EmbeddedEngineException(81, $"Code: 81. DB::Exception: Database name '{database}' is not a plain identifier. (UNKNOWN_DATABASE)");
+            }
+
             ExecuteControl($"USE {QuoteIdentifier(database)}");
             _database = database;
         }
@@ -55,6 +61,13 @@ internal sealed unsafe partial class EmbeddedConnection
         {
             if (!_settings.TryGetValue(name, out var current) || current != value)
             {
+                // SET takes no bound parameter either; setting values come from the driver and the service's code,
+                // and are additionally held to a plain pattern before they are quoted as a literal.
+                if (!SettingValue().IsMatch(value))
+                {
+                    throw new EmbeddedEngineException(36, $"Code: 36. DB::Exception: Value of setting '{name}' is not a plain value. (BAD_ARGUMENTS)");
+                }
+
                 ExecuteControl($"SET {CheckSettingName(name)} = {QuoteString(value)}");
                 _settings[name] = value;
             }
@@ -117,6 +130,12 @@ internal sealed unsafe partial class EmbeddedConnection
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex SettingName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.:/+-]{0,256}$")]
+    private static partial Regex SettingValue();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+    private static partial Regex DatabaseName();
 
     /// <summary>A NUL-terminated <c>argv</c> for <c>chdb_connect</c>.</summary>
     private sealed class NativeUtf8ArgumentVector : IDisposable

@@ -104,6 +104,20 @@ public sealed class RowBinaryRows : IDisposable
     {
         ArgumentNullException.ThrowIfNull(other);
         other.Seal();
+        if (other.Length <= SegmentBytes / 4)
+        {
+            // A small batch is copied, so gathering many small batches does not hold a mostly empty segment each.
+            foreach (var segment in other._filled)
+            {
+                segment.AsSpan().CopyTo(Reserve(segment.Count));
+                _position += segment.Count;
+            }
+
+            RowCount += other.RowCount;
+            other.Dispose();
+            return;
+        }
+
         Seal();
         _filled.AddRange(other._filled);
         RowCount += other.RowCount;

@@ -82,8 +82,9 @@ public sealed class ChatQueries(ClickHouseStore store)
     public async Task<ChatAssignment?> FindAssignmentAsync(string shopId, string chatId, string eventId, CancellationToken cancellationToken)
     {
         using var reader = await store.Client.ExecuteReaderAsync("""
-            SELECT from_agent_id, to_agent_id, occurred_at FROM chat_events
-            WHERE shop_id = {shop:String} AND chat_id = {chat:String} AND event_id = {event:String} AND kind = 'assigned' LIMIT 1
+            SELECT from_agent_id, to_agent_id, occurred_at FROM chat_events FINAL
+            WHERE shop_id = {shop:String} AND chat_id = {chat:String} AND event_id = {event:String} AND kind = 'assigned'
+            ORDER BY occurred_at LIMIT 1
             """, Parameters(shopId, ("chat", chatId), ("event", eventId)), cancellationToken: cancellationToken);
         return reader.Read() ? new ChatAssignment(reader.GetString(0), reader.GetString(1), reader.GetDateTime(2)) : null;
     }
@@ -96,7 +97,7 @@ public sealed class ChatQueries(ClickHouseStore store)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, calendar.TimeZone));
-        var parameters = MetricQueries.PeriodParameters(shopId, calendar, new DayPeriod(today.AddDays(-lookbackDays), today.AddDays(1)), now, includeCustomerWindow: false);
+        var parameters = MetricQueries.PeriodParameters(shopId, calendar, new DayPeriod(today.AddDays(1 - lookbackDays), today), now, includeCustomerWindow: false);
         parameters.AddParameter("limit", limit);
         using var reader = await store.Client.ExecuteReaderAsync($$"""
             WITH {{ChatOutcomes.CommonTableExpression}}

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging;
 
 namespace ServiceAnalytics.Storage.Migrations;
 
+/// <summary>An applied migration's file has changed: retrying cannot help, someone must revert the file.</summary>
+public sealed class SchemaChangedException(string message) : InvalidOperationException(message);
+
 /// <summary>A migration recorded in <c>schema_migrations</c>.</summary>
 public sealed record AppliedMigration(int Version, string Name, DateTime AppliedAtUtc);
 
@@ -61,7 +64,7 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
             {
                 if (record.Checksum != script.Checksum)
                 {
-                    throw new InvalidOperationException(
+                    throw new SchemaChangedException(
                         $"Migration {script.Version} ({script.Name}) was changed after it was applied to database '{target.Database}'. " +
                         "Applied migrations are immutable: revert the file and add a new migration instead.");
                 }

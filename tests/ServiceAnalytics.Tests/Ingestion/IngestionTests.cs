@@ -81,6 +81,16 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
                 TimeZone = "Europe/Berlin", Holidays = { new HolidayPeriod { FirstDay = "2026-12-24", LastDay = "2026-12-23" } },
             }), "shop_settings_changed.holidays[0].last_day"),
             (Spoiled(scenario, at, f => f.ClearKind()), "kind"),
+            (Spoiled(scenario, at, f => f.OccurredAt = new Timestamp { Seconds = 253_402_300_800 }), "occurred_at"),
+            (Spoiled(scenario, at, f => { f.MessageSent.SenderRole = SenderRole.Agent; f.MessageSent.AgentId = "a1"; f.MessageSent.ExpectsNoReply = true; }), "message_sent.expects_no_reply"),
+            (Spoiled(scenario, at, f => f.ShopSettingsChanged = new ShopSettingsChanged
+            {
+                TimeZone = "Europe/Berlin", Holidays = { new HolidayPeriod { FirstDay = "1899-12-24", LastDay = "1899-12-26" } },
+            }), "shop_settings_changed.holidays[0].first_day"),
+            (Spoiled(scenario, at, f => f.ShopSettingsChanged = new ShopSettingsChanged
+            {
+                TimeZone = "Europe/Berlin", Holidays = { new HolidayPeriod { FirstDay = "2026-01-01", LastDay = "2099-12-31" } },
+            }), "shop_settings_changed.holidays[0].last_day"),
         };
         scenario.Rated("chat-1", 5, at.AddMinutes(5));                                                          // last: valid
         var batch = new List<Fact> { scenario.Facts[0], scenario.Facts[1] };

@@ -88,7 +88,7 @@ public sealed class SchemaMigratorTests
             await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance) { Scripts = [original] }.MigrateAsync(CancellationToken.None);
 
             var edited = original with { Template = original.Template.Replace("n UInt8", "n UInt16", StringComparison.Ordinal) };
-            var refusal = await Assert.ThrowsAsync<InvalidOperationException>(
+            var refusal = await Assert.ThrowsAsync<SchemaChangedException>(
                 () => new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance) { Scripts = [edited] }.MigrateAsync(CancellationToken.None));
             Assert.Contains("Migration 1 (numbers) was changed after it was applied", refusal.Message, StringComparison.Ordinal);
         }
