@@ -26,8 +26,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var current = await queries.ReadOverviewAsync(request.ShopId, calendar, period, now, context.CancellationToken);
         var previous = await queries.ReadOverviewAsync(request.ShopId, calendar, period.Previous, now, context.CancellationToken);
@@ -43,8 +42,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var days = await queries.ReadDailyAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
         var response = new GetDailyTrendsResponse();
         response.Days.Add(days.Select(d => Metrics(new DayPeriod(d.Day, d.Day), d.Figures)));
@@ -55,8 +53,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var figures = await queries.ReadBreakdownAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
         return new GetStatusBreakdownResponse
         {
@@ -132,8 +129,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var response = new GetAgentDetailsResponse();
         foreach (var agent in await queries.ReadAgentsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
         {
@@ -169,8 +165,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var response = new GetTagBreakdownResponse();
         foreach (var tag in await queries.ReadTagsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
         {
@@ -325,6 +320,13 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
 
     private static string Text(string value, string field) =>
         value.Length is >= 1 and <= 64 ? value : throw GrpcErrors.InvalidArgument(field, "must be 1 to 64 characters");
+
+    /// <summary>The checked period and the shop's calendar every period RPC starts from.</summary>
+    private async Task<(DayPeriod Period, ShopCalendar Calendar)> ScopeAsync(string shopId, string firstDay, string lastDay, CancellationToken cancellationToken)
+    {
+        var period = Period(firstDay, lastDay);
+        return (period, await FindShopAsync(shopId, cancellationToken));
+    }
 
     private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken)
     {
