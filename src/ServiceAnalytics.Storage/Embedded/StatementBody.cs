@@ -129,7 +129,7 @@ internal abstract partial class StatementBody
             var match = InsertWithFormat().Match(line);
             if (match.Success)
             {
-                return new InsertHeader(match.Groups["statement"].Value, match.Groups["format"].Value, Math.Min(end, data.Length - 1));
+                return new InsertHeader(match.Groups["statement"].Value, match.Groups["format"].Value, end);
             }
 
             if (end >= data.Length || end > MaxInsertHeaderBytes)
