@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Information, "Schema of database {Database} is at version {Version}; {Applied} migration(s) applied now")]
     public static partial void SchemaReady(ILogger logger, string database, int version, int applied);
+
+    [LoggerMessage(5, LogLevel.Information, "Rollup {RunId} ({Reason}) of {FirstDay}..{LastDay}: {Shops} shops, {Rows} rows in {ElapsedMs} ms")]
+    public static partial void RollupFinished(ILogger logger, string runId, string reason, DateOnly firstDay, DateOnly lastDay, long shops, long rows, long elapsedMs);
+
+    [LoggerMessage(6, LogLevel.Error, "Rollup {RunId} ({Reason}) of {FirstDay}..{LastDay} failed; days already swapped in stay, the rest keep their previous rows")]
+    public static partial void RollupFailed(ILogger logger, string runId, string reason, DateOnly firstDay, DateOnly lastDay, Exception error);
 }

@@ -1,3 +1,5 @@
+using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Storage.Migrations;
@@ -13,6 +15,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ClickHouseStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName));
+        services.AddSingleton<SettledWatermark>();
+        services.AddSingleton<MetricQueries>();
+        services.AddSingleton<RollupRunner>();
         return services;
     }
 }

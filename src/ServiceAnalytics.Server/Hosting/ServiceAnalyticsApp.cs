@@ -26,7 +26,6 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<FactIngestor>();
         builder.Services.AddSingleton<IngestionPipeline>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IngestionPipeline>());
-        builder.Services.AddSingleton<MetricQueries>();
         builder.Services.AddSingleton<ChatQueries>();
         builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
         builder.Services.AddSingleton<PageTokens>();

@@ -3,21 +3,23 @@ namespace ServiceAnalytics.Storage.Metrics;
 /// <summary>
 /// The definitions of docs/metrics.md, in SQL: one row per chat of a shop received in [scan_from, to), with
 /// everything the metrics count. Every metric query aggregates over this and nothing else, so each definition
-/// exists once. Parameters: <c>shop</c>, <c>scan_from</c>, <c>to</c> (UTC instants), <c>now</c>, <c>tz</c> (the
-/// shop's IANA zone) and <c>holidays</c> (the shop's holiday days, local dates). Joins rely on ClickHouse's
-/// default <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
+/// exists once. Parameters: <c>shop</c>, <c>scan_from</c>, <c>live_from</c>, <c>to</c> (UTC instants), <c>now</c>,
+/// <c>tz</c> (the shop's IANA zone) and <c>holidays</c> (the shop's holiday days, local dates). Chats received
+/// before <c>live_from</c> are read as the rollup job settled them (table <c>settled_chats</c>, the same columns
+/// computed by the same SQL); chats from <c>live_from</c> on are computed from the facts now. Joins rely on
+/// ClickHouse's default <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
 /// </summary>
 public static class ChatOutcomes
 {
     /// <summary>
-    /// A common table expression named <c>chat_outcomes</c>. Columns:
+    /// The columns every source of chat outcomes yields, in this order (the columns of <c>settled_chats</c>):
     /// <list type="bullet">
     /// <item><c>received_at</c>: the first customer message (the chat belongs to its period).</item>
     /// <item><c>received</c>: counts as a chat received (not started by the seller).</item>
     /// <item><c>responses_counted</c>: its inquiries count for the 24-hour response rate and first response time
     /// (received, not assistant-solved, not received on a holiday).</item>
-    /// <item><c>assistant_solved</c>, and inquiry counts <c>answered_in_24h</c>, <c>answered_late</c>,
-    /// <c>not_answered</c> (window closed), <c>pending</c>.</item>
+    /// <item>inquiry counts <c>answered_in_24h</c>, <c>answered_late</c>, <c>not_answered</c> (window closed),
+    /// <c>pending</c>.</item>
     /// <item><c>first_response_ms</c>: first inquiry → its human reply, or NULL.</item>
     /// <item><c>stars</c>: latest rating (0 when unrated); <c>customer_id</c>; <c>converted</c>.</item>
     /// <item><c>chat_type</c>: the chat's one status category; <c>status</c> (active, resolved, ended);
@@ -25,14 +27,33 @@ public static class ChatOutcomes
     /// (at, from, to); <c>replying_agents</c>; <c>inquiries</c> as (asked at, response ms or -1, credited agent).</item>
     /// </list>
     /// </summary>
-    public static string CommonTableExpression { get; } = Over(AggregatedChats);
+    public const string Columns = """
+        chat_id, received_at, customer_id, received, responses_counted, answered_in_24h, answered_late, not_answered, pending,
+        first_response_ms, stars, tags, current_agent, assignments, replying_agents, status, chat_type, converted, inquiries
+        """;
+
+    /// <summary>A common table expression <c>chat_outcomes</c> computed from the facts for chats received in [live_from, to).</summary>
+    public static string Live(string chatsSource = AggregatedChats) => $"chat_outcomes AS ({LiveSelect(chatsSource)})";
+
+    /// <summary>A common table expression <c>chat_outcomes</c> read from settled rows for chats received in [scan_from, live_from).</summary>
+    public static string Settled { get; } = $"chat_outcomes AS ({SettledSelect})";
+
+    /// <summary>Settled rows before <c>live_from</c>, computed ones from it on: what the query RPCs read.</summary>
+    public static string SettledThenLive(string chatsSource = AggregatedChats) =>
+        $"chat_outcomes AS ({SettledSelect} UNION ALL {LiveSelect(chatsSource)})";
 
     /// <summary>
-    /// The definitions over another source of per-chat rows (<c>chat_id, timeline, received_at,
-    /// first_assistant_solution_at, resolutions, ended_at, last_message_at</c> for the shop's chats received in
-    /// [scan_from, to)). The service reads <see cref="AggregatedChats"/>; a benchmark compares with raw facts.
+    /// Every column of the definitions, for chats received in [live_from, to), over a source of per-chat rows
+    /// (<c>chat_id, timeline, received_at, first_assistant_solution_at, resolutions, ended_at, last_message_at</c>).
+    /// The service reads <see cref="AggregatedChats"/>; a benchmark compares with raw facts.
     /// </summary>
-    public static string Over(string chatsSource) => Template.Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal);
+    public static string LiveSelect(string chatsSource) =>
+        Template.Replace("{{COLUMNS}}", Columns, StringComparison.Ordinal).Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal);
+
+    private const string SettledSelect = $$"""
+        SELECT {{Columns}} FROM settled_chats
+        WHERE shop_id = {shop:String} AND received_at >= {scan_from:DateTime64(3, 'UTC')} AND received_at < {live_from:DateTime64(3, 'UTC')}
+        """;
 
     /// <summary>Per-chat rows from the <c>chat_responses</c> aggregate (migration 0002).</summary>
     public const string AggregatedChats = """
@@ -47,11 +68,12 @@ public static class ChatOutcomes
                 FROM chat_responses
                 WHERE shop_id = {shop:String}
                 GROUP BY chat_id
-                HAVING min(first_customer_message_at) >= {scan_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
+                HAVING min(first_customer_message_at) >= {live_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
         """;
 
     private const string Template = """
-        chat_outcomes AS
+        SELECT {{COLUMNS}}
+        FROM
         (
             SELECT
                 chat_id,

@@ -97,15 +97,16 @@ public sealed class ChatQueries(ClickHouseStore store)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, calendar.TimeZone));
-        var parameters = MetricQueries.PeriodParameters(shopId, calendar, new DayPeriod(today.AddDays(1 - lookbackDays), today), now, includeCustomerWindow: false);
+        var (parameters, _, _) = MetricQueries.PeriodParameters(
+            shopId, calendar, new DayPeriod(today.AddDays(1 - lookbackDays), today), now, includeCustomerWindow: false, liveFrom: DateTime.MinValue);
         parameters.AddParameter("limit", limit);
         using var reader = await store.Client.ExecuteReaderAsync($$"""
-            WITH {{ChatOutcomes.CommonTableExpression}}
+            WITH {{ChatOutcomes.Live()}}
             SELECT chat_id, customer_id, inquiry.1 AS asked_at,
                    86400 - dateDiff('millisecond', asked_at, {now:DateTime64(3, 'UTC')}) / 1000 AS seconds_left, current_agent
             FROM chat_outcomes
             ARRAY JOIN inquiries AS inquiry
-            WHERE received AND NOT assistant_solved AND inquiry.2 < 0 AND dateDiff('millisecond', inquiry.1, {now:DateTime64(3, 'UTC')}) < 86400000
+            WHERE received AND chat_type != 'assistant_solved' AND inquiry.2 < 0 AND dateDiff('millisecond', inquiry.1, {now:DateTime64(3, 'UTC')}) < 86400000
             ORDER BY seconds_left, chat_id
             LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using ServiceAnalytics.Storage.Rollups;
 
 namespace ServiceAnalytics.Storage.Metrics;
 
@@ -52,22 +53,32 @@ public sealed record ChatListFilter(
 /// <summary>Where a page of the list continues: after this chat in the list's order (newest first, then chat id descending).</summary>
 public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
 
-/// <summary>Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>.</summary>
+/// <summary>
+/// Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>: settled rows for
+/// the days the rollup job has finished (<see cref="SettledWatermark"/>), computed from the facts for the rest.
+/// </summary>
 public sealed class MetricQueries
 {
     private readonly ClickHouseStore _store;
-    private readonly string _chatOutcomes;
+    private readonly SettledWatermark? _watermark;
+    private readonly string _live;
+    private readonly string _settledThenLive;
 
-    public MetricQueries(ClickHouseStore store)
-        : this(store, ChatOutcomes.AggregatedChats)
+    public MetricQueries(ClickHouseStore store, SettledWatermark watermark)
+        : this(store, ChatOutcomes.AggregatedChats, watermark)
     {
     }
 
-    /// <summary>Metrics over another per-chat source (see <see cref="ChatOutcomes.Over"/>): the benchmark's raw-facts baseline.</summary>
-    internal MetricQueries(ClickHouseStore store, string chatsSource)
+    /// <summary>
+    /// Metrics over another per-chat source (see <see cref="ChatOutcomes.LiveSelect"/>), or without a watermark
+    /// computed from the facts only: the all-live reference of the rollup tests and the benchmark's raw baseline.
+    /// </summary>
+    internal MetricQueries(ClickHouseStore store, string chatsSource, SettledWatermark? watermark)
     {
         _store = store;
-        _chatOutcomes = ChatOutcomes.Over(chatsSource);
+        _watermark = watermark;
+        _live = ChatOutcomes.Live(chatsSource);
+        _settledThenLive = ChatOutcomes.SettledThenLive(chatsSource);
     }
 
     /// <summary>The shop's calendar, or null when the shop has no facts at all (an unknown shop).</summary>
@@ -113,27 +124,27 @@ public sealed class MetricQueries
     /// The aggregates of <see cref="HeadlineFigures"/> over chat outcomes, for chats with <c>in_period</c> set: one
     /// text shared by the overview and the daily trends, so a day and a period count the same way.
     /// </summary>
-    private const string HeadlineColumns = """
-        countIf(in_period AND received),
-        sumIf(answered_in_24h, in_period AND responses_counted),
-        sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted),
-        sumIf(pending, in_period AND responses_counted),
-        countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL),
-        avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
-        quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
-        quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL),
+    internal const string HeadlineColumns = """
+        countIf(in_period AND received) AS chats_received,
+        sumIf(answered_in_24h, in_period AND responses_counted) AS inquiries_answered_within_24h,
+        sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted) AS inquiries_counted,
+        sumIf(pending, in_period AND responses_counted) AS inquiries_pending,
+        countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_responses_measured,
+        avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_mean_seconds,
+        quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_median_seconds,
+        quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_p90_seconds,
         [countIf(in_period AND received AND stars = 1), countIf(in_period AND received AND stars = 2), countIf(in_period AND received AND stars = 3),
-         countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)],
-        countIf(in_period AND received AND converted)
+         countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)] AS rating_distribution,
+        countIf(in_period AND received AND converted) AS converted_chats
         """;
 
-    private const int HeadlineColumnCount = 10;
+    internal const int HeadlineColumnCount = 10;
 
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: true);
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: true, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
+            WITH {{outcomes}}
             SELECT
                 {{HeadlineColumns}},
                 uniqExactIf(customer_id, in_window AND received AND customer_id != ''),
@@ -154,12 +165,13 @@ public sealed class MetricQueries
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
         var headlines = new Dictionary<DateOnly, HeadlineFigures>();
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using (var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
+            WITH {{outcomes}}
             SELECT toString(toDate(received_at, {tz:String})) AS day, {{HeadlineColumns}}
             FROM (SELECT *, true AS in_period FROM chat_outcomes WHERE received)
             GROUP BY day
-            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken))
+            """, parameters, cancellationToken: cancellationToken))
         {
             while (reader.Read())
             {
@@ -168,20 +180,15 @@ public sealed class MetricQueries
         }
 
         // Each chat counts its customer on the 28 days starting with the day it was received.
-        var customers = PeriodParameters(shopId, calendar, period with { FirstDay = period.FirstDay.AddDays(-27) }, now, includeCustomerWindow: false);
+        var (customerOutcomes, customers) = await SourceAsync(
+            shopId, calendar, period with { FirstDay = period.FirstDay.AddDays(-27) }, now, includeCustomerWindow: false, cancellationToken);
         customers.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         customers.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var perDay = new Dictionary<DateOnly, (long Potential, long Converted)>();
         using (var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
-            SELECT toString(day), uniqExact(customer_id), uniqExactIf(customer_id, converted)
-            FROM
-            (
-                SELECT customer_id, converted, arrayJoin(arrayMap(i -> addDays(toDate(received_at, {tz:String}), i), range(28))) AS day
-                FROM chat_outcomes WHERE received AND customer_id != ''
-            )
-            WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
-            GROUP BY day
+            WITH {{customerOutcomes}}
+            SELECT toString(covered_day), potential_customers, converted_customers
+            FROM ({{CustomersByDay("", "toDate(received_at, {tz:String})", "chat_outcomes")}})
             """, customers, cancellationToken: cancellationToken))
         {
             while (reader.Read())
@@ -193,6 +200,22 @@ public sealed class MetricQueries
         return [.. headlines.OrderBy(h => h.Key).Select(h =>
             new DailyFigures(h.Key, new OverviewFigures(h.Value, perDay.GetValueOrDefault(h.Key).Potential, perDay.GetValueOrDefault(h.Key).Converted)))];
     }
+
+    /// <summary>
+    /// Potential and converted customers of each day from <c>first_day</c> to <c>last_day</c>: each received chat of
+    /// <paramref name="source"/> counts its customer on the 28 days starting with <paramref name="receivedDay"/>.
+    /// One text for the daily trends and the shop rollup; <paramref name="keys"/> adds grouping columns before the day.
+    /// </summary>
+    internal static string CustomersByDay(string keys, string receivedDay, string source) => $$"""
+        SELECT {{keys}}covered_day, uniqExact(customer_id) AS potential_customers, uniqExactIf(customer_id, converted) AS converted_customers
+        FROM
+        (
+            SELECT {{keys}}customer_id, converted, arrayJoin(arrayMap(i -> addDays({{receivedDay}}, i), range(28))) AS covered_day
+            FROM {{source}} WHERE received AND customer_id != ''
+        )
+        WHERE covered_day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
+        GROUP BY {{keys}}covered_day
+        """;
 
     private static HeadlineFigures ReadHeadline(System.Data.Common.DbDataReader reader, int offset)
     {
@@ -207,15 +230,21 @@ public sealed class MetricQueries
 
     private static long LongAt(System.Data.Common.DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
+    /// <summary>The counts of <see cref="BreakdownFigures"/>, in its order: one text for the RPC and the shop rollup.</summary>
+    internal const string BreakdownColumns = """
+        countIf(chat_type = 'responded_24h') AS chats_responded_24h, countIf(chat_type = 'responded_late') AS chats_responded_late,
+        countIf(chat_type = 'non_responded') AS chats_non_responded, countIf(chat_type = 'pending') AS chats_pending,
+        countIf(chat_type = 'assistant_solved') AS chats_assistant_solved, countIf(chat_type = 'no_inquiry') AS chats_no_inquiry
+        """;
+
     public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
-            SELECT
-                countIf(chat_type = 'responded_24h'), countIf(chat_type = 'responded_late'), countIf(chat_type = 'non_responded'),
-                countIf(chat_type = 'pending'), countIf(chat_type = 'assistant_solved'), countIf(chat_type = 'no_inquiry')
+            WITH {{outcomes}}
+            SELECT {{BreakdownColumns}}
             FROM chat_outcomes
-            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+            """, parameters, cancellationToken: cancellationToken);
         reader.Read();
         long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
         return new BreakdownFigures(Long(0), Long(1), Long(2), Long(3), Long(4), Long(5));
@@ -230,7 +259,7 @@ public sealed class MetricQueries
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var parameters = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false);
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         parameters.AddParameter("types", filter.ChatTypes.ToArray());
         parameters.AddParameter("tags", filter.Tags.ToArray());
         parameters.AddParameter("agents", filter.Agents.ToArray());
@@ -242,7 +271,7 @@ public sealed class MetricQueries
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
+            WITH {{outcomes}}
             SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted
             FROM chat_outcomes
             WHERE received
@@ -273,41 +302,55 @@ public sealed class MetricQueries
         return rows;
     }
 
+    /// <summary>
+    /// The aggregates of <see cref="AgentFigures"/> after <c>agent</c> (display name excluded), over rows of
+    /// <see cref="AgentChats"/> array-joined on <c>agents AS agent</c>: one text for the RPC and the agent rollup.
+    /// </summary>
+    internal const string AgentColumns = """
+        countIf(has(replying_agents, agent)) AS chats_handled,
+        sum(arrayCount(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)) AS inquiries_answered,
+        sum(arrayCount(q -> q.3 = agent AND q.2 >= 0 AND q.2 <= 86400000, counted_inquiries)) AS inquiries_answered_within_24h,
+        sum(arrayCount(q -> q.3 = agent AND q.2 > 86400000, counted_inquiries)) AS inquiries_answered_late,
+        sum(arrayCount(q -> q.3 = agent AND q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, counted_inquiries)) AS inquiries_non_responded,
+        countIf(has(replying_agents, agent) AND stars > 0) AS chats_rated,
+        countIf(has(replying_agents, agent) AND stars >= 4) AS chats_rated_4_or_5,
+        avgArray(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))) AS response_mean_seconds,
+        quantileExactArray(0.9)(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))) AS response_p90_seconds,
+        sum(arrayCount(a -> a.3 = agent AND a.2 != '', assignments)) AS transfers_in,
+        sum(arrayCount(a -> a.2 = agent, assignments)) AS transfers_out
+        """;
+
+    /// <summary>
+    /// Received chats of <c>{source}</c> with the agents they concern: repliers, agents credited or charged with a
+    /// counted inquiry, agents transferred from and to. Rows for "unassigned" ('') only where it was charged.
+    /// </summary>
+    internal const string AgentChats = """
+        SELECT *, if(responses_counted, inquiries, []) AS counted_inquiries,
+               arrayDistinct(arrayConcat(replying_agents, arrayMap(q -> q.3, counted_inquiries),
+                                         arrayMap(a -> a.2, assignments), arrayMap(a -> a.3, assignments))) AS agents
+        FROM {source} WHERE received
+        """;
+
+    /// <summary>Keeps the agent rows of <see cref="AgentChats"/> that name an agent, or "unassigned" where it was charged.</summary>
+    internal const string AgentRowFilter = "agent != '' OR arrayExists(q -> q.3 = '', counted_inquiries)";
+
     /// <summary>Agent details (docs/metrics.md, "Agent details"), busiest agents first.</summary>
     public async Task<IReadOnlyList<AgentFigures>> ReadAgentsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
-            SELECT
-                agent,
-                any(names.display_name),
-                countIf(has(replying_agents, agent)),
-                sum(arrayCount(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)),
-                sum(arrayCount(q -> q.3 = agent AND q.2 >= 0 AND q.2 <= 86400000, counted_inquiries)),
-                sum(arrayCount(q -> q.3 = agent AND q.2 > 86400000, counted_inquiries)),
-                sum(arrayCount(q -> q.3 = agent AND q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, counted_inquiries)),
-                countIf(has(replying_agents, agent) AND stars > 0),
-                countIf(has(replying_agents, agent) AND stars >= 4),
-                avgArray(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))),
-                quantileExactArray(0.9)(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))),
-                sum(arrayCount(a -> a.3 = agent AND a.2 != '', assignments)),
-                sum(arrayCount(a -> a.2 = agent, assignments))
-            FROM
-            (
-                SELECT *, if(responses_counted, inquiries, []) AS counted_inquiries,
-                       arrayDistinct(arrayConcat(replying_agents, arrayMap(q -> q.3, counted_inquiries),
-                                                 arrayMap(a -> a.2, assignments), arrayMap(a -> a.3, assignments))) AS agents
-                FROM chat_outcomes WHERE received
-            )
+            WITH {{outcomes}}
+            SELECT agent, any(names.display_name), {{AgentColumns}}
+            FROM ({{AgentChats.Replace("{source}", "chat_outcomes", StringComparison.Ordinal)}})
             ARRAY JOIN agents AS agent
             LEFT JOIN
             (
                 SELECT agent_id, argMax(display_name, occurred_at) AS display_name FROM agents WHERE shop_id = {shop:String} GROUP BY agent_id
             ) AS names ON names.agent_id = agent
-            WHERE agent != '' OR arrayExists(q -> q.3 = '', counted_inquiries)
+            WHERE {{AgentRowFilter}}
             GROUP BY agent
-            ORDER BY countIf(has(replying_agents, agent)) DESC, agent
-            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+            ORDER BY chats_handled DESC, agent
+            """, parameters, cancellationToken: cancellationToken);
         var agents = new List<AgentFigures>();
         while (reader.Read())
         {
@@ -324,8 +367,9 @@ public sealed class MetricQueries
     /// <summary>Per tag (docs/metrics.md, "Tags"), most frequent first.</summary>
     public async Task<IReadOnlyList<TagFigures>> ReadTagsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{_chatOutcomes}}
+            WITH {{outcomes}}
             SELECT
                 tag,
                 count(),
@@ -339,7 +383,7 @@ public sealed class MetricQueries
             WHERE received
             GROUP BY tag
             ORDER BY count() DESC, tag
-            """, PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false), cancellationToken: cancellationToken);
+            """, parameters, cancellationToken: cancellationToken);
         var tags = new List<TagFigures>();
         while (reader.Read())
         {
@@ -350,23 +394,45 @@ public sealed class MetricQueries
         return tags;
     }
 
-    /// <summary>The parameters <see cref="ChatOutcomes"/> takes, for chats received in <paramref name="period"/>
-    /// (and, with <paramref name="includeCustomerWindow"/>, the 28 days ending with its last day).</summary>
-    internal static ClickHouseParameterCollection PeriodParameters(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow)
+    /// <summary>
+    /// The chat outcomes of <paramref name="period"/> (and, with <paramref name="includeCustomerWindow"/>, of the
+    /// 28 days ending with its last day): settled rows for the days up to the watermark, live ones after it.
+    /// </summary>
+    private async Task<(string Outcomes, ClickHouseParameterCollection Parameters)> SourceAsync(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        var settledThrough = _watermark is null ? null : await _watermark.GetAsync(cancellationToken);
+        var liveFrom = settledThrough is { } day ? calendar.StartOf(day.AddDays(1)) : DateTime.MinValue;
+        var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow, liveFrom);
+        var outcomes = liveFrom <= scanFrom ? _live : liveFrom >= to ? ChatOutcomes.Settled : _settledThenLive;
+        return (outcomes, parameters);
+    }
+
+    /// <summary>
+    /// The parameters <see cref="ChatOutcomes"/> takes, for chats received in <paramref name="period"/> (and, with
+    /// <paramref name="includeCustomerWindow"/>, the 28 days ending with its last day) in [scan_from, to), settled
+    /// before <paramref name="liveFrom"/> (clamped to that range).
+    /// </summary>
+    internal static (ClickHouseParameterCollection Parameters, DateTime ScanFrom, DateTime To) PeriodParameters(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow, DateTime liveFrom)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
         var from = calendar.StartOf(period.FirstDay);
         var windowFrom = calendar.StartOf(period.LastDay.AddDays(-27));
+        var scanFrom = includeCustomerWindow && windowFrom < from ? windowFrom : from;
+        var to = calendar.StartOf(period.LastDay.AddDays(1));
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
-        parameters.AddParameter("scan_from", includeCustomerWindow && windowFrom < from ? windowFrom : from);
+        parameters.AddParameter("scan_from", scanFrom);
+        parameters.AddParameter("live_from", liveFrom < scanFrom ? scanFrom : liveFrom > to ? to : liveFrom);
         parameters.AddParameter("from", from);
-        parameters.AddParameter("to", calendar.StartOf(period.LastDay.AddDays(1)));
+        parameters.AddParameter("to", to);
         parameters.AddParameter("window_from", windowFrom);
         parameters.AddParameter("now", now);
         parameters.AddParameter("tz", calendar.TimeZone.Id);
         parameters.AddParameter("holidays", calendar.HolidayDays.ToArray());
-        return parameters;
+        return (parameters, scanFrom, to);
     }
 }

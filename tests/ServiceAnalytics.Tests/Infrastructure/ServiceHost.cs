@@ -39,6 +39,8 @@ public sealed class ServiceHost : IAsyncDisposable
             ["ClickHouse:Database"] = TestEnvironment.UniqueDatabaseName("service"),
             ["ClickHouse:Embedded:DataPath"] = TestEnvironment.EmbeddedDataPath,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Tests run rollups themselves (RollupTests); a scheduled one would settle days under other tests' feet.
+            ["Rollups:Enabled"] = "false",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,29 @@
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>The rollup job (section <c>Rollups</c>; docs/rollups.md).</summary>
+public sealed class RollupOptions
+{
+    public const string SectionName = "Rollups";
+
+    /// <summary>Whether this process schedules rollup runs. Default: true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Quartz cron expression of the scheduled runs. Default: <c>0 0/15 * * * ?</c> (every 15 minutes).</summary>
+    public string Schedule { get; set; } = "0 0/15 * * * ?";
+
+    /// <summary>IANA zone the cron expression is read in. Default: <c>UTC</c>.</summary>
+    public string ScheduleTimeZone { get; set; } = "UTC";
+
+    /// <summary>
+    /// Local days each scheduled run recomputes before today, so that a reply, rating or order arriving up to
+    /// this many days minus one after a day ends is reflected. Older days are final unless recomputed on request.
+    /// Default: 9 (a 24-hour response window, the 7-day conversion window, and a day for shops' zones).
+    /// </summary>
+    public int LateFactWindowDays { get; set; } = 9;
+
+    /// <summary>Whether a run starts as soon as the schema is ready, catching up what was missed while the service was down. Default: true.</summary>
+    public bool CatchUpAtStartup { get; set; } = true;
+
+    /// <summary>Delay before a failed run is retried (once per failure; the schedule continues regardless). Default: 1 minute.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+}

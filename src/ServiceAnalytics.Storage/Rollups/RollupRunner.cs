@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using System.Globalization;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Migrations;
+
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>One rollup run, finished or failed, as recorded in <c>rollup_runs</c>.</summary>
+public sealed record RollupRun(
+    string RunId, string Instance, string Reason, DateTime StartedAt, DateTime FinishedAt, DateOnly FirstDay, DateOnly LastDay,
+    long Shops, long RowsWritten, DateOnly? SettledThrough, string Error)
+{
+    public TimeSpan Duration => FinishedAt - StartedAt;
+
+    public bool Succeeded => Error.Length == 0;
+}
+
+/// <summary>Why a run ran: the schedule (including the catch-up at start-up), or a request to recompute a range.</summary>
+public enum RollupReason
+{
+    Scheduled,
+    Recompute,
+}
+
+/// <summary>
+/// Settles chat outcomes into <c>settled_chats</c> and rolls them up into <c>shop_daily_summary</c> and
+/// <c>agent_daily_summary</c> (migration 0003, docs/rollups.md). A run computes whole local days into staging
+/// tables of its own and swaps each day in with <c>REPLACE PARTITION</c>: days are replaced atomically and
+/// entirely, so a rerun gives the same rows, a failed run leaves every day readable (old or new), and two runs
+/// racing cannot leave a day with both copies. The per-chat rows come from <see cref="ChatOutcomes.Live"/>, the
+/// SQL the query RPCs run; the daily rows from the aggregate texts of <see cref="MetricQueries"/>.
+/// </summary>
+public sealed class RollupRunner(
+    ClickHouseStore store, MetricQueries metrics, SettledWatermark watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
+{
+    private static readonly string[] s_summaryTables = ["settled_chats", "shop_daily_summary", "agent_daily_summary"];
+
+    private readonly SchemaTarget _target = SchemaTarget.For(store.Options);
+
+    /// <summary>This process, as recorded with its runs.</summary>
+    public static string Instance { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// The scheduled run at <paramref name="now"/>: recomputes the last <see cref="RollupOptions.LateFactWindowDays"/>
+    /// local days up to tomorrow (zones ahead of UTC are there already), and every day after the watermark that an
+    /// earlier run missed (from the first chat when nothing was settled yet); then advances the watermark to the
+    /// day before the window.
+    /// </summary>
+    public async Task<RollupRun> RunScheduledAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        var today = DateOnly.FromDateTime(now);
+        var windowStart = today.AddDays(-options.Value.LateFactWindowDays);
+        var settled = await watermark.ReadAsync(cancellationToken);
+        var first = settled is { } day
+            ? (day.AddDays(1) < windowStart ? day.AddDays(1) : windowStart)
+            : await FirstChatDayAsync(cancellationToken) is { } earliest && earliest < windowStart ? earliest : windowStart;
+        return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), cancellationToken);
+    }
+
+    /// <summary>Recomputes local days <paramref name="first"/> to <paramref name="last"/> (a backfill); the watermark is unchanged.</summary>
+    public Task<RollupRun> RecomputeAsync(DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken) =>
+        first > last
+            ? throw new ArgumentException($"The first day {first:yyyy-MM-dd} is after the last day {last:yyyy-MM-dd}.", nameof(first))
+            : RunAsync(RollupReason.Recompute, first, last, now, null, cancellationToken);
+
+    /// <summary>The latest runs, newest first.</summary>
+    public async Task<IReadOnlyList<RollupRun>> ReadRecentRunsAsync(int limit, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("limit", limit);
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT run_id, instance, reason, started_at, finished_at, toString(first_day), toString(last_day), shops, rows_written,
+                   toString(settled_through), error
+            FROM rollup_runs ORDER BY started_at DESC, run_id LIMIT {limit:UInt32}
+            """, parameters, cancellationToken: cancellationToken);
+        var runs = new List<RollupRun>();
+        while (reader.Read())
+        {
+            runs.Add(new RollupRun(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3), reader.GetDateTime(4),
+                Day(reader.GetString(5)), Day(reader.GetString(6)), Convert.ToInt64(reader.GetValue(7), CultureInfo.InvariantCulture),
+                Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture), reader.IsDBNull(9) ? null : Day(reader.GetString(9)),
+                reader.GetString(10)));
+        }
+
+        return runs;
+    }
+
+    private async Task<RollupRun> RunAsync(
+        RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, CancellationToken cancellationToken)
+    {
+        var runId = Guid.NewGuid().ToString("N")[..16];
+        var startedAt = now;
+        var clock = Stopwatch.StartNew();
+        var stages = s_summaryTables.ToDictionary(t => t, t => $"{t}_stage_{runId}");
+        long shops = 0;
+        try
+        {
+            foreach (var (table, stage) in stages)
+            {
+                await ExecuteAsync(CreateStage(table, stage), cancellationToken);
+            }
+
+            var parameters = DayParameters(first, last, now);
+            foreach (var shop in await ShopsWithChatsAsync(first, last, cancellationToken))
+            {
+                if (await metrics.FindShopAsync(shop, cancellationToken) is not { } calendar)
+                {
+                    continue;
+                }
+
+                await SettleShopAsync(stages["settled_chats"], shop, calendar, first, last, now, cancellationToken);
+                shops++;
+            }
+
+            await ReplaceDaysAsync("settled_chats", stages["settled_chats"], first, last, cancellationToken);
+            await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
+            await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
+            await ReplaceDaysAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, cancellationToken);
+            await ReplaceDaysAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, cancellationToken);
+
+            long rows = 0;
+            foreach (var stage in stages.Values)
+            {
+                rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync($"SELECT count() FROM {_target.Table(stage)}", cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+            }
+
+            var run = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "");
+            await RecordAsync(run, cancellationToken);
+            if (settles is { } day)
+            {
+                watermark.Advance(day);
+            }
+
+            Log.RollupFinished(logger, runId, Name(reason), first, last, shops, rows, clock.ElapsedMilliseconds);
+            return run;
+        }
+        catch (Exception error)
+        {
+            Log.RollupFailed(logger, runId, Name(reason), first, last, error);
+            var failed = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
+                $"{error.GetType().Name}: {error.Message}");
+            await RecordAsync(failed, CancellationToken.None);
+            throw;
+        }
+        finally
+        {
+            foreach (var stage in stages.Values)
+            {
+                await ExecuteAsync($"DROP TABLE IF EXISTS {_target.Table(stage)}{_target.OnClusterClause}", CancellationToken.None);
+                if (_target.Cluster is not null)
+                {
+                    await ExecuteAsync($"DROP TABLE IF EXISTS {_target.LocalTable(stage)}{_target.OnClusterClause}", CancellationToken.None);
+                }
+            }
+        }
+    }
+
+    /// <summary>The per-chat outcomes of one shop's chats received on local days first..last, as the RPCs compute them live.</summary>
+    private async Task SettleShopAsync(
+        string stage, string shop, ShopCalendar calendar, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
+    {
+        var (parameters, _, _) = MetricQueries.PeriodParameters(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
+        await store.Client.ExecuteNonQueryAsync($$"""
+            INSERT INTO {{_target.Table(stage)}}
+            SELECT {shop:String}, toDate(received_at, {tz:String}), {{ChatOutcomes.Columns}}, {now:DateTime64(3, 'UTC')}
+            FROM ({{WithLiveOutcomes}} SELECT {{ChatOutcomes.Columns}} FROM chat_outcomes)
+            """, parameters, cancellationToken: cancellationToken);
+    }
+
+    private static string WithLiveOutcomes { get; } = $"WITH {ChatOutcomes.Live()}";
+
+    /// <summary>Each shop's overview figures and status breakdown per local day, from the settled chats.</summary>
+    private static string ShopDailySql(string stage) => $$"""
+        INSERT INTO {{stage}}
+        SELECT
+            chats.rollup_shop, chats.rollup_day, chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending,
+            first_responses_measured,
+            if(first_responses_measured = 0, NULL, first_response_mean_seconds),
+            if(first_responses_measured = 0, NULL, first_response_median_seconds),
+            if(first_responses_measured = 0, NULL, first_response_p90_seconds),
+            rating_distribution, converted_chats,
+            chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry,
+            customers.potential_customers, customers.converted_customers, {now:DateTime64(3, 'UTC')}
+        FROM
+        (
+            SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlineColumns}}, {{MetricQueries.BreakdownColumns}}
+            FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received)
+            GROUP BY shop_id, day
+        ) AS chats
+        LEFT JOIN
+        (
+            {{MetricQueries.CustomersByDay("shop_id, ", "day",
+                "(SELECT * FROM settled_chats WHERE day BETWEEN addDays(toDate({first_day:String}), -27) AND toDate({last_day:String}))")}}
+        ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
+        """;
+
+    /// <summary>Each shop's agent details per local day, from the settled chats.</summary>
+    private static string AgentDailySql(string stage) => $$"""
+        INSERT INTO {{stage}}
+        SELECT
+            rollup_shop, rollup_day, agent, display_name, chats_handled, inquiries_answered, inquiries_answered_within_24h,
+            inquiries_answered_late, inquiries_non_responded, chats_rated, chats_rated_4_or_5,
+            if(inquiries_answered = 0, NULL, response_mean_seconds), if(inquiries_answered = 0, NULL, response_p90_seconds),
+            transfers_in, transfers_out, {now:DateTime64(3, 'UTC')}
+        FROM
+        (
+            SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS display_name, {{MetricQueries.AgentColumns}}
+            FROM ({{MetricQueries.AgentChats.Replace("{source}",
+                "(SELECT * FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}))", StringComparison.Ordinal)}}) AS chats
+            ARRAY JOIN agents AS agent
+            LEFT JOIN
+            (
+                SELECT shop_id, agent_id, argMax(display_name, occurred_at) AS display_name FROM agents GROUP BY shop_id, agent_id
+            ) AS names ON names.shop_id = chats.shop_id AND names.agent_id = agent
+            WHERE {{MetricQueries.AgentRowFilter}}
+            GROUP BY chats.shop_id, chats.day, agent
+        )
+        """;
+
+    /// <summary>Shops that may have chats received on local days first..last (a superset: the zones of the world span 26 hours).</summary>
+    private async Task<IReadOnlyList<string>> ShopsWithChatsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("from", first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(-14));
+        parameters.AddParameter("to", last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(12));
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT DISTINCT shop_id FROM chat_responses
+            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+            ORDER BY shop_id
+            """, parameters, cancellationToken: cancellationToken);
+        var shops = new List<string>();
+        while (reader.Read())
+        {
+            shops.Add(reader.GetString(0));
+        }
+
+        return shops;
+    }
+
+    private async Task<DateOnly?> FirstChatDayAsync(CancellationToken cancellationToken)
+    {
+        var value = await store.Client.ExecuteScalarAsync(
+            "SELECT toString(toDate(min(first_customer_message_at)) - 1) FROM chat_responses HAVING countIf(first_customer_message_at IS NOT NULL) > 0",
+            cancellationToken: cancellationToken);
+        return value is string text ? Day(text) : null;
+    }
+
+    /// <summary>
+    /// Swaps each day's partition of <paramref name="table"/> for the staging table's. A day the staging table has
+    /// no rows for becomes empty: its chats moved to another day (an earlier message arrived) or never were.
+    /// </summary>
+    private async Task ReplaceDaysAsync(string table, string stage, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        for (var day = first; day <= last; day = day.AddDays(1))
+        {
+            var partition = day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+            await store.Client.ExecuteNonQueryAsync(
+                $"ALTER TABLE {_target.LocalTable(table)}{_target.OnClusterClause} REPLACE PARTITION ID '{partition}' FROM {_target.LocalTable(stage)}",
+                options: s_replaceFromEmpty, cancellationToken: cancellationToken);
+        }
+    }
+
+    private static readonly ClickHouse.Driver.QueryOptions s_replaceFromEmpty = new()
+    {
+        CustomSettings = new Dictionary<string, object> { ["allow_replace_partition_from_empty_source"] = 1 },
+    };
+
+    /// <summary>A staging copy of <paramref name="table"/> (on a cluster: a local copy on every node and a Distributed table over them).</summary>
+    private string CreateStage(string table, string stage) => string.Join(";\n", _target.Render($$$"""
+        CREATE TABLE {{table:{{{stage}}}}}{{on_cluster}} AS {{table:{{{table}}}}};
+        -- distribute: {{{stage}}} BY cityHash64(shop_id)
+        """));
+
+    private async Task ExecuteAsync(string statements, CancellationToken cancellationToken)
+    {
+        foreach (var statement in statements.Split(";\n"))
+        {
+            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+        }
+    }
+
+    private async Task RecordAsync(RollupRun run, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("run", run.RunId);
+        parameters.AddParameter("instance", run.Instance);
+        parameters.AddParameter("reason", run.Reason);
+        parameters.AddParameter("started", run.StartedAt);
+        parameters.AddParameter("finished", run.FinishedAt);
+        parameters.AddParameter("first_day", run.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("last_day", run.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("shops", run.Shops);
+        parameters.AddParameter("rows", run.RowsWritten);
+        parameters.AddParameter("settled", run.SettledThrough?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "");
+        parameters.AddParameter("error", run.Error);
+        await store.Client.ExecuteNonQueryAsync("""
+            INSERT INTO rollup_runs
+            SELECT {run:String}, {instance:String}, {reason:String}, {started:DateTime64(3, 'UTC')}, {finished:DateTime64(3, 'UTC')},
+                   toDate({first_day:String}), toDate({last_day:String}), {shops:UInt64}, {rows:UInt64},
+                   if({settled:String} = '', NULL, toDate({settled:String})), {error:String}
+            """, parameters, cancellationToken: cancellationToken);
+    }
+
+    private static ClickHouseParameterCollection DayParameters(DateOnly first, DateOnly last, DateTime now)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("first_day", first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("last_day", last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("now", now);
+        return parameters;
+    }
+
+    private static string Name(RollupReason reason) => reason == RollupReason.Scheduled ? "scheduled" : "recompute";
+
+    private static DateOnly Day(string text) => DateOnly.Parse(text, CultureInfo.InvariantCulture);
+}

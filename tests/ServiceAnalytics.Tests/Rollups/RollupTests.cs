@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Rollups;
+using ServiceAnalytics.Tests.Infrastructure;
+using ServiceAnalytics.Tests.Ingestion;
+
+namespace ServiceAnalytics.Tests.Rollups;
+
+/// <summary>
+/// The rollup job, triggered directly, on a service of its own per test (a run settles every shop of its
+/// database, so tests do not share one). The reference is the same metrics computed from the facts only.
+/// </summary>
+public sealed class RollupTests
+{
+    private static readonly DateTime s_now = DateTime.UtcNow;
+
+    [Fact]
+    public async Task Answers_from_settled_days_equal_an_all_live_computation_over_40_days_with_late_facts()
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var shops = new[] { Build(host, "America/New_York", 1), Build(host, "Asia/Tokyo", 2) };
+        foreach (var shop in shops)
+        {
+            await IngestAsync(host, shop.Facts);
+        }
+
+        var run = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        Assert.True(run.Succeeded, run.Error);
+        Assert.Equal(DateOnly.FromDateTime(s_now).AddDays(-10), run.SettledThrough);
+        foreach (var shop in shops)
+        {
+            await AssertSameAsLiveAsync(host, shop.ShopId);
+        }
+
+        // Late facts for a settled-but-open day, a day at the window's edge and today: a rating, an order, a reply.
+        var late = new FactScenario(shops[0].ShopId);
+        late.Rated("chat-170", 5, s_now.AddMinutes(-3));
+        late.OrderPlaced("order-late", "customer-3", s_now.AddMinutes(-2), 1000);
+        late.Message("chat-200", SenderRole.Agent, MessageKind.Text, s_now.AddMinutes(-1), "agent-b");
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+        await AssertSameAsLiveAsync(host, shops[0].ShopId);
+
+        var rerun = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        Assert.True(rerun.Succeeded, rerun.Error);
+        foreach (var shop in shops)
+        {
+            await AssertSameAsLiveAsync(host, shop.ShopId);
+            await AssertShopSummaryRowsEqualLiveDaysAsync(host, shop.ShopId);
+        }
+    }
+
+    [Fact]
+    public async Task A_late_rating_and_a_late_order_change_exactly_their_numbers_on_the_next_run()
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var shop = Build(host, "Europe/Berlin", 3);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        // chat-172 was received six days ago (minus up to a day) by customer-solo-172, its only chat; agent-b answered
+        // it after an FAQ card; it ended 28 hours later; no rating; its own order came 8 days after the end, i.e. not yet.
+        var day = await ChatDayAsync(host, shop.ShopId, "chat-172");
+        var shopBefore = await ShopRowsAsync(host, shop.ShopId);
+        var agentsBefore = await AgentRowsAsync(host, shop.ShopId);
+
+        var late = new FactScenario(shop.ShopId);
+        late.Rated("chat-172", 5, s_now.AddMinutes(-5));
+        late.OrderPlaced("order-late", "customer-solo-172", s_now.AddMinutes(-4), 1000);
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+
+        // Its day: one more 5-star chat and one more converted chat. That day and every later one: one more
+        // converted customer (the 28 days ending with each of them hold chat-172). Nothing else moves.
+        var expected = shopBefore.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string>(kv.Value));
+        expected[day]["rating_distribution"] = Increment(expected[day]["rating_distribution"], 4);
+        expected[day]["converted_chats"] = Plus1(expected[day]["converted_chats"]);
+        foreach (var later in expected.Keys.Where(k => string.CompareOrdinal(k, day) >= 0))
+        {
+            expected[later]["converted_customers"] = Plus1(expected[later]["converted_customers"]);
+        }
+
+        Assert.Equal(expected, await ShopRowsAsync(host, shop.ShopId));
+
+        // agent-b, who answered chat-172: one more rated chat, rated 4-5.
+        var agents = agentsBefore.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string>(kv.Value));
+        agents[$"{day}/agent-b"]["chats_rated"] = Plus1(agents[$"{day}/agent-b"]["chats_rated"]);
+        agents[$"{day}/agent-b"]["chats_rated_4_or_5"] = Plus1(agents[$"{day}/agent-b"]["chats_rated_4_or_5"]);
+        Assert.Equal(agents, await AgentRowsAsync(host, shop.ShopId));
+    }
+
+    [Fact]
+    public async Task A_rerun_changes_nothing_and_racing_runs_leave_one_copy_of_every_row()
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var shop = Build(host, "UTC", 4);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shopRows = await ShopRowsAsync(host, shop.ShopId);
+        var agentRows = await AgentRowsAsync(host, shop.ShopId);
+        var chats = await CountAsync(host, "SELECT count() FROM settled_chats");
+
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        Assert.Equal(shopRows, await ShopRowsAsync(host, shop.ShopId));
+        Assert.Equal(agentRows, await AgentRowsAsync(host, shop.ShopId));
+
+        // Two instances' schedulers firing at once (separate runners over the same database).
+        var runs = await Task.WhenAll(
+            Runner(host).RunScheduledAsync(s_now, CancellationToken.None),
+            Runner(host).RecomputeAsync(DateOnly.FromDateTime(s_now).AddDays(-45), DateOnly.FromDateTime(s_now).AddDays(1), s_now, CancellationToken.None));
+        Assert.All(runs, r => Assert.True(r.Succeeded, r.Error));
+        Assert.Equal(chats, await CountAsync(host, "SELECT count() FROM settled_chats"));
+        Assert.Equal(chats, await CountAsync(host, "SELECT uniqExact(shop_id, chat_id) FROM settled_chats"));
+        Assert.Equal(0L, await CountAsync(host, "SELECT count() - uniqExact(shop_id, day) FROM shop_daily_summary"));
+        Assert.Equal(0L, await CountAsync(host, "SELECT count() - uniqExact(shop_id, day, agent_id) FROM agent_daily_summary"));
+        Assert.Equal(shopRows, await ShopRowsAsync(host, shop.ShopId));
+        Assert.Equal(agentRows, await AgentRowsAsync(host, shop.ShopId));
+        Assert.Equal(0L, await CountAsync(host, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%_stage_%'"));
+    }
+
+    [Fact]
+    public async Task A_run_failing_midway_leaves_the_previous_summaries_readable_and_is_recorded()
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var shop = Build(host, "Asia/Kolkata", 5);
+        await IngestAsync(host, shop.Facts);
+        var first = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shopRows = await ShopRowsAsync(host, shop.ShopId);
+        var agentRows = await AgentRowsAsync(host, shop.ShopId);
+        var late = new FactScenario(shop.ShopId);
+        late.Rated("chat-190", 5, s_now.AddMinutes(-1));
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+
+        // The agent rollup reads the agents table: without it the run fails after settling chats and staging the shop rows.
+        await Execute(host, "DETACH TABLE agents");
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => Runner(host).RunScheduledAsync(s_now.AddMinutes(1), CancellationToken.None));
+        }
+        finally
+        {
+            await Execute(host, "ATTACH TABLE agents");
+        }
+
+        Assert.Equal(shopRows, await ShopRowsAsync(host, shop.ShopId));
+        Assert.Equal(agentRows, await AgentRowsAsync(host, shop.ShopId));
+        var runs = await Runner(host).ReadRecentRunsAsync(2, CancellationToken.None);
+        Assert.Contains("agents", runs[0].Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(runs[0].SettledThrough);
+        Assert.Equal(first.RunId, runs[1].RunId);
+        Assert.Equal(first.SettledThrough, await host.App.Services.GetRequiredService<SettledWatermark>().ReadAsync(CancellationToken.None));
+        Assert.Equal(0L, await CountAsync(host, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%_stage_%'"));
+        await AssertSameAsLiveAsync(host, shop.ShopId);
+
+        var retry = await Runner(host).RunScheduledAsync(s_now.AddMinutes(1), CancellationToken.None);
+        Assert.True(retry.Succeeded);
+        Assert.NotEqual(shopRows, await ShopRowsAsync(host, shop.ShopId));
+        await AssertShopSummaryRowsEqualLiveDaysAsync(host, shop.ShopId);
+    }
+
+    [Fact]
+    public async Task Recomputing_a_range_takes_in_facts_that_arrived_after_their_days_were_final()
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var shop = Build(host, "UTC", 6);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var day = await ChatDayAsync(host, shop.ShopId, "chat-10");
+        var before = (await ShopRowsAsync(host, shop.ShopId))[day];
+
+        // A rating 38 days late: the day is final, so neither the summary nor the RPCs see it ...
+        var late = new FactScenario(shop.ShopId);
+        late.Rated("chat-10", 5, s_now.AddMinutes(-1));
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        Assert.Equal(before, (await ShopRowsAsync(host, shop.ShopId))[day]);
+
+        // ... until the range is recomputed, after which both do.
+        var run = await Runner(host).RecomputeAsync(DateOnly.Parse(day, CultureInfo.InvariantCulture), DateOnly.Parse(day, CultureInfo.InvariantCulture), s_now, CancellationToken.None);
+        Assert.Equal(("recompute", (DateOnly?)null), (run.Reason, run.SettledThrough));
+        Assert.NotEqual(before, (await ShopRowsAsync(host, shop.ShopId))[day]);
+        await AssertSameAsLiveAsync(host, shop.ShopId);
+    }
+
+    private static FactScenario Build(ServiceHost host, string zone, int seed) =>
+        RollupScenario.Build($"shop-{seed}-{Guid.NewGuid():N}"[..24], zone, s_now, seed);
+
+    private static RollupRunner Runner(ServiceHost host) => ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services);
+
+    private static ClickHouseStore Store(ServiceHost host) => host.App.Services.GetRequiredService<ClickHouseStore>();
+
+    private static async Task IngestAsync(ServiceHost host, IReadOnlyList<Fact> facts, string eventPrefix = "")
+    {
+        var ingestion = new IngestionService.IngestionServiceClient(host.Channel);
+        foreach (var chunk in facts.Select(f => { var copy = f.Clone(); copy.EventId = eventPrefix + copy.EventId; return copy; }).Chunk(5_000))
+        {
+            var outcome = (await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { chunk } })).Outcome;
+            Assert.Empty(outcome.Rejected);
+        }
+    }
+
+    /// <summary>Every query RPC's reads, for several periods, equal the all-live computation's.</summary>
+    private static async Task AssertSameAsLiveAsync(ServiceHost host, string shopId)
+    {
+        var service = host.App.Services.GetRequiredService<MetricQueries>();
+        var live = new MetricQueries(Store(host), ChatOutcomes.AggregatedChats, watermark: null);
+        var calendar = await live.FindShopAsync(shopId, CancellationToken.None) ?? throw new InvalidOperationException(shopId);
+        var today = DateOnly.FromDateTime(s_now);
+        DayPeriod[] periods =
+        [
+            new(today.AddDays(-41), today.AddDays(1)),      // all of it
+            new(today.AddDays(-30), today.AddDays(-15)),    // settled days only
+            new(today.AddDays(-12), today.AddDays(-5)),     // across the watermark
+            new(today.AddDays(-3), today),                  // live days only
+            new(today.AddDays(-20), today.AddDays(-20)),    // the holiday
+        ];
+        var filter = new ChatListFilter([], [], [], [], "", []);
+        var rated = new ChatListFilter(["rated_4_or_5", "converted"], ["refund"], [], ["ended"], "", ["agent-b"]);
+        foreach (var period in periods)
+        {
+            async Task<string> Both(Func<MetricQueries, Task<object>> read) =>
+                Canonical(await read(service)) is var fromService && Canonical(await read(live)) is var fromLive && fromService == fromLive
+                    ? fromService
+                    : throw new Xunit.Sdk.XunitException($"{shopId} {period}: settled {Canonical(await read(service))}\nlive    {Canonical(await read(live))}");
+
+            await Both(async q => await q.ReadOverviewAsync(shopId, calendar, period, s_now, CancellationToken.None));
+            await Both(async q => await q.ReadDailyAsync(shopId, calendar, period, s_now, CancellationToken.None));
+            await Both(async q => await q.ReadBreakdownAsync(shopId, calendar, period, s_now, CancellationToken.None));
+            await Both(async q => await q.ReadAgentsAsync(shopId, calendar, period, s_now, CancellationToken.None));
+            await Both(async q => await q.ReadTagsAsync(shopId, calendar, period, s_now, CancellationToken.None));
+            var list = await Both(async q => await q.ListChatsAsync(shopId, calendar, period, s_now, filter, null, 10_000, CancellationToken.None));
+            await Both(async q => await q.ListChatsAsync(shopId, calendar, period, s_now, rated, null, 10_000, CancellationToken.None));
+            Assert.NotEqual("[]", list);
+        }
+    }
+
+    /// <summary>Each day's summary row equals the all-live daily trend and breakdown of that day.</summary>
+    private static async Task AssertShopSummaryRowsEqualLiveDaysAsync(ServiceHost host, string shopId)
+    {
+        var live = new MetricQueries(Store(host), ChatOutcomes.AggregatedChats, watermark: null);
+        var calendar = (await live.FindShopAsync(shopId, CancellationToken.None))!;
+        var today = DateOnly.FromDateTime(s_now);
+        var rows = await ShopRowsAsync(host, shopId);
+        var days = await live.ReadDailyAsync(shopId, calendar, new DayPeriod(today.AddDays(-41), today.AddDays(1)), s_now, CancellationToken.None);
+        Assert.Equal(days.Select(d => d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), rows.Keys.Order());
+        foreach (var day in days)
+        {
+            var row = rows[day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)];
+            var h = day.Figures.Headline;
+            var breakdown = await live.ReadBreakdownAsync(shopId, calendar, new DayPeriod(day.Day, day.Day), s_now, CancellationToken.None);
+            Assert.Equal(
+                Canonical(new object?[]
+                {
+                    h.ChatsReceived, h.InquiriesAnsweredWithin24h, h.InquiriesCounted, h.InquiriesPending, h.FirstResponsesMeasured,
+                    h.FirstResponseMeanSeconds, h.FirstResponseMedianSeconds, h.FirstResponseP90Seconds, h.RatingDistribution, h.ConvertedChats,
+                    breakdown.Responded24h, breakdown.RespondedLate, breakdown.NonResponded, breakdown.Pending, breakdown.AssistantSolved,
+                    breakdown.NoInquiry, day.Figures.PotentialCustomers, day.Figures.ConvertedCustomers,
+                }),
+                Canonical(new object?[]
+                {
+                    Long(row["chats_received"]), Long(row["inquiries_answered_within_24h"]), Long(row["inquiries_counted"]),
+                    Long(row["inquiries_pending"]), Long(row["first_responses_measured"]), Double(row["first_response_mean_seconds"]),
+                    Double(row["first_response_median_seconds"]), Double(row["first_response_p90_seconds"]),
+                    JsonSerializer.Deserialize<long[]>(row["rating_distribution"]), Long(row["converted_chats"]),
+                    Long(row["chats_responded_24h"]), Long(row["chats_responded_late"]), Long(row["chats_non_responded"]),
+                    Long(row["chats_pending"]), Long(row["chats_assistant_solved"]), Long(row["chats_no_inquiry"]),
+                    Long(row["potential_customers"]), Long(row["converted_customers"]),
+                }));
+        }
+
+        static long Long(string value) => long.Parse(value, CultureInfo.InvariantCulture);
+
+        static double? Double(string value) => value == "\\N" ? null : double.Parse(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The shop's daily summary rows by day, every column but settled_at as text.</summary>
+    private static Task<Dictionary<string, Dictionary<string, string>>> ShopRowsAsync(ServiceHost host, string shopId) =>
+        RowsAsync(host, "SELECT * EXCEPT settled_at FROM shop_daily_summary WHERE shop_id = {shop:String}", shopId, r => r["day"]);
+
+    private static Task<Dictionary<string, Dictionary<string, string>>> AgentRowsAsync(ServiceHost host, string shopId) =>
+        RowsAsync(host, "SELECT * EXCEPT settled_at FROM agent_daily_summary WHERE shop_id = {shop:String}", shopId, r => $"{r["day"]}/{r["agent_id"]}");
+
+    private static async Task<Dictionary<string, Dictionary<string, string>>> RowsAsync(
+        ServiceHost host, string sql, string shopId, Func<Dictionary<string, string>, string> key)
+    {
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        using var reader = await Store(host).Client.ExecuteReaderAsync(sql, parameters);
+        var rows = new Dictionary<string, Dictionary<string, string>>();
+        while (reader.Read())
+        {
+            var row = Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => Text(reader.GetValue(i)));
+            rows.Add(key(row), row);
+        }
+
+        return rows;
+    }
+
+    private static string Text(object value) => value switch
+    {
+        DBNull => "\\N",
+        DateTime day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        System.Collections.IEnumerable items and not string => "[" + string.Join(", ", items.Cast<object>().Select(Text)) + "]",
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString()!,
+    };
+
+    private static async Task<string> ChatDayAsync(ServiceHost host, string shopId, string chatId) =>
+        (await ScalarAsync(host, "SELECT toString(day) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shopId, chatId))!;
+
+    private static async Task<string?> ScalarAsync(ServiceHost host, string sql, string shopId, string chatId)
+    {
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("chat", chatId);
+        return (await Store(host).Client.ExecuteScalarAsync(sql, parameters)) as string;
+    }
+
+    private static async Task<long> CountAsync(ServiceHost host, string sql) =>
+        Convert.ToInt64(await Store(host).Client.ExecuteScalarAsync(sql), CultureInfo.InvariantCulture);
+
+    private static Task Execute(ServiceHost host, string sql) => Store(host).Client.ExecuteNonQueryAsync(sql);
+
+    private static string Increment(string array, int index)
+    {
+        var values = JsonSerializer.Deserialize<long[]>(array)!;
+        values[index]++;
+        return "[" + string.Join(", ", values) + "]";
+    }
+
+    private static string Plus1(string count) => (long.Parse(count, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>JSON of a result with doubles rounded to 9 significant digits (sums in another order differ in the last bits).</summary>
+    private static string Canonical(object? value) => JsonSerializer.Serialize(value, s_json);
+
+    private static readonly JsonSerializerOptions s_json = new() { Converters = { new RoundedDouble() } };
+
+    private sealed class RoundedDouble : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToString("G9", CultureInfo.InvariantCulture));
+    }
+}
