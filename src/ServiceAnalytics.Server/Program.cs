@@ -1,9 +1,15 @@
 using ServiceAnalytics.Server.Hosting;
 
-// `migrate` applies pending schema migrations and exits; anything else runs the service.
+// `migrate` applies pending schema migrations and exits; `rollup` recomputes a range of days and exits;
+// anything else runs the service.
 if (args is ["migrate", .. var rest])
 {
     return await MigrateCommand.RunAsync(rest, Console.Out);
+}
+
+if (args is ["rollup", .. var range])
+{
+    return await RollupCommand.RunAsync(range, Console.Out);
 }
 
 await ServiceAnalyticsApp.Build(args).RunAsync();

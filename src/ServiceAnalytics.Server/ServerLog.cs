@@ -14,4 +14,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(103, LogLevel.Critical, "Schema migrations cannot proceed: {Reason} The service stops.")]
     public static partial void MigrationRefused(ILogger logger, string reason);
+
+    [LoggerMessage(104, LogLevel.Warning, "Rollup run failed ({ErrorType}); retrying in {Delay}")]
+    public static partial void RollupRetryScheduled(ILogger logger, TimeSpan delay, string errorType);
 }

@@ -3,6 +3,8 @@ using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Facts;
 using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Rollups;
+using ServiceAnalytics.Server.Rollups;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -30,6 +32,9 @@ public static class ServiceAnalyticsApp
         builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
         builder.Services.AddSingleton<PageTokens>();
 
+        builder.Services.AddRollupScheduling(
+            builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
+
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
         builder.Services.AddGrpc(grpc =>
         {
@@ -37,11 +42,12 @@ public static class ServiceAnalyticsApp
             grpc.Interceptors.Add<StoreErrorInterceptor>();
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse");
+        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse").AddCheck<RollupHealthCheck>("rollups");
 
         var app = builder.Build();
         app.MapGrpcService<IngestionGrpcService>();
         app.MapGrpcService<AnalyticsGrpcService>();
+        app.MapGrpcService<OperationsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -48,14 +48,25 @@ public static class ChatOutcomes
     /// The service reads <see cref="AggregatedChats"/>; a benchmark compares with raw facts.
     /// </summary>
     public static string LiveSelect(string chatsSource) =>
-        Template.Replace("{{COLUMNS}}", Columns, StringComparison.Ordinal).Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal);
+        Template.Replace("{{COLUMNS}}", Columns, StringComparison.Ordinal).Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal)
+            .Replace("{{CANDIDATES}}", CandidateChats, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A superset of the chats received in [live_from, to), cheap to find: every chat whose first customer message
+    /// is in the range has a partial <c>chat_responses</c> row holding it. Keeps the live computation (and its
+    /// joins) to the chats of the range instead of all of the shop's.
+    /// </summary>
+    private const string CandidateChats = """
+        SELECT chat_id FROM chat_responses
+        WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+        """;
 
     private const string SettledSelect = $$"""
         SELECT {{Columns}} FROM settled_chats
         WHERE shop_id = {shop:String} AND received_at >= {scan_from:DateTime64(3, 'UTC')} AND received_at < {live_from:DateTime64(3, 'UTC')}
         """;
 
-    /// <summary>Per-chat rows from the <c>chat_responses</c> aggregate (migration 0002).</summary>
+    /// <summary>Per-chat rows from the <c>chat_responses</c> aggregate (migration 0002); <c>{{CANDIDATES}}</c> as in <see cref="LiveSelect"/>.</summary>
     public const string AggregatedChats = """
                 SELECT
                     chat_id,
@@ -66,7 +77,7 @@ public static class ChatOutcomes
                     max(ended_at) AS ended_at,
                     max(last_message_at) AS last_message_at
                 FROM chat_responses
-                WHERE shop_id = {shop:String}
+                WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}})
                 GROUP BY chat_id
                 HAVING min(first_customer_message_at) >= {live_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
         """;
@@ -125,7 +136,7 @@ public static class ChatOutcomes
             LEFT JOIN
             (
                 SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator, groupUniqArrayArray(tags) AS tags
-                FROM chat_starts WHERE shop_id = {shop:String} GROUP BY chat_id
+                FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}) GROUP BY chat_id
             ) AS starts USING (chat_id)
             LEFT JOIN
             (
@@ -137,7 +148,7 @@ public static class ChatOutcomes
                     arraySort(groupUniqArrayIf((occurred_at, from_agent_id, to_agent_id), kind = 'assigned')) AS assignments,
                     countIf(kind = 'resolved') > 0 AS resolved,
                     countIf(kind = 'ended') > 0 AS ended
-                FROM chat_events WHERE shop_id = {shop:String} GROUP BY chat_id
+                FROM chat_events WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}) GROUP BY chat_id
             ) AS events USING (chat_id)
             LEFT JOIN
             (

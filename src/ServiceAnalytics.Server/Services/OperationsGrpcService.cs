@@ -1,0 +1,79 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Quartz;
+using ServiceAnalytics.Contracts.Operations.V1;
+using ServiceAnalytics.Server.Rollups;
+using ServiceAnalytics.Storage.Rollups;
+using RollupRunMessage = ServiceAnalytics.Contracts.Operations.V1.RollupRun;
+
+namespace ServiceAnalytics.Server.Services;
+
+/// <summary>The rollup job's status and on-demand recomputation (docs/rollups.md).</summary>
+internal sealed class OperationsGrpcService(
+    RollupRunner runner, SettledWatermark watermark, IOptions<RollupOptions> options, TimeProvider time, IServiceProvider services)
+    : OperationsService.OperationsServiceBase
+{
+    public override async Task<GetRollupStatusResponse> GetRollupStatus(GetRollupStatusRequest request, ServerCallContext context)
+    {
+        var limit = request.RunLimit switch
+        {
+            0 => 10,
+            >= 1 and <= 100 => request.RunLimit,
+            _ => throw GrpcErrors.InvalidArgument("run_limit", "must be 0 (for 10) to 100"),
+        };
+        var response = new GetRollupStatusResponse
+        {
+            ScheduledHere = options.Value.Enabled,
+            Schedule = options.Value.Schedule,
+            LateFactWindowDays = options.Value.LateFactWindowDays,
+            SettledThrough = Day(await watermark.ReadAsync(context.CancellationToken)),
+        };
+        if (options.Value.Enabled && services.GetService<ISchedulerFactory>() is { } schedulers)
+        {
+            var scheduler = await schedulers.GetScheduler(context.CancellationToken);
+            var next = (await scheduler.GetTriggersOfJob(RollupJob.Key, context.CancellationToken))
+                .Select(t => t.NextFireTimeUtc).Where(t => t is not null).Min();
+            if (next is { } at)
+            {
+                response.NextRunAt = Timestamp.FromDateTimeOffset(at);
+            }
+        }
+
+        response.Runs.AddRange((await runner.ReadRecentRunsAsync(limit, context.CancellationToken)).Select(Message));
+        return response;
+    }
+
+    public override async Task<RecomputeRollupsResponse> RecomputeRollups(RecomputeRollupsRequest request, ServerCallContext context)
+    {
+        var period = AnalyticsGrpcService.Period(request.FirstDay, request.LastDay);
+        try
+        {
+            var run = await runner.RecomputeAsync(period.FirstDay, period.LastDay, time.GetUtcNow().UtcDateTime, context.CancellationToken);
+            return new RecomputeRollupsResponse { Run = Message(run) };
+        }
+        catch (Exception error) when (error is not RpcException && !context.CancellationToken.IsCancellationRequested)
+        {
+            var failed = (await runner.ReadRecentRunsAsync(1, CancellationToken.None)).FirstOrDefault();
+            throw new RpcException(new Status(StatusCode.Internal, $"The recomputation failed and was recorded as run {failed?.RunId}; see GetRollupStatus."));
+        }
+    }
+
+    internal static RollupRunMessage Message(Storage.Rollups.RollupRun run) => new()
+    {
+        RunId = run.RunId,
+        Instance = run.Instance,
+        Reason = run.Reason,
+        StartedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
+        Duration = Duration.FromTimeSpan(run.Duration),
+        FirstDay = Day(run.FirstDay),
+        LastDay = Day(run.LastDay),
+        Shops = run.Shops,
+        RowsWritten = run.RowsWritten,
+        SettledThrough = Day(run.SettledThrough),
+        Error = run.Error,
+    };
+
+    private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
+}

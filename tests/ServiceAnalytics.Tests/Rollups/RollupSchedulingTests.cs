@@ -1,0 +1,79 @@
+using Grpc.Core;
+using ServiceAnalytics.Contracts.Operations.V1;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Rollups;
+
+/// <summary>The job hosted by Quartz.NET, and its status and recompute RPCs.</summary>
+public sealed class RollupSchedulingTests
+{
+    [Fact]
+    public async Task The_catch_up_run_fires_at_start_up_and_the_status_rpc_reports_it()
+    {
+        await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Rollups:Enabled"] = "true",
+            ["Rollups:Schedule"] = "0 0 3 * * ?",
+            ["Rollups:LateFactWindowDays"] = "5",
+        });
+        var operations = new OperationsService.OperationsServiceClient(host.Channel);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+        GetRollupStatusResponse status;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(200);
+            status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest());
+        }
+        while (status.Runs.Count == 0 && DateTime.UtcNow < deadline);
+
+        var run = Assert.Single(status.Runs);
+        Assert.Equal(("scheduled", "", today.AddDays(-5).ToString("yyyy-MM-dd"), today.AddDays(1).ToString("yyyy-MM-dd")),
+            (run.Reason, run.Error, run.FirstDay, run.LastDay));
+        Assert.Equal(today.AddDays(-6).ToString("yyyy-MM-dd"), status.SettledThrough);
+        Assert.Equal(today.AddDays(-6).ToString("yyyy-MM-dd"), run.SettledThrough);
+        Assert.True(status.ScheduledHere);
+        Assert.Equal(("0 0 3 * * ?", 5), (status.Schedule, status.LateFactWindowDays));
+        // The next fire is the cron's: 03:00 UTC, within a day.
+        var next = status.NextRunAt.ToDateTime();
+        Assert.InRange(next, DateTime.UtcNow, DateTime.UtcNow.AddDays(1));
+        Assert.Equal((3, 0), (next.Hour, next.Minute));
+
+        var recompute = await operations.RecomputeRollupsAsync(new RecomputeRollupsRequest
+        {
+            FirstDay = today.AddDays(-40).ToString("yyyy-MM-dd"), LastDay = today.AddDays(-30).ToString("yyyy-MM-dd"),
+        });
+        Assert.Equal(("recompute", "", ""), (recompute.Run.Reason, recompute.Run.Error, recompute.Run.SettledThrough));
+        status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest { RunLimit = 1 });
+        Assert.Equal(recompute.Run.RunId, Assert.Single(status.Runs).RunId);
+    }
+
+    [Theory]
+    [InlineData("2026-01-02", "2026-01-01", "last_day")]
+    [InlineData("2026-01-01", "2027-06-01", "last_day")]
+    [InlineData("01/01/2026", "2026-01-02", "first_day")]
+    public async Task A_bad_recompute_range_is_refused_with_the_field(string first, string last, string field)
+    {
+        await using var host = await ServiceHost.StartAsync();
+        var operations = new OperationsService.OperationsServiceClient(host.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            operations.RecomputeRollupsAsync(new RecomputeRollupsRequest { FirstDay = first, LastDay = last }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith(field + ":", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_schedule_stops_the_service_at_start_with_the_setting_named()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Rollups:Enabled"] = "true",
+            ["Rollups:Schedule"] = "every day",
+        }));
+
+        Assert.Contains("Rollups:Schedule", error.Message, StringComparison.Ordinal);
+    }
+}
