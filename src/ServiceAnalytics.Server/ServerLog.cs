@@ -17,4 +17,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(104, LogLevel.Warning, "Rollup run failed ({ErrorType}); retrying in {Delay}")]
     public static partial void RollupRetryScheduled(ILogger logger, TimeSpan delay, string errorType);
+
+    [LoggerMessage(105, LogLevel.Warning, "No caller is configured: a development key with every scope is in {Path} (readable by this user only). Send it as the {Header} header, e.g. grpcurl -plaintext -H \"{Header}: $(cat {Path})\" 127.0.0.1:5310 list")]
+    public static partial void DevelopmentKeyInUse(ILogger logger, string path, string header);
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Storage.Facts;
 
@@ -19,6 +20,8 @@ namespace ServiceAnalytics.Benchmarks;
 /// </summary>
 internal static class IngestBenchmark
 {
+    private const string BenchmarkKey = "benchmark-ingest-key";
+
     public static async Task<int> RunAsync(string[] args)
     {
         var facts = BenchmarkEnvironment.IntOption(args, "--facts", 1_000_000);
@@ -51,6 +54,8 @@ internal static class IngestBenchmark
             {
                 server, $"--ClickHouse:Embedded:DataPath={dataPath}", $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{port}",
                 "--Logging:LogLevel:Default=Warning",
+                "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
+                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Shops:0=*", "--Security:RequestsPerSecond=100000",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,7 +68,16 @@ internal static class IngestBenchmark
         process.BeginErrorReadLine();
         try
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+            {
+                MaxSendMessageSize = 64 * 1024 * 1024,
+                Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+                {
+                    metadata.Add("x-api-key", BenchmarkKey);
+                    return Task.CompletedTask;
+                })),
+                UnsafeUseInsecureChannelCallCredentials = true,
+            });
             await WaitUntilServingAsync(channel);
             var client = new IngestionService.IngestionServiceClient(channel);
             var gate = new Lock();

@@ -5,6 +5,7 @@ using ServiceAnalytics.Storage.Facts;
 using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Server.Rollups;
+using ServiceAnalytics.Server.Security;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -18,6 +19,7 @@ public static class ServiceAnalyticsApp
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
 
+        var developmentKey = builder.AddServiceAnalyticsSecurity();
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddHostedService<SchemaMigrationService>();
 
@@ -36,15 +38,27 @@ public static class ServiceAnalyticsApp
             builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
 
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
-        builder.Services.AddGrpc(grpc =>
+        var grpcBuilder = builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes;
+            // Authorization first: a refused call never reaches a service, so never the store.
+            grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
             grpc.Interceptors.Add<StoreErrorInterceptor>();
         });
+        // A body that is not a message fails inside gRPC's handler, before any interceptor; detailed errors let the
+        // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.
+        grpcBuilder.AddServiceOptions<IngestionGrpcService>(options => options.EnableDetailedErrors = true);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse").AddCheck<RollupHealthCheck>("rollups");
 
+        builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
+        app.UseAuthentication();
+        if (developmentKey is not null)
+        {
+            ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header);
+        }
+
         app.MapGrpcService<IngestionGrpcService>();
         app.MapGrpcService<AnalyticsGrpcService>();
         app.MapGrpcService<OperationsGrpcService>();

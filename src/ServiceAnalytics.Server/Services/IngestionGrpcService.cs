@@ -39,6 +39,7 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
 
         var acknowledging = AcknowledgeAsync(inFlight.Reader, responseStream, stopReading, abandon);
         var producerFinished = false;
+        RpcException? refused = null;
         try
         {
             while (await requestStream.MoveNext(stopReading.Token))
@@ -53,6 +54,11 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
         {
             // Shutting down, or the acknowledging side failed; either way what was read is still answered below.
         }
+        catch (RpcException error)
+        {
+            // A batch refused as it was read (another shop's facts): the batches before it are still answered.
+            refused = error;
+        }
         finally
         {
             inFlight.Writer.TryComplete();
@@ -60,6 +66,10 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
 
         // A failed batch ends the stream with its status (StoreErrorInterceptor maps it).
         await acknowledging;
+        if (refused is not null)
+        {
+            throw refused;
+        }
 
         if (!producerFinished)
         {

@@ -1,4 +1,6 @@
+using Grpc.Core;
 using Grpc.Net.Client;
+using ServiceAnalytics.Server.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,11 +17,14 @@ namespace ServiceAnalytics.Tests.Infrastructure;
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
+    /// <summary>The key of every test host: every scope, every shop.</summary>
+    public const string TestKey = "test-key-every-scope-every-shop";
+
     private ServiceHost(WebApplication app, Uri address)
     {
         App = app;
         Address = address;
-        Channel = GrpcChannel.ForAddress(address);
+        Channel = CreateChannel(metadata => metadata.Add("x-api-key", TestKey));
     }
 
     public WebApplication App { get; }
@@ -31,7 +36,23 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>The service's ClickHouse database.</summary>
     public string Database => App.Configuration["ClickHouse:Database"]!;
 
-    public static async Task<ServiceHost> StartAsync(IDictionary<string, string?>? overrides = null)
+    /// <summary>A channel to this service whose calls carry the credentials <paramref name="authenticate"/> adds.</summary>
+    public GrpcChannel CreateChannel(Action<Metadata> authenticate) => GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+    {
+        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            authenticate(metadata);
+            return Task.CompletedTask;
+        })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+        MaxSendMessageSize = 64 * 1024 * 1024,
+    });
+
+    /// <param name="overrides">Configuration on top of the test defaults.</param>
+    /// <param name="withTestKey">Configures <see cref="TestKey"/>; without it and other keys the service makes a development key.</param>
+    /// <param name="configure">Services to add before the app is built (a log capture, say).</param>
+    public static async Task<ServiceHost> StartAsync(
+        IDictionary<string, string?>? overrides = null, bool withTestKey = true, Action<WebApplicationBuilder>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -41,16 +62,49 @@ public sealed class ServiceHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             // Tests run rollups themselves (RollupTests); a scheduled one would settle days under other tests' feet.
             ["Rollups:Enabled"] = "false",
+            // Tests call faster than any real caller; RateLimit tests lower it.
+            ["Security:RequestsPerSecond"] = "100000",
+            ["Security:RequestBurst"] = "100000",
         };
+        if (withTestKey)
+        {
+            settings["Security:ApiKeys:0:Id"] = "tests";
+            settings["Security:ApiKeys:0:Sha256"] = ApiKeyRing.HashHex(TestKey);
+            settings["Security:ApiKeys:0:Shops:0"] = "*";
+            foreach (var (scope, i) in new[] { "ingest", "query", "transfer", "operations" }.Select((s, i) => (s, i)))
+            {
+                settings[$"Security:ApiKeys:0:Scopes:{i}"] = scope;
+            }
+        }
+
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        var app = ServiceAnalyticsApp.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
+        var app = ServiceAnalyticsApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new ServiceHost(app, new Uri(address));
+    }
+
+    /// <summary>Starts the service (see <see cref="StartAsync"/>) and waits until its schema is migrated.</summary>
+    public static async Task<ServiceHost> StartReadyAsync(
+        IDictionary<string, string?>? overrides = null, bool withTestKey = true, Action<WebApplicationBuilder>? configure = null)
+    {
+        var host = await StartAsync(overrides, withTestKey, configure);
+        var readiness = host.App.Services.GetRequiredService<ServiceAnalytics.Storage.SchemaReadiness>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!readiness.IsReady && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return readiness.IsReady ? host : throw new TimeoutException("The service's schema was not migrated within 60 s.");
     }
 
     public async ValueTask DisposeAsync()

@@ -10,7 +10,7 @@ public sealed class RollupSchedulingTests
     [Fact]
     public async Task The_catch_up_run_fires_at_start_up_and_the_status_rpc_reports_it()
     {
-        await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
         {
             ["Rollups:Enabled"] = "true",
             ["Rollups:Schedule"] = "0 0 3 * * ?",
@@ -55,7 +55,7 @@ public sealed class RollupSchedulingTests
     [InlineData("01/01/2026", "2026-01-02", "first_day")]
     public async Task A_bad_recompute_range_is_refused_with_the_field(string first, string last, string field)
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var operations = new OperationsService.OperationsServiceClient(host.Channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>

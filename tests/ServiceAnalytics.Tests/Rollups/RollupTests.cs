@@ -23,7 +23,7 @@ public sealed class RollupTests
     [Fact]
     public async Task Answers_from_settled_days_equal_an_all_live_computation_over_40_days_with_late_facts()
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var shops = new[] { Build(host, "America/New_York", 1), Build(host, "Asia/Tokyo", 2) };
         foreach (var shop in shops)
         {
@@ -58,7 +58,7 @@ public sealed class RollupTests
     [Fact]
     public async Task A_late_rating_and_a_late_order_change_exactly_their_numbers_on_the_next_run()
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build(host, "Europe/Berlin", 3);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -96,7 +96,7 @@ public sealed class RollupTests
     [Fact]
     public async Task A_rerun_changes_nothing_and_racing_runs_leave_one_copy_of_every_row()
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build(host, "UTC", 4);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -125,7 +125,7 @@ public sealed class RollupTests
     [Fact]
     public async Task A_run_failing_midway_leaves_the_previous_summaries_readable_and_is_recorded()
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build(host, "Asia/Kolkata", 5);
         await IngestAsync(host, shop.Facts);
         var first = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -165,7 +165,7 @@ public sealed class RollupTests
     [Fact]
     public async Task Recomputing_a_range_takes_in_facts_that_arrived_after_their_days_were_final()
     {
-        await using var host = await ServiceHost.StartAsync();
+        await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build(host, "UTC", 6);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);

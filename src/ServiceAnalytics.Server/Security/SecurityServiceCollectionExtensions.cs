@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ServiceAnalytics.Server.Security;
+
+/// <summary>Authentication (API keys, JWT bearer), the transport rules and the development key (docs/security.md).</summary>
+internal static class SecurityServiceCollectionExtensions
+{
+    private const string CallerScheme = "Caller";
+
+    /// <summary>Registers the schemes; returns the path of the development key when one is in use, else null.</summary>
+    public static string? AddServiceAnalyticsSecurity(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(SecurityOptions.SectionName);
+        var options = section.Get<SecurityOptions>() ?? new SecurityOptions();
+        builder.Services.AddOptions<SecurityOptions>().Bind(section);
+        var loopbackOnly = CheckTransport(builder.Configuration, options);
+
+        var ring = new ApiKeyRing(options.ApiKeys);
+        string? developmentKey = null;
+        if (ring.Count == 0 && options.Jwt.Issuer is null)
+        {
+            if (!loopbackOnly)
+            {
+                throw new InvalidOperationException(
+                    "No caller is configured (Security:ApiKeys, Security:Jwt) and the service listens beyond loopback; a development key is made for loopback only.");
+            }
+
+            developmentKey = Path.GetFullPath(options.DevelopmentKeyPath);
+            ring.Add(DevelopmentKey.LoadOrCreate(developmentKey));
+        }
+
+        builder.Services.AddSingleton(ring);
+        var jwt = options.Jwt.Issuer is not null;
+        var authentication = builder.Services.AddAuthentication(CallerScheme)
+            .AddPolicyScheme(CallerScheme, "API key or bearer token", scheme => scheme.ForwardDefaultSelector = context =>
+                jwt && !context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header)
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        if (jwt)
+        {
+            authentication.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, bearer => ConfigureBearer(bearer, options.Jwt));
+        }
+
+        return developmentKey;
+    }
+
+    private static void ConfigureBearer(JwtBearerOptions bearer, JwtOptions options)
+    {
+        if (options.SigningKeys.Count == 0)
+        {
+            throw new InvalidOperationException("Security:Jwt:SigningKeys must list at least one key when Security:Jwt:Issuer is set.");
+        }
+
+        var keys = options.SigningKeys.Select((text, i) =>
+        {
+            var bytes = Convert.TryFromBase64String(text, new byte[text.Length], out var length) ? Convert.FromBase64String(text) : null;
+            return bytes is { Length: >= 32 }
+                ? new SymmetricSecurityKey(bytes)
+                : throw new InvalidOperationException($"Security:Jwt:SigningKeys[{i}] must be base64 of at least 32 bytes.");
+        }).ToList();
+        bearer.MapInboundClaims = false;
+        bearer.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.Audience,
+            IssuerSigningKeys = keys,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateLifetime = true,
+            ClockSkew = options.ClockSkew,
+        };
+        bearer.Events = new JwtBearerEvents { OnTokenValidated = MapTokenClaims };
+    }
+
+    /// <summary>
+    /// Token claims to <see cref="CallerClaims"/>: <c>shops</c> (array or single) readable with the <c>query</c>
+    /// scope; <c>transfer: true</c> adds the <c>transfer</c> scope. A token never grants every shop ("*" is ignored).
+    /// </summary>
+    private static Task MapTokenClaims(TokenValidatedContext context)
+    {
+        var token = context.Principal!;
+        var claims = new List<Claim>
+        {
+            new(CallerClaims.Name, "token:" + (token.FindFirst("sub")?.Value ?? "?")),
+            new(CallerClaims.Scope, CallerClaims.Query),
+        };
+        foreach (var shop in token.FindAll("shops").SelectMany(ShopsIn).Where(s => s.Length is > 0 and <= 64 && s != CallerClaims.AllShops))
+        {
+            claims.Add(new Claim(CallerClaims.Shop, shop));
+        }
+
+        if (token.FindFirst("transfer")?.Value is "true" or "True")
+        {
+            claims.Add(new Claim(CallerClaims.Scope, CallerClaims.Transfer));
+        }
+
+        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, JwtBearerDefaults.AuthenticationScheme, CallerClaims.Name, null));
+        return Task.CompletedTask;
+    }
+
+    private static IEnumerable<string> ShopsIn(Claim claim) =>
+        claim.Value.StartsWith('[') ? JsonSerializer.Deserialize<string[]>(claim.Value) ?? [] : [claim.Value];
+
+    /// <summary>
+    /// Refuses plaintext on a non-loopback address unless allowed (TLS comes from Kestrel's endpoint configuration:
+    /// <c>Kestrel:Endpoints:Grpc:Url=https://…</c> with <c>Certificate:Path</c>/<c>Password</c>). Returns whether every
+    /// endpoint is on loopback.
+    /// </summary>
+    private static bool CheckTransport(IConfiguration configuration, SecurityOptions options)
+    {
+        var urls = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>()
+            .Concat((configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
+        var loopbackOnly = urls.Count > 0;
+        foreach (var url in urls)
+        {
+            var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
+            host = host.StartsWith('[') ? host[..(host.IndexOf(']') + 1)] : host.Split(':')[0];
+            var loopback = host is "localhost" or "127.0.0.1" or "[::1]";
+            loopbackOnly &= loopback;
+            if (!loopback && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !options.AllowPlaintextOnNetwork)
+            {
+                throw new InvalidOperationException(
+                    $"The endpoint {url} is plaintext beyond loopback: use https (Kestrel endpoint Certificate) or set Security:AllowPlaintextOnNetwork behind a TLS proxy.");
+            }
+        }
+
+        return loopbackOnly;
+    }
+}

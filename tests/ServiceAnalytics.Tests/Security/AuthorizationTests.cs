@@ -1,0 +1,165 @@
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Contracts.Operations.V1;
+using ServiceAnalytics.Contracts.Query.V1;
+using ServiceAnalytics.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Security;
+
+/// <summary>
+/// Who may call what: every unary RPC of every service against every kind of wrong credentials, each refused with
+/// its status before reaching the store — the fact tables are detached for the matrix, so a call that got through
+/// would fail UNAVAILABLE instead (the control call shows it does).
+/// </summary>
+public sealed class AuthorizationTests
+{
+    private static readonly Google.Protobuf.Reflection.ServiceDescriptor[] s_services =
+    [
+        AnalyticsServiceReflection.Descriptor.Services[0],
+        IngestionServiceReflection.Descriptor.Services[0],
+        OperationsServiceReflection.Descriptor.Services[0],
+    ];
+
+    private static readonly string[] s_wrongCredentials =
+    [
+        "none", "unknown key", "expired token", "wrong audience", "wrong issuer", "foreign signature", "missing scope", "other shop",
+    ];
+
+    [Fact]
+    public async Task Every_rpc_refuses_every_wrong_caller_before_touching_the_store()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        var tables = new[] { "chat_starts", "chat_messages", "chat_events", "shop_settings", "agents", "rollup_runs" };
+        var store = host.App.Services.GetRequiredService<ClickHouseStore>();
+        foreach (var table in tables)
+        {
+            await store.Client.ExecuteNonQueryAsync($"DETACH TABLE {table}");
+        }
+
+        try
+        {
+            var failures = new List<string>();
+            foreach (var method in s_services.SelectMany(Callers.UnaryMethods))
+            {
+                foreach (var credentials in s_wrongCredentials)
+                {
+                    var (channel, expected) = Wrong(host, method, credentials);
+                    using (channel)
+                    {
+                        var status = await Callers.CallAsync(channel, method, Callers.Request(method, method.Service.Name == "OperationsService" ? "" : "shop-b"));
+                        if (status.StatusCode != expected)
+                        {
+                            failures.Add($"{method.FullName} with {credentials}: {status.StatusCode} ({status.Detail}), expected {expected}");
+                        }
+                    }
+                }
+            }
+
+            Assert.Empty(failures);
+
+            // Control: an allowed caller gets through to the store, which fails without its tables.
+            using var allowed = Callers.WithToken(host, Callers.Token(["shop-b"]));
+            var overview = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetOverview");
+            var request = (GetOverviewRequest)Callers.Request(overview, "shop-b");
+            request.FirstDay = request.LastDay = "2026-01-01";
+            Assert.Equal(StatusCode.Unavailable, (await Callers.CallAsync(allowed, overview, request)).StatusCode);
+        }
+        finally
+        {
+            foreach (var table in tables)
+            {
+                await store.Client.ExecuteNonQueryAsync($"ATTACH TABLE {table}");
+            }
+        }
+    }
+
+    /// <summary>A channel with the named kind of wrong credentials for <paramref name="method"/>, and the status it must get.</summary>
+    private static (GrpcChannel Channel, StatusCode Expected) Wrong(ServiceHost host, MethodDescriptor method, string credentials)
+    {
+        var ingestion = method.Service.Name == "IngestionService";
+        var operations = method.Service.Name == "OperationsService";
+        var keys = Callers.Keys;
+        return credentials switch
+        {
+            "none" => (Callers.Anonymous(host), StatusCode.Unauthenticated),
+            "unknown key" => (Callers.WithKey(host, "not-a-key"), StatusCode.Unauthenticated),
+            "expired token" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, expires: DateTime.UtcNow.AddMinutes(-5))), StatusCode.Unauthenticated),
+            "wrong audience" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, audience: "another-service")), StatusCode.Unauthenticated),
+            "wrong issuer" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, issuer: "https://evil.test")), StatusCode.Unauthenticated),
+            "foreign signature" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, key: Callers.OtherSigningKey)), StatusCode.Unauthenticated),
+            // A key for shop-b's data with every scope but the one the method needs.
+            "missing scope" => (Callers.WithKey(host, (ingestion ? keys["query-transfer-a"] : operations ? keys["query-a"] : keys["ingest-a"]).Key), StatusCode.PermissionDenied),
+            // The right scope, for shop-a only (operations: a key limited to shop-a cannot act on every shop).
+            "other shop" => (Callers.WithKey(host, (ingestion ? keys["ingest-a"] : operations ? keys["ops-a"] : keys["query-transfer-a"]).Key), StatusCode.PermissionDenied),
+            _ => throw new ArgumentOutOfRangeException(nameof(credentials)),
+        };
+    }
+
+    [Fact]
+    public async Task A_token_without_the_transfer_claim_cannot_transfer_and_one_with_it_only_in_its_shops()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        var transfer = new TransferChatRequest { ShopId = "shop-a", ChatId = "c1", ToAgentId = "agent-2", RequestId = "r1" };
+
+        using var readOnly = Callers.WithToken(host, Callers.Token(["shop-a"]));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new AnalyticsService.AnalyticsServiceClient(readOnly).TransferChatAsync(transfer).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+
+        using var transferring = Callers.WithToken(host, Callers.Token(["shop-a"], transfer: true));
+        var other = await Assert.ThrowsAsync<RpcException>(() =>
+            new AnalyticsService.AnalyticsServiceClient(transferring).TransferChatAsync(new TransferChatRequest(transfer) { ShopId = "shop-b" }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, other.StatusCode);
+
+        // Allowed through: the chat does not exist in shop-a.
+        var notFound = await Assert.ThrowsAsync<RpcException>(() => new AnalyticsService.AnalyticsServiceClient(transferring).TransferChatAsync(transfer).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_cannot_claim_every_shop()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        using var star = Callers.WithToken(host, Callers.Token(["*"]));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => new AnalyticsService.AnalyticsServiceClient(star)
+            .GetOverviewAsync(new GetOverviewRequest { ShopId = "shop-a", FirstDay = "2026-01-01", LastDay = "2026-01-01" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Calls_over_the_rate_are_refused_with_resource_exhausted_and_a_retry_delay()
+    {
+        var settings = Callers.Settings();
+        settings["Security:RequestsPerSecond"] = "1";
+        settings["Security:RequestBurst"] = "3";
+        await using var host = await ServiceHost.StartReadyAsync(settings);
+        using var channel = Callers.WithKey(host, Callers.Keys["ops"].Key);
+        var operations = new OperationsService.OperationsServiceClient(channel);
+
+        var statuses = new List<StatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            try
+            {
+                await operations.GetRollupStatusAsync(new GetRollupStatusRequest());
+                statuses.Add(StatusCode.OK);
+            }
+            catch (RpcException error)
+            {
+                statuses.Add(error.StatusCode);
+                Assert.Contains(error.Trailers, t => t.Key == "grpc-status-details-bin");
+            }
+        }
+
+        Assert.Equal([StatusCode.OK, StatusCode.OK, StatusCode.OK], statuses.Take(3));
+        Assert.Contains(StatusCode.ResourceExhausted, statuses.Skip(3));
+        // Another caller has its own allowance.
+        using var other = Callers.WithKey(host, ServiceHost.TestKey);
+        await new OperationsService.OperationsServiceClient(other).GetRollupStatusAsync(new GetRollupStatusRequest());
+    }
+}

@@ -1,0 +1,124 @@
+using ClickHouse.Driver.Utility;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Contracts.Query.V1;
+using ServiceAnalytics.Storage;
+using ServiceAnalytics.Tests.Infrastructure;
+using ServiceAnalytics.Tests.Ingestion;
+
+namespace ServiceAnalytics.Tests.Security;
+
+/// <summary>
+/// A caller of shop-a reaching for shop-b indirectly: through chat ids, agent ids, customers and page tokens of
+/// shop-b under its own shop_id, and through shop-b's facts in its batches. It gets nothing of shop-b's.
+/// </summary>
+public sealed class TenancyTests
+{
+    private static readonly DateTime s_at = DateTime.UtcNow.Date.AddDays(-3).AddHours(10);
+    private static readonly string s_day = DateOnly.FromDateTime(s_at).ToString("yyyy-MM-dd");
+
+    [Fact]
+    public async Task Another_shops_ids_tokens_and_facts_give_a_caller_nothing_of_that_shop()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        await SeedAsync(host, "shop-a", "a");
+        await SeedAsync(host, "shop-b", "b");
+        using var channel = Callers.WithToken(host, Callers.Token(["shop-a"], transfer: true));
+        var analytics = new AnalyticsService.AnalyticsServiceClient(channel);
+
+        // Chat ids of shop-b under shop-a: not found, exactly like ids that exist nowhere (no oracle).
+        var chat = await Assert.ThrowsAsync<RpcException>(() => analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "b-chat-1" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, chat.StatusCode);
+        var transfer = await Assert.ThrowsAsync<RpcException>(() => analytics.TransferChatAsync(new TransferChatRequest
+        {
+            ShopId = "shop-a", ChatId = "b-chat-1", ToAgentId = "b-agent-2", RequestId = "r-1",
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, transfer.StatusCode);
+
+        // shop-b's agents and customer as filters under shop-a: an empty list.
+        var filtered = await analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, AgentIds = { "b-agent-1" },
+        });
+        Assert.Empty(filtered.Chats);
+        Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, CustomerId = "b-customer-1" })).Chats);
+        Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, HandledByAgentIds = { "b-agent-1" } })).Chats);
+        Assert.All((await analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day })).Agents,
+            agent => Assert.StartsWith("a-", agent.AgentId, StringComparison.Ordinal));
+
+        // A page token of shop-b's list (made by a caller of shop-b) does not open shop-a's or shop-b's list to this caller.
+        using var shopB = Callers.WithToken(host, Callers.Token(["shop-b"]));
+        var page = await new AnalyticsService.AnalyticsServiceClient(shopB).ListChatsAsync(new ListChatsRequest { ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1 });
+        Assert.NotEmpty(page.NextPageToken);
+        var reused = await Assert.ThrowsAsync<RpcException>(() => analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
+        }).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, true), (reused.StatusCode, reused.Status.Detail.StartsWith("page_token", StringComparison.Ordinal)));
+        var direct = await Assert.ThrowsAsync<RpcException>(() => analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, direct.StatusCode);
+
+        // Everything shop-a's caller saw is shop-a's.
+        var all = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day });
+        Assert.Equal(["a-chat-1", "a-chat-2"], all.Chats.Select(c => c.ChatId).Order());
+    }
+
+    [Fact]
+    public async Task An_ingest_key_for_one_shop_cannot_write_another_shops_facts_in_batches_or_streams()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        using var channel = Callers.WithKey(host, Callers.Keys["ingest-a"].Key);
+        var ingestion = new IngestionService.IngestionServiceClient(channel);
+        var mixed = Facts("shop-a", "a").Concat(Facts("shop-b", "b")).ToList();
+
+        var batch = await Assert.ThrowsAsync<RpcException>(() => ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { mixed } }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, batch.StatusCode);
+        Assert.StartsWith($"facts[{Facts("shop-a", "a").Count}].shop_id", batch.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(0L, await CountAsync(host, "shop-a"));
+
+        // On a stream, batches before the foreign one are stored and acknowledged; the foreign one ends the stream.
+        using var stream = ingestion.IngestStream();
+        await stream.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 1, Facts = { Facts("shop-a", "a") } });
+        Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(1UL, stream.ResponseStream.Current.BatchSequence);
+        await stream.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 2, Facts = { Facts("shop-b", "b") } });
+        var ended = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.PermissionDenied, ended.StatusCode);
+        Assert.Equal(2L, await CountAsync(host, "shop-a"));
+        Assert.Equal(0L, await CountAsync(host, "shop-b"));
+    }
+
+    private static List<Fact> Facts(string shop, string prefix)
+    {
+        var s = new FactScenario(shop);
+        for (var i = 1; i <= 2; i++)
+        {
+            s.ChatStarted($"{prefix}-chat-{i}", $"{prefix}-customer-{i}", s_at.AddMinutes(i), []);
+            s.Message($"{prefix}-chat-{i}", SenderRole.Customer, MessageKind.Text, s_at.AddMinutes(i).AddSeconds(1));
+            s.Assigned($"{prefix}-chat-{i}", "", $"{prefix}-agent-1", s_at.AddMinutes(i).AddSeconds(2));
+            s.Message($"{prefix}-chat-{i}", SenderRole.Agent, MessageKind.Text, s_at.AddMinutes(i).AddSeconds(60), $"{prefix}-agent-1");
+        }
+
+        s.Agent($"{prefix}-agent-1", "One", true, s_at);
+        s.Agent($"{prefix}-agent-2", "Two", true, s_at);
+        return [.. s.Facts];
+    }
+
+    private static async Task SeedAsync(ServiceHost host, string shop, string prefix)
+    {
+        var outcome = (await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { Facts(shop, prefix) } })).Outcome;
+        Assert.Empty(outcome.Rejected);
+    }
+
+    private static async Task<long> CountAsync(ServiceHost host, string shop)
+    {
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shop);
+        return Convert.ToInt64(await host.App.Services.GetRequiredService<ClickHouseStore>().Client.ExecuteScalarAsync(
+            "SELECT count() FROM chat_starts WHERE shop_id = {shop:String}", parameters), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
