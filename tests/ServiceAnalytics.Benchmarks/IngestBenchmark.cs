@@ -56,6 +56,8 @@ internal static class IngestBenchmark
                 "--Logging:LogLevel:Default=Warning",
                 "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
                 "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Shops:0=*", "--Security:RequestsPerSecond=100000",
+                // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.
+                "--Rollups:Enabled=false",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
