@@ -10,9 +10,13 @@ namespace ServiceAnalytics.Benchmarks;
 /// <summary>A fresh embedded engine over a scratch folder, migrated to the service's schema.</summary>
 internal static class BenchmarkEnvironment
 {
+    /// <summary>Where every run keeps its scratch folders, named after the process that made them.</summary>
+    public static string ScratchRoot { get; } = Path.Combine(Path.GetTempPath(), "service-analytics-bench");
+
     public static async Task<ClickHouseStore> OpenMigratedStoreAsync(string database)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "service-analytics-bench", $"{Environment.ProcessId}");
+        RemoveStaleScratchFolders();
+        var folder = Path.Combine(ScratchRoot, $"{Environment.ProcessId}");
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
@@ -22,6 +26,37 @@ internal static class BenchmarkEnvironment
         var store = new ClickHouseStore(Options.Create(options), NullLoggerFactory.Instance);
         await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return store;
+    }
+
+    /// <summary>Deletes the scratch folders of runs whose process is gone (a run's data is hundreds of MB).</summary>
+    public static void RemoveStaleScratchFolders()
+    {
+        if (!Directory.Exists(ScratchRoot))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.GetDirectories(ScratchRoot))
+        {
+            var name = Path.GetFileName(folder);
+            if (int.TryParse(name.StartsWith("service-", StringComparison.Ordinal) ? name["service-".Length..] : name, out var pid) && !IsRunning(pid))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public static int IntOption(string[] args, string name, int fallback)

@@ -41,7 +41,8 @@ internal static class IngestBenchmark
     private static async Task<(double Rate, long PeakRss)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch)
     {
         var port = FreePort();
-        var dataPath = Path.Combine(Path.GetTempPath(), "service-analytics-bench", $"service-{Environment.ProcessId}");
+        BenchmarkEnvironment.RemoveStaleScratchFolders();
+        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
         if (Directory.Exists(dataPath))
         {
             Directory.Delete(dataPath, recursive: true);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
@@ -81,16 +83,39 @@ public sealed class MetricQueries
         _settledThenLive = ChatOutcomes.SettledThenLive(chatsSource);
     }
 
-    /// <summary>The shop's calendar, or null when the shop has no facts at all (an unknown shop).</summary>
+    /// <summary>
+    /// The shop's calendar, or null when the shop has no facts at all (an unknown shop). A known shop's calendar is
+    /// kept for <see cref="CalendarLifetime"/>: a change of its time zone or holidays shows within that time.
+    /// </summary>
     public async Task<ShopCalendar?> FindShopAsync(string shopId, CancellationToken cancellationToken)
+    {
+        if (_calendars.TryGetValue(shopId, out var kept) && Stopwatch.GetElapsedTime(kept.ReadAt) < CalendarLifetime)
+        {
+            return kept.Calendar;
+        }
+
+        var calendar = await ReadShopAsync(shopId, cancellationToken);
+        if (calendar is not null)
+        {
+            _calendars[shopId] = (calendar, Stopwatch.GetTimestamp());
+        }
+
+        return calendar;
+    }
+
+    public static readonly TimeSpan CalendarLifetime = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<string, (ShopCalendar Calendar, long ReadAt)> _calendars = new(StringComparer.Ordinal);
+
+    private async Task<ShopCalendar?> ReadShopAsync(string shopId, CancellationToken cancellationToken)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
         using var reader = await _store.Client.ExecuteReaderAsync("""
             SELECT
-                (SELECT count() FROM chat_starts WHERE shop_id = {shop:String})
-                    + (SELECT count() FROM chat_messages WHERE shop_id = {shop:String})
-                    + (SELECT count() FROM shop_settings WHERE shop_id = {shop:String}) AS facts,
+                (SELECT count() FROM (SELECT 1 FROM chat_starts WHERE shop_id = {shop:String} LIMIT 1))
+                    + (SELECT count() FROM (SELECT 1 FROM chat_messages WHERE shop_id = {shop:String} LIMIT 1))
+                    + (SELECT count() FROM (SELECT 1 FROM shop_settings WHERE shop_id = {shop:String} LIMIT 1)) AS facts,
                 settings.time_zone,
                 arrayMap(h -> concat(toString(h.1), '/', toString(h.2)), settings.holidays)
             FROM

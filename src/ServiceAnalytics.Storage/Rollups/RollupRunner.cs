@@ -119,11 +119,11 @@ public sealed class RollupRunner(
                     }
                 });
 
-            await ReplaceDaysAsync("settled_chats", stages["settled_chats"], first, last, cancellationToken);
+            await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, cancellationToken);
             await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
             await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
-            await ReplaceDaysAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, cancellationToken);
-            await ReplaceDaysAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, cancellationToken);
+            await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, cancellationToken);
+            await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, cancellationToken);
 
             long rows = 0;
             foreach (var stage in stages.Values)
@@ -253,14 +253,24 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
-    /// Swaps each day's partition of <paramref name="table"/> for the staging table's. A day the staging table has
-    /// no rows for becomes empty: its chats moved to another day (an earlier message arrived) or never were.
+    /// Completes the staging table with the rows of <paramref name="table"/> for the days of the run's months outside
+    /// first..last (unchanged), merges each month into one part, and swaps each month's partition in. A day the
+    /// staging table has nothing for becomes empty: its chats moved to another day (an earlier message arrived) or
+    /// never were.
     /// </summary>
-    private async Task ReplaceDaysAsync(string table, string stage, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    private async Task ReplaceMonthsAsync(string table, string stage, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
-        for (var day = first; day <= last; day = day.AddDays(1))
+        var parameters = DayParameters(first, last, DateTime.UnixEpoch);
+        await store.Client.ExecuteNonQueryAsync($$"""
+            INSERT INTO {{_target.Table(stage)}}
+            SELECT * FROM {{_target.Table(table)}}
+            WHERE toYYYYMM(day) BETWEEN toYYYYMM(toDate({first_day:String})) AND toYYYYMM(toDate({last_day:String}))
+              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}))
+            """, parameters, cancellationToken: cancellationToken);
+        await store.Client.ExecuteNonQueryAsync($"OPTIMIZE TABLE {_target.LocalTable(stage)}{_target.OnClusterClause} FINAL", cancellationToken: cancellationToken);
+        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
         {
-            var partition = day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+            var partition = month.ToString("yyyyMM", CultureInfo.InvariantCulture);
             await store.Client.ExecuteNonQueryAsync(
                 $"ALTER TABLE {_target.LocalTable(table)}{_target.OnClusterClause} REPLACE PARTITION ID '{partition}' FROM {_target.LocalTable(stage)}",
                 options: s_replaceFromEmpty, cancellationToken: cancellationToken);

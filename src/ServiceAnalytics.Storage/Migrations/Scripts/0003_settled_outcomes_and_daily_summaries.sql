@@ -3,10 +3,11 @@
 -- What a materialized view cannot keep — whether an inquiry was answered within 24 h, which chats ended
 -- non-responded or converted within 7 days — is settled by the job: it computes the per-chat outcomes of
 -- docs/metrics.md (the same SQL the query RPCs run, `ChatOutcomes`) for a window of recent local days and
--- replaces those days here. Every table is partitioned by the shop's local day, and a run swaps in whole days
--- with ALTER TABLE … REPLACE PARTITION from a staging copy: a day is replaced atomically, a rerun writes the same
--- rows, and two runs racing leave one complete copy of each day, never both. BI tools read these tables as they
--- are; nothing here needs FINAL or a GROUP BY to read correctly.
+-- replaces those days here. Every table is partitioned by the month of the shop's local day, and a run swaps in
+-- whole months with ALTER TABLE … REPLACE PARTITION from a staging copy holding the recomputed days and the
+-- month's other days as they were: a month is replaced atomically, a rerun writes the same rows, and two runs
+-- racing leave one complete copy of each month, never both. (Months, not days: a query over 30 days then reads
+-- a few parts, not dozens.) BI tools read these tables as they are; nothing needs FINAL or a GROUP BY.
 
 -- One row per chat received, as settled on `settled_at`: the columns of `ChatOutcomes` (docs/metrics.md).
 CREATE TABLE IF NOT EXISTS {{table:settled_chats}}{{on_cluster}}
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS {{table:settled_chats}}{{on_cluster}}
     settled_at DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree
-PARTITION BY day
+PARTITION BY toYYYYMM(day)
 ORDER BY (shop_id, received_at, chat_id);
 -- distribute: settled_chats BY cityHash64(shop_id)
 
@@ -70,7 +71,7 @@ CREATE TABLE IF NOT EXISTS {{table:shop_daily_summary}}{{on_cluster}}
     settled_at DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree
-PARTITION BY day
+PARTITION BY toYYYYMM(day)
 ORDER BY shop_id;
 -- distribute: shop_daily_summary BY cityHash64(shop_id)
 
@@ -95,7 +96,7 @@ CREATE TABLE IF NOT EXISTS {{table:agent_daily_summary}}{{on_cluster}}
     settled_at DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree
-PARTITION BY day
+PARTITION BY toYYYYMM(day)
 ORDER BY (shop_id, agent_id);
 -- distribute: agent_daily_summary BY cityHash64(shop_id)
 
