@@ -63,6 +63,7 @@ public static class ServiceAnalyticsApp
         app.MapGrpcService<AnalyticsGrpcService>();
         app.MapGrpcService<OperationsGrpcService>();
         app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/health", HealthReportWriter.Options);
         app.MapGrpcReflectionService();
         return app;
     }

@@ -40,6 +40,14 @@ public sealed class RollupSchedulingTests
         Assert.InRange(next, DateTime.UtcNow, DateTime.UtcNow.AddDays(1));
         Assert.Equal((3, 0), (next.Hour, next.Minute));
 
+        // The health report's detail carries the last run.
+        using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var health = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(host.Address, "/health")));
+        var rollups = health.RootElement.GetProperty("checks").GetProperty("rollups");
+        Assert.Equal(run.RowsWritten, rollups.GetProperty("data").GetProperty("last_run_rows").GetInt64());
+        Assert.Equal($"{run.FirstDay}..{run.LastDay}", rollups.GetProperty("data").GetProperty("last_run_window").GetString());
+        Assert.Equal("", rollups.GetProperty("data").GetProperty("last_error").GetString());
+
         var recompute = await operations.RecomputeRollupsAsync(new RecomputeRollupsRequest
         {
             FirstDay = today.AddDays(-40).ToString("yyyy-MM-dd"), LastDay = today.AddDays(-30).ToString("yyyy-MM-dd"),

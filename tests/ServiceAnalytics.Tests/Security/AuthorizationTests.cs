@@ -99,6 +99,28 @@ public sealed class AuthorizationTests
         };
     }
 
+    [Theory]
+    [InlineData("none")]
+    [InlineData("expired token")]
+    [InlineData("missing scope")]
+    public async Task The_ingestion_stream_refuses_wrong_callers_too(string credentials)
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        var method = IngestionServiceReflection.Descriptor.Services[0].FindMethodByName("IngestStream");
+        var (channel, expected) = Wrong(host, method, credentials);
+        using (channel)
+        {
+            using var stream = new IngestionService.IngestionServiceClient(channel).IngestStream();
+            var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await stream.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 1, Facts = { ((IngestBatchRequest)Callers.Request(
+                    IngestionServiceReflection.Descriptor.Services[0].FindMethodByName("IngestBatch"), "shop-b")).Facts } });
+                await stream.ResponseStream.MoveNext(CancellationToken.None);
+            });
+            Assert.Equal(expected, error.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task A_token_without_the_transfer_claim_cannot_transfer_and_one_with_it_only_in_its_shops()
     {
