@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Error, "Rollup {RunId} ({Reason}) of {FirstDay}..{LastDay} failed; days already swapped in stay, the rest keep their previous rows")]
     public static partial void RollupFailed(ILogger logger, string runId, string reason, DateOnly firstDay, DateOnly lastDay, Exception error);
+
+    [LoggerMessage(7, LogLevel.Error, "Rollup {RunId} failed and its failure could not be recorded in rollup_runs")]
+    public static partial void RollupNotRecorded(ILogger logger, string runId, Exception error);
+
+    [LoggerMessage(8, LogLevel.Warning, "Rollup {RunId} could not drop its staging table {Stage}; drop it by hand")]
+    public static partial void RollupStageNotDropped(ILogger logger, string runId, string stage, Exception error);
 }

@@ -58,9 +58,9 @@ internal static class SecurityServiceCollectionExtensions
 
         var keys = options.SigningKeys.Select((text, i) =>
         {
-            var bytes = Convert.TryFromBase64String(text, new byte[text.Length], out var length) ? Convert.FromBase64String(text) : null;
-            return bytes is { Length: >= 32 }
-                ? new SymmetricSecurityKey(bytes)
+            var buffer = new byte[text.Length];
+            return Convert.TryFromBase64String(text, buffer, out var length) && length >= 32
+                ? new SymmetricSecurityKey(buffer[..length])
                 : throw new InvalidOperationException($"Security:Jwt:SigningKeys[{i}] must be base64 of at least 32 bytes.");
         }).ToList();
         bearer.MapInboundClaims = false;

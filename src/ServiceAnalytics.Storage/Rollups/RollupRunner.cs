@@ -100,13 +100,13 @@ public sealed class RollupRunner(
         long shops = 0;
         try
         {
-            foreach (var (table, stage) in stages)
+            foreach (var statement in stages.SelectMany(stage => CreateStage(stage.Key, stage.Value)))
             {
-                await ExecuteAsync(CreateStage(table, stage), cancellationToken);
+                await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
             }
 
             var parameters = DayParameters(first, last, now);
-            // Shops are settled two at a time: one statement per shop leaves the engine's second core idle.
+            // Two shops at a time: a small shop's statement is mostly fixed per-statement work on one core.
             await Parallel.ForEachAsync(
                 await ShopsWithChatsAsync(first, last, cancellationToken),
                 new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
@@ -125,10 +125,13 @@ public sealed class RollupRunner(
             await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, cancellationToken);
             await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, cancellationToken);
 
+            // Rows of the recomputed days (the staging tables also hold the months' other days, copied unchanged).
             long rows = 0;
             foreach (var stage in stages.Values)
             {
-                rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync($"SELECT count() FROM {_target.Table(stage)}", cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+                rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync(
+                    $"SELECT count() FROM {_target.Table(stage)} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}})",
+                    parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
             }
 
             var run = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "");
@@ -146,19 +149,21 @@ public sealed class RollupRunner(
             Log.RollupFailed(logger, runId, Name(reason), first, last, error);
             var failed = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
                 $"{error.GetType().Name}: {error.Message}");
-            await RecordAsync(failed, CancellationToken.None);
+            try
+            {
+                await RecordAsync(failed, CancellationToken.None);
+            }
+            catch (Exception recordError)
+            {
+                // The store that failed the run may refuse its record too; the run's own error is the one to raise.
+                Log.RollupNotRecorded(logger, runId, recordError);
+            }
+
             throw;
         }
         finally
         {
-            foreach (var stage in stages.Values)
-            {
-                await ExecuteAsync($"DROP TABLE IF EXISTS {_target.Table(stage)}{_target.OnClusterClause}", CancellationToken.None);
-                if (_target.Cluster is not null)
-                {
-                    await ExecuteAsync($"DROP TABLE IF EXISTS {_target.LocalTable(stage)}{_target.OnClusterClause}", CancellationToken.None);
-                }
-            }
+            await DropStagesAsync(runId, stages.Values);
         }
     }
 
@@ -283,16 +288,28 @@ public sealed class RollupRunner(
     };
 
     /// <summary>A staging copy of <paramref name="table"/> (on a cluster: a local copy on every node and a Distributed table over them).</summary>
-    private string CreateStage(string table, string stage) => string.Join(";\n", _target.Render($$$"""
+    private IReadOnlyList<string> CreateStage(string table, string stage) => _target.Render($$$"""
         CREATE TABLE {{table:{{{stage}}}}}{{on_cluster}} AS {{table:{{{table}}}}};
         -- distribute: {{{stage}}} BY cityHash64(shop_id)
-        """));
+        """);
 
-    private async Task ExecuteAsync(string statements, CancellationToken cancellationToken)
+    /// <summary>Drops a run's staging tables, whether it succeeded or not; a failure to drop is logged, not raised.</summary>
+    private async Task DropStagesAsync(string runId, IEnumerable<string> stages)
     {
-        foreach (var statement in statements.Split(";\n"))
+        foreach (var stage in stages)
         {
-            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+            try
+            {
+                await store.Client.ExecuteNonQueryAsync($"DROP TABLE IF EXISTS {_target.Table(stage)}{_target.OnClusterClause}");
+                if (_target.Cluster is not null)
+                {
+                    await store.Client.ExecuteNonQueryAsync($"DROP TABLE IF EXISTS {_target.LocalTable(stage)}{_target.OnClusterClause}");
+                }
+            }
+            catch (Exception error)
+            {
+                Log.RollupStageNotDropped(logger, runId, stage, error);
+            }
         }
     }
 
