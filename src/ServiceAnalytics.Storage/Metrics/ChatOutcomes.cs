@@ -153,7 +153,10 @@ public static class ChatOutcomes
             LEFT JOIN
             (
                 SELECT customer_id, groupUniqArrayArray(orders) AS orders, groupUniqArrayArray(voided_order_ids) AS voided
-                FROM customer_conversions WHERE shop_id = {shop:String} GROUP BY customer_id
+                FROM customer_conversions
+                WHERE shop_id = {shop:String}
+                    AND customer_id IN (SELECT customer_id FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}))
+                GROUP BY customer_id
             ) AS purchases ON purchases.customer_id = starts.customer_id
         )
         """;
