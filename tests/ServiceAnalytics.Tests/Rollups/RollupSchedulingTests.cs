@@ -1,4 +1,7 @@
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+using ServiceAnalytics.Storage;
 using ServiceAnalytics.Contracts.Operations.V1;
 using ServiceAnalytics.Tests.Infrastructure;
 
@@ -55,6 +58,55 @@ public sealed class RollupSchedulingTests
         Assert.Equal(("recompute", "", ""), (recompute.Run.Reason, recompute.Run.Error, recompute.Run.SettledThrough));
         status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest { RunLimit = 1 });
         Assert.Equal(recompute.Run.RunId, Assert.Single(status.Runs).RunId);
+    }
+
+    [Fact]
+    public async Task A_failed_run_is_logged_recorded_and_retried_after_the_retry_delay()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
+        {
+            ["Rollups:Enabled"] = "true",
+            ["Rollups:CatchUpAtStartup"] = "false",
+            ["Rollups:Schedule"] = "0 0 3 1 1 ? 2099",
+            ["Rollups:RetryDelay"] = "00:00:01",
+        });
+        var operations = new OperationsService.OperationsServiceClient(host.Channel);
+        var store = host.App.Services.GetRequiredService<ClickHouseStore>();
+        await store.Client.ExecuteNonQueryAsync("DETACH TABLE agents");
+        try
+        {
+            // Fired by hand, as the scheduler would: the run fails on the missing table.
+            var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+            await scheduler.TriggerJob(new JobKey("rollup", "service-analytics"));
+            var failed = await WaitForRunsAsync(operations, runs => runs.Any(r => r.Error.Length > 0));
+            Assert.Contains("agents", failed[0].Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await store.Client.ExecuteNonQueryAsync("ATTACH TABLE agents");
+        }
+
+        // The retry, a second later, succeeds.
+        var runs = await WaitForRunsAsync(operations, runs => runs[0].Error.Length == 0);
+        Assert.Equal("scheduled", runs[0].Reason);
+        Assert.Contains(runs.Skip(1), r => r.Error.Length > 0);
+    }
+
+    private static async Task<IReadOnlyList<RollupRun>> WaitForRunsAsync(
+        OperationsService.OperationsServiceClient operations, Func<IReadOnlyList<RollupRun>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var runs = (await operations.GetRollupStatusAsync(new GetRollupStatusRequest())).Runs;
+            if (runs.Count > 0 && done(runs))
+            {
+                return runs;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the expected runs did not come within 60 s");
+            await Task.Delay(200);
+        }
     }
 
     [Theory]
