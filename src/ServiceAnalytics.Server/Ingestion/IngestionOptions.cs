@@ -33,6 +33,13 @@ public sealed class IngestionOptions
     /// <summary>…or once the oldest waiting batch has waited this long. Default: 250 ms.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Most distinct tags one chat may carry (its start's and every <c>ChatTagged</c>'s); a <c>ChatTagged</c> fact
+    /// that would exceed it is rejected. Checked against the stored tags when the batch is taken, so two batches
+    /// racing may pass it by a fact each. Default: 64.
+    /// </summary>
+    public int MaxTagsPerChat { get; set; } = 64;
+
     /// <summary>Oldest <c>occurred_at</c> accepted, back from now. Default: 400 days.</summary>
     public TimeSpan MaxFactAge { get; set; } = TimeSpan.FromDays(400);
 

@@ -120,6 +120,30 @@ public sealed class ChatQueries(ClickHouseStore store)
         return rows;
     }
 
+    /// <summary>The tags stored for each of <paramref name="chatIds"/> of a shop (initial and added), for chats that have any.</summary>
+    public async Task<Dictionary<string, HashSet<string>>> ReadTagsAsync(string shopId, IReadOnlyCollection<string> chatIds, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(shopId);
+        parameters.AddParameter("chats", chatIds.ToArray());
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT chat_id, groupUniqArrayArray(tags)
+            FROM
+            (
+                SELECT chat_id, tags FROM chat_starts WHERE shop_id = {shop:String} AND has({chats:Array(String)}, chat_id)
+                UNION ALL
+                SELECT chat_id, tags FROM chat_events WHERE shop_id = {shop:String} AND kind = 'tagged' AND has({chats:Array(String)}, chat_id)
+            )
+            GROUP BY chat_id
+            """, parameters, cancellationToken: cancellationToken);
+        var tags = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            tags[reader.GetString(0)] = new HashSet<string>((IEnumerable<string>)reader.GetValue(1), StringComparer.Ordinal);
+        }
+
+        return tags;
+    }
+
     private static ClickHouseParameterCollection Parameters(string shopId, params (string Name, string Value)[] values)
     {
         var parameters = new ClickHouseParameterCollection();

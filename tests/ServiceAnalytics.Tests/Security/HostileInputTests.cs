@@ -140,6 +140,35 @@ public sealed class HostileInputTests
         Assert.Equal(before, await SnapshotAsync(host, "shop-a"));
     }
 
+    [Fact]
+    public async Task A_chat_cannot_be_tagged_beyond_the_per_chat_limit_and_a_resent_tagging_still_counts_once()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?> { ["Ingestion:MaxTagsPerChat"] = "20" });
+        var ingestion = new IngestionService.IngestionServiceClient(host.Channel);
+        var s = new FactScenario("shop-tags");
+        s.ChatStarted("chat-1", "customer-1", s_at, [.. Enumerable.Range(0, 10).Select(i => $"start-{i}")]);
+        s.Message("chat-1", SenderRole.Customer, MessageKind.Text, s_at.AddSeconds(1));
+        var first = Tagged(s, "chat-1", Enumerable.Range(0, 10).Select(i => $"added-{i}"), s_at.AddMinutes(1));
+        // In one batch with the start: 10 + 10 = 20 tags, at the limit.
+        Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { s.Facts } })).Outcome.Rejected);
+
+        var more = new FactScenario("shop-tags");
+        var overLimit = Tagged(more, "chat-1", ["one-too-many"], s_at.AddMinutes(2));
+        var outcome = (await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { first, overLimit } })).Outcome;
+
+        // Re-sending the accepted tagging adds nothing and is accepted; the new tag would make 21.
+        Assert.Equal(1, outcome.AcceptedCount);
+        var rejected = Assert.Single(outcome.Rejected);
+        Assert.Equal((1, "chat_tagged.tags"), (rejected.Index, rejected.Field));
+        Assert.Contains("21", rejected.Reason, StringComparison.Ordinal);
+        var day = DateOnly.FromDateTime(s_at).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var list = await new AnalyticsService.AnalyticsServiceClient(host.Channel).ListChatsAsync(new ListChatsRequest { ShopId = "shop-tags", FirstDay = day, LastDay = day });
+        Assert.Equal(20, Assert.Single(list.Chats).Tags.Count);
+    }
+
+    private static Fact Tagged(FactScenario scenario, string chat, IEnumerable<string> tags, DateTime at) =>
+        scenario.Add(at, f => f.ChatTagged = new ChatTagged { ChatId = chat, Tags = { tags } });
+
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create<byte[]>(b => b, b => b);
 
     private static FactScenario Scenario(string shop)
