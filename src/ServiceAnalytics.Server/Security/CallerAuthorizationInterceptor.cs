@@ -8,6 +8,8 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace ServiceAnalytics.Server.Security;
@@ -52,7 +54,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        if (Authorize(context) is { } caller)
+        if (await AuthorizeAsync(context) is { } caller)
         {
             CheckShops(caller, request);
         }
@@ -65,7 +67,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        var caller = Authorize(context);
+        var caller = await AuthorizeAsync(context);
         await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller), responseStream, context);
     }
 
@@ -73,7 +75,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        var caller = Authorize(context);
+        var caller = await AuthorizeAsync(context);
         return await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller), context);
     }
 
@@ -81,7 +83,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        if (Authorize(context) is { } caller)
+        if (await AuthorizeAsync(context) is { } caller)
         {
             CheckShops(caller, request);
         }
@@ -92,7 +94,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
     public void Dispose() => _rate.Dispose();
 
     /// <summary>The caller allowed to call this method, or null for the open health and (loopback) reflection services.</summary>
-    private ClaimsPrincipal? Authorize(ServerCallContext context)
+    private async Task<ClaimsPrincipal?> AuthorizeAsync(ServerCallContext context)
     {
         var method = context.Method;
         var service = method.Split('/', StringSplitOptions.RemoveEmptyEntries)[0];
@@ -110,8 +112,14 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         var caller = http.User;
         if (caller.Identity?.IsAuthenticated != true)
         {
-            throw Refuse(StatusCode.Unauthenticated, "UNAUTHENTICATED",
-                $"Calls need an API key (header {ApiKeyAuthenticationHandler.Header}) or a bearer token; none valid was sent.");
+            // Why, in words that carry nothing of the credential itself.
+            // Only a refused call authenticates again, to learn the reason.
+            throw Refuse(StatusCode.Unauthenticated, "UNAUTHENTICATED", (await http.AuthenticateAsync()).Failure switch
+            {
+                null => $"Calls need an API key (header {ApiKeyAuthenticationHandler.Header}) or a bearer token; none was sent.",
+                SecurityTokenExpiredException => "The bearer token has expired.",
+                _ => "The credentials sent are not valid.",
+            });
         }
 
         var required = s_scopesByMethod.GetValueOrDefault(method) ?? s_scopesByService.GetValueOrDefault(service)

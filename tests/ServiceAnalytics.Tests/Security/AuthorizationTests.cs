@@ -61,6 +61,18 @@ public sealed class AuthorizationTests
 
             Assert.Empty(failures);
 
+            // The refusals say why, without echoing the credential.
+            var getOverview = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetOverview");
+            using (var expired = Callers.WithToken(host, Callers.Token(["shop-b"], expires: DateTime.UtcNow.AddMinutes(-5))))
+            {
+                Assert.Equal("The bearer token has expired.", (await Callers.CallAsync(expired, getOverview, Callers.Request(getOverview, "shop-b"))).Detail);
+            }
+
+            using (var wrongKey = Callers.WithKey(host, "not-a-key"))
+            {
+                Assert.Equal("The credentials sent are not valid.", (await Callers.CallAsync(wrongKey, getOverview, Callers.Request(getOverview, "shop-b"))).Detail);
+            }
+
             // Control: an allowed caller gets through to the store, which fails without its tables.
             using var allowed = Callers.WithToken(host, Callers.Token(["shop-b"]));
             var overview = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetOverview");
