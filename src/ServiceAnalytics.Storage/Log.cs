@@ -18,10 +18,10 @@ internal static partial class Log
     public static partial void SchemaReady(ILogger logger, string database, int version, int applied);
 
     [LoggerMessage(5, LogLevel.Information, "Rollup {RunId} ({Reason}) of {FirstDay}..{LastDay}: {Shops} shops, {Rows} rows in {ElapsedMs} ms")]
-    public static partial void RollupFinished(ILogger logger, string runId, string reason, DateOnly firstDay, DateOnly lastDay, long shops, long rows, long elapsedMs);
+    public static partial void RollupFinished(ILogger logger, string runId, string reason, string firstDay, string lastDay, long shops, long rows, long elapsedMs);
 
     [LoggerMessage(6, LogLevel.Error, "Rollup {RunId} ({Reason}) of {FirstDay}..{LastDay} failed; days already swapped in stay, the rest keep their previous rows")]
-    public static partial void RollupFailed(ILogger logger, string runId, string reason, DateOnly firstDay, DateOnly lastDay, Exception error);
+    public static partial void RollupFailed(ILogger logger, string runId, string reason, string firstDay, string lastDay, Exception error);
 
     [LoggerMessage(7, LogLevel.Error, "Rollup {RunId} failed and its failure could not be recorded in rollup_runs")]
     public static partial void RollupNotRecorded(ILogger logger, string runId, Exception error);

@@ -79,6 +79,11 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
     {
         var tagged = facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatTagged).Select(f => (Shop: f.ShopId, Chat: f.ChatTagged.ChatId)).Distinct().ToList();
         var tags = new Dictionary<(string Shop, string Chat), HashSet<string>>();
+        if (tagged.Count == 0)
+        {
+            return tags;
+        }
+
         foreach (var shop in tagged.GroupBy(t => t.Shop))
         {
             var stored = await chats.ReadTagsAsync(shop.Key, [.. shop.Select(t => t.Chat)], cancellationToken);

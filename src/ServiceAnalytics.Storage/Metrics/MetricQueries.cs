@@ -65,6 +65,10 @@ public sealed class MetricQueries
     private readonly SettledWatermark? _watermark;
     private readonly string _live;
     private readonly string _settledThenLive;
+    private readonly ConcurrentDictionary<string, (ShopCalendar Calendar, long ReadAt)> _calendars = new(StringComparer.Ordinal);
+
+    /// <summary>How long a known shop's calendar is reused before it is read again.</summary>
+    public static readonly TimeSpan CalendarLifetime = TimeSpan.FromSeconds(10);
 
     public MetricQueries(ClickHouseStore store, SettledWatermark watermark)
         : this(store, ChatOutcomes.AggregatedChats, watermark)
@@ -102,10 +106,6 @@ public sealed class MetricQueries
 
         return calendar;
     }
-
-    public static readonly TimeSpan CalendarLifetime = TimeSpan.FromSeconds(10);
-
-    private readonly ConcurrentDictionary<string, (ShopCalendar Calendar, long ReadAt)> _calendars = new(StringComparer.Ordinal);
 
     private async Task<ShopCalendar?> ReadShopAsync(string shopId, CancellationToken cancellationToken)
     {

@@ -119,11 +119,11 @@ public sealed class RollupRunner(
                     }
                 });
 
-            await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, cancellationToken);
+            await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, parameters, cancellationToken);
             await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
             await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
-            await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, cancellationToken);
-            await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, cancellationToken);
+            await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, parameters, cancellationToken);
+            await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, parameters, cancellationToken);
 
             // Rows of the recomputed days (the staging tables also hold the months' other days, copied unchanged).
             long rows = 0;
@@ -141,12 +141,12 @@ public sealed class RollupRunner(
                 watermark.Advance(day);
             }
 
-            Log.RollupFinished(logger, runId, Name(reason), first, last, shops, rows, clock.ElapsedMilliseconds);
+            Log.RollupFinished(logger, runId, Name(reason), Iso(first), Iso(last), shops, rows, clock.ElapsedMilliseconds);
             return run;
         }
         catch (Exception error)
         {
-            Log.RollupFailed(logger, runId, Name(reason), first, last, error);
+            Log.RollupFailed(logger, runId, Name(reason), Iso(first), Iso(last), error);
             var failed = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
                 $"{error.GetType().Name}: {error.Message}");
             try
@@ -263,9 +263,9 @@ public sealed class RollupRunner(
     /// staging table has nothing for becomes empty: its chats moved to another day (an earlier message arrived) or
     /// never were.
     /// </summary>
-    private async Task ReplaceMonthsAsync(string table, string stage, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    private async Task ReplaceMonthsAsync(
+        string table, string stage, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
-        var parameters = DayParameters(first, last, DateTime.UnixEpoch);
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{_target.Table(stage)}}
             SELECT * FROM {{_target.Table(table)}}
@@ -321,11 +321,11 @@ public sealed class RollupRunner(
         parameters.AddParameter("reason", run.Reason);
         parameters.AddParameter("started", run.StartedAt);
         parameters.AddParameter("finished", run.FinishedAt);
-        parameters.AddParameter("first_day", run.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        parameters.AddParameter("last_day", run.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("first_day", Iso(run.FirstDay));
+        parameters.AddParameter("last_day", Iso(run.LastDay));
         parameters.AddParameter("shops", run.Shops);
         parameters.AddParameter("rows", run.RowsWritten);
-        parameters.AddParameter("settled", run.SettledThrough?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "");
+        parameters.AddParameter("settled", run.SettledThrough is { } settled ? Iso(settled) : "");
         parameters.AddParameter("error", run.Error);
         await store.Client.ExecuteNonQueryAsync("""
             INSERT INTO rollup_runs
@@ -338,13 +338,15 @@ public sealed class RollupRunner(
     private static ClickHouseParameterCollection DayParameters(DateOnly first, DateOnly last, DateTime now)
     {
         var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("first_day", first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        parameters.AddParameter("last_day", last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("first_day", Iso(first));
+        parameters.AddParameter("last_day", Iso(last));
         parameters.AddParameter("now", now);
         return parameters;
     }
 
     private static string Name(RollupReason reason) => reason == RollupReason.Scheduled ? "scheduled" : "recompute";
+
+    private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static DateOnly Day(string text) => DateOnly.Parse(text, CultureInfo.InvariantCulture);
 }

@@ -33,6 +33,9 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>The service's own store, for tests that look at or break its tables.</summary>
+    public ServiceAnalytics.Storage.ClickHouseStore Store => App.Services.GetRequiredService<ServiceAnalytics.Storage.ClickHouseStore>();
+
     /// <summary>The service's ClickHouse database.</summary>
     public string Database => App.Configuration["ClickHouse:Database"]!;
 

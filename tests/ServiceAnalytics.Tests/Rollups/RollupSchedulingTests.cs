@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Contracts.Operations.V1;
 using ServiceAnalytics.Tests.Infrastructure;
 
@@ -71,7 +70,7 @@ public sealed class RollupSchedulingTests
             ["Rollups:RetryDelay"] = "00:00:01",
         });
         var operations = new OperationsService.OperationsServiceClient(host.Channel);
-        var store = host.App.Services.GetRequiredService<ClickHouseStore>();
+        var store = host.Store;
         await store.Client.ExecuteNonQueryAsync("DETACH TABLE agents");
         try
         {

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using ClickHouse.Driver.Utility;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Tests.Infrastructure;
@@ -24,7 +23,7 @@ public sealed class RollupTests
     public async Task Answers_from_settled_days_equal_an_all_live_computation_over_40_days_with_late_facts()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shops = new[] { Build(host, "America/New_York", 1), Build(host, "Asia/Tokyo", 2) };
+        var shops = new[] { Build("America/New_York", 1), Build("Asia/Tokyo", 2) };
         foreach (var shop in shops)
         {
             await IngestAsync(host, shop.Facts);
@@ -59,7 +58,7 @@ public sealed class RollupTests
     public async Task A_late_rating_and_a_late_order_change_exactly_their_numbers_on_the_next_run()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build(host, "Europe/Berlin", 3);
+        var shop = Build("Europe/Berlin", 3);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         // chat-172 was received six days ago (minus up to a day) by customer-solo-172, its only chat; agent-b answered
@@ -97,7 +96,7 @@ public sealed class RollupTests
     public async Task A_rerun_changes_nothing_and_racing_runs_leave_one_copy_of_every_row()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build(host, "UTC", 4);
+        var shop = Build("UTC", 4);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var shopRows = await ShopRowsAsync(host, shop.ShopId);
@@ -126,7 +125,7 @@ public sealed class RollupTests
     public async Task A_run_failing_midway_leaves_the_previous_summaries_readable_and_is_recorded()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build(host, "Asia/Kolkata", 5);
+        var shop = Build("Asia/Kolkata", 5);
         await IngestAsync(host, shop.Facts);
         var first = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var shopRows = await ShopRowsAsync(host, shop.ShopId);
@@ -166,7 +165,7 @@ public sealed class RollupTests
     public async Task Recomputing_a_range_takes_in_facts_that_arrived_after_their_days_were_final()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build(host, "UTC", 6);
+        var shop = Build("UTC", 6);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var day = await ChatDayAsync(host, shop.ShopId, "chat-10");
@@ -186,12 +185,10 @@ public sealed class RollupTests
         await AssertSameAsLiveAsync(host, shop.ShopId);
     }
 
-    private static FactScenario Build(ServiceHost host, string zone, int seed) =>
+    private static FactScenario Build(string zone, int seed) =>
         RollupScenario.Build($"shop-{seed}-{Guid.NewGuid():N}"[..24], zone, s_now, seed);
 
     private static RollupRunner Runner(ServiceHost host) => ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services);
-
-    private static ClickHouseStore Store(ServiceHost host) => host.App.Services.GetRequiredService<ClickHouseStore>();
 
     private static async Task IngestAsync(ServiceHost host, IReadOnlyList<Fact> facts, string eventPrefix = "")
     {
@@ -207,7 +204,7 @@ public sealed class RollupTests
     private static async Task AssertSameAsLiveAsync(ServiceHost host, string shopId)
     {
         var service = host.App.Services.GetRequiredService<MetricQueries>();
-        var live = new MetricQueries(Store(host), ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
         var calendar = await live.FindShopAsync(shopId, CancellationToken.None) ?? throw new InvalidOperationException(shopId);
         var today = DateOnly.FromDateTime(s_now);
         DayPeriod[] periods =
@@ -241,7 +238,7 @@ public sealed class RollupTests
     /// <summary>Each day's summary row equals the all-live daily trend and breakdown of that day.</summary>
     private static async Task AssertShopSummaryRowsEqualLiveDaysAsync(ServiceHost host, string shopId)
     {
-        var live = new MetricQueries(Store(host), ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
         var calendar = (await live.FindShopAsync(shopId, CancellationToken.None))!;
         var today = DateOnly.FromDateTime(s_now);
         var rows = await ShopRowsAsync(host, shopId);
@@ -289,7 +286,7 @@ public sealed class RollupTests
     {
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
-        using var reader = await Store(host).Client.ExecuteReaderAsync(sql, parameters);
+        using var reader = await host.Store.Client.ExecuteReaderAsync(sql, parameters);
         var rows = new Dictionary<string, Dictionary<string, string>>();
         while (reader.Read())
         {
@@ -318,13 +315,13 @@ public sealed class RollupTests
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
         parameters.AddParameter("chat", chatId);
-        return (await Store(host).Client.ExecuteScalarAsync(sql, parameters)) as string;
+        return (await host.Store.Client.ExecuteScalarAsync(sql, parameters)) as string;
     }
 
     private static async Task<long> CountAsync(ServiceHost host, string sql) =>
-        Convert.ToInt64(await Store(host).Client.ExecuteScalarAsync(sql), CultureInfo.InvariantCulture);
+        Convert.ToInt64(await host.Store.Client.ExecuteScalarAsync(sql), CultureInfo.InvariantCulture);
 
-    private static Task Execute(ServiceHost host, string sql) => Store(host).Client.ExecuteNonQueryAsync(sql);
+    private static Task Execute(ServiceHost host, string sql) => host.Store.Client.ExecuteNonQueryAsync(sql);
 
     private static string Increment(string array, int index)
     {

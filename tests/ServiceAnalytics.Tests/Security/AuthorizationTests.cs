@@ -4,8 +4,6 @@ using Grpc.Net.Client;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Operations.V1;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Security;
@@ -34,7 +32,7 @@ public sealed class AuthorizationTests
     {
         await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
         var tables = new[] { "chat_starts", "chat_messages", "chat_events", "shop_settings", "agents", "rollup_runs" };
-        var store = host.App.Services.GetRequiredService<ClickHouseStore>();
+        var store = host.Store;
         foreach (var table in tables)
         {
             await store.Client.ExecuteNonQueryAsync($"DETACH TABLE {table}");

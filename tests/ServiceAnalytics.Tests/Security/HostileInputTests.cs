@@ -4,11 +4,9 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Operations.V1;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Tests.Infrastructure;
 using ServiceAnalytics.Tests.Ingestion;
 
@@ -194,7 +192,7 @@ public sealed class HostileInputTests
     /// <summary>Per stored table (views excluded): row count and a hash of every row, for one shop or all (empty).</summary>
     private static async Task<string> SnapshotAsync(ServiceHost host, string shop)
     {
-        var store = host.App.Services.GetRequiredService<ClickHouseStore>();
+        var store = host.Store;
         var tables = new List<string>();
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);

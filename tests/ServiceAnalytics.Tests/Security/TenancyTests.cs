@@ -1,9 +1,7 @@
 using ClickHouse.Driver.Utility;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Tests.Infrastructure;
 using ServiceAnalytics.Tests.Ingestion;
 
@@ -118,7 +116,7 @@ public sealed class TenancyTests
     {
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);
-        return Convert.ToInt64(await host.App.Services.GetRequiredService<ClickHouseStore>().Client.ExecuteScalarAsync(
+        return Convert.ToInt64(await host.Store.Client.ExecuteScalarAsync(
             "SELECT count() FROM chat_starts WHERE shop_id = {shop:String}", parameters), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
