@@ -18,6 +18,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName));
         services.AddSingleton<SettledWatermark>();
         services.AddSingleton<MetricQueries>();
+        services.AddSingleton<ShopOwnership>();
         services.AddSingleton<RollupRunner>();
         return services;
     }

@@ -41,9 +41,10 @@ public static class ServiceAnalyticsApp
         var grpcBuilder = builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes;
-            // Authorization first: a refused call never reaches a service, so never the store.
-            grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
+            // Store errors are translated around everything, the ownership lookup of authorization included (it only
+            // maps exceptions). Authorization comes before any service: a refused call never reaches the store.
             grpc.Interceptors.Add<StoreErrorInterceptor>();
+            grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
         });
         // A body that is not a message fails inside gRPC's handler, before any interceptor; detailed errors let the
         // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.

@@ -11,6 +11,8 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.Options;
+using ServiceAnalytics.Server.Services;
+using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Security;
 
@@ -18,10 +20,12 @@ namespace ServiceAnalytics.Server.Security;
 /// Authorization, in one place, before any service code (and so any query) runs: the caller must be
 /// authenticated (UNAUTHENTICATED), hold the scope of the method (PERMISSION_DENIED), be within its call rate
 /// (RESOURCE_EXHAUSTED), and every shop the request names — its <c>shop_id</c>, or each fact's — must be one of
-/// the caller's (PERMISSION_DENIED). Streamed requests are checked message by message. Health is open; reflection
-/// is open to loopback callers only. Everything below a service reads and writes only the request's shop.
+/// the caller's (PERMISSION_DENIED). So must the shops reached indirectly: a chat id, an agent id or a page token
+/// used under the request's <c>shop_id</c> that is not that shop's but belongs to a shop outside the caller's
+/// (PERMISSION_DENIED naming the field). Streamed requests are checked message by message. Health is open;
+/// reflection is open to loopback callers only. Everything below a service reads and writes only the request's shop.
 /// </summary>
-internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
+internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDisposable
 {
     private static readonly Dictionary<string, string[]> s_scopesByService = new(StringComparer.Ordinal)
     {
@@ -36,9 +40,11 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
     };
 
     private readonly PartitionedRateLimiter<string> _rate;
+    private readonly ShopOwnership _ownership;
 
-    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options)
+    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership)
     {
+        _ownership = ownership;
         var limits = options.Value;
         _rate = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
         {
@@ -57,6 +63,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         if (await AuthorizeAsync(context) is { } caller)
         {
             CheckShops(caller, request);
+            await CheckOwnedIdsAsync(caller, request, context.CancellationToken);
         }
 
         return await continuation(request, context);
@@ -86,6 +93,7 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
         if (await AuthorizeAsync(context) is { } caller)
         {
             CheckShops(caller, request);
+            await CheckOwnedIdsAsync(caller, request, context.CancellationToken);
         }
 
         await continuation(request, responseStream, context);
@@ -192,6 +200,85 @@ internal sealed class CallerAuthorizationInterceptor : Interceptor, IDisposable
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<MessageDescriptor, (FieldDescriptor? Shop, FieldDescriptor[] Repeated)> s_shopFields = new();
+
+    /// <summary>
+    /// Refuses a request whose ids reach into a shop outside the caller's. The ids are the top-level fields of a
+    /// request that names a <c>shop_id</c>: <c>chat_id</c>, fields named <c>…agent_id</c> or <c>…agent_ids</c>,
+    /// and <c>page_token</c> — found by name, so a new RPC's fields are covered without a list to keep. An id the
+    /// request's shop has, or that exists nowhere, passes (the service then answers NOT_FOUND or an empty list).
+    /// </summary>
+    private async Task CheckOwnedIdsAsync<TRequest>(ClaimsPrincipal caller, TRequest request, CancellationToken cancellationToken)
+    {
+        if (request is not IMessage message || caller.MayTouch(CallerClaims.AllShops) || s_idFields.GetOrAdd(message.Descriptor, IdFieldsOf) is not { } fields)
+        {
+            return;
+        }
+
+        var shop = (string)fields.Shop.Accessor.GetValue(message);
+        if (fields.PageToken?.Accessor.GetValue(message) is string { Length: > 0 } token
+            && PageTokens.ShopOf(token) is { } tokenShop && tokenShop != shop && !caller.MayTouch(tokenShop))
+        {
+            throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{fields.PageToken.Name}: the token was issued for a shop the caller may not use.");
+        }
+
+        var used = new List<(OwnedIdKind Kind, string Id, string Field)>();
+        foreach (var (field, kind) in fields.Ids)
+        {
+            if (field.IsRepeated)
+            {
+                var index = 0;
+                foreach (string id in (IList)field.Accessor.GetValue(message))
+                {
+                    used.Add((kind, id, $"{field.Name}[{index++}]"));
+                }
+            }
+            else if (field.Accessor.GetValue(message) is string { Length: > 0 } id)
+            {
+                used.Add((kind, id, field.Name));
+            }
+        }
+
+        if (used.Count == 0)
+        {
+            return;
+        }
+
+        var outside = await _ownership.FindOutsideAsync(
+            shop,
+            [.. caller.FindAll(CallerClaims.Shop).Select(claim => claim.Value)],
+            [.. used.Where(u => u.Kind == OwnedIdKind.Chat).Select(u => u.Id).Distinct(StringComparer.Ordinal)],
+            [.. used.Where(u => u.Kind == OwnedIdKind.Agent).Select(u => u.Id).Distinct(StringComparer.Ordinal)],
+            cancellationToken);
+        if (used.FirstOrDefault(u => outside.Contains((u.Kind, u.Id))) is { Field: not null } refused)
+        {
+            var what = refused.Kind == OwnedIdKind.Chat ? "chat" : "agent";
+            throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{refused.Field}: the {what} belongs to a shop the caller may not use.");
+        }
+    }
+
+    private static IdFields? IdFieldsOf(MessageDescriptor descriptor)
+    {
+        var fields = descriptor.Fields.InDeclarationOrder();
+        if (fields.FirstOrDefault(f => f.Name == "shop_id" && f.FieldType == FieldType.String && !f.IsRepeated) is not { } shop)
+        {
+            return null;
+        }
+
+        var ids = fields.Where(f => f.FieldType == FieldType.String)
+            .Select(f => (Field: f, Kind: f.Name == "chat_id" ? OwnedIdKind.Chat : AgentIdField().IsMatch(f.Name) ? OwnedIdKind.Agent : (OwnedIdKind?)null))
+            .Where(f => f.Kind is not null)
+            .Select(f => (f.Field, f.Kind!.Value))
+            .ToArray();
+        var pageToken = fields.FirstOrDefault(f => f.Name == "page_token" && f.FieldType == FieldType.String && !f.IsRepeated);
+        return ids.Length == 0 && pageToken is null ? null : new IdFields(shop, ids, pageToken);
+    }
+
+    private sealed record IdFields(FieldDescriptor Shop, (FieldDescriptor Field, OwnedIdKind Kind)[] Ids, FieldDescriptor? PageToken);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MessageDescriptor, IdFields?> s_idFields = new();
+
+    [System.Text.RegularExpressions.GeneratedRegex("(^|_)agent_ids?$")]
+    private static partial System.Text.RegularExpressions.Regex AgentIdField();
 
     private static RpcException Refuse(StatusCode code, string reason, string message) => new Google.Rpc.Status
     {

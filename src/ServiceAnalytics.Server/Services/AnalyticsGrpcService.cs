@@ -121,7 +121,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         if (rows.Count > pageSize)
         {
             var last = rows[pageSize - 1];
-            response.NextPageToken = pageTokens.Issue(new ChatListCursor(last.ReceivedAt, last.ChatId), fingerprint);
+            response.NextPageToken = pageTokens.Issue(request.ShopId, new ChatListCursor(last.ReceivedAt, last.ChatId), fingerprint);
         }
 
         return response;

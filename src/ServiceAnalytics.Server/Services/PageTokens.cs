@@ -19,8 +19,9 @@ public sealed class QueryOptions
 }
 
 /// <summary>
-/// Keyset page tokens: the last row's position, bound by an HMAC to the request that produced it (shop, period,
-/// filters), so a token cannot be forged, altered or replayed with other filters.
+/// Keyset page tokens: the shop and the last row's position, bound by an HMAC to the request that produced it (shop,
+/// period, filters), so a token cannot be forged, altered or replayed with other filters. The shop is readable
+/// without the key (<see cref="ShopOf"/>) so authorization can refuse another shop's token before the request runs.
 /// </summary>
 public sealed class PageTokens(IOptions<QueryOptions> options)
 {
@@ -30,30 +31,24 @@ public sealed class PageTokens(IOptions<QueryOptions> options)
         ? Convert.FromBase64String(configured)
         : RandomNumberGenerator.GetBytes(32);
 
-    public string Issue(ChatListCursor cursor, string requestFingerprint)
+    // Payload: shop length (2 bytes), shop (UTF-8), received-at ticks (8 bytes), chat id (UTF-8); then the MAC.
+    public string Issue(string shopId, ChatListCursor cursor, string requestFingerprint)
     {
         ArgumentNullException.ThrowIfNull(cursor);
+        var shop = Encoding.UTF8.GetBytes(shopId);
         var chat = Encoding.UTF8.GetBytes(cursor.ChatId);
-        var payload = new byte[8 + chat.Length];
-        BinaryPrimitives.WriteInt64LittleEndian(payload, cursor.ReceivedAt.Ticks);
-        chat.CopyTo(payload, 8);
+        var payload = new byte[2 + shop.Length + 8 + chat.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, checked((ushort)shop.Length));
+        shop.CopyTo(payload, 2);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(2 + shop.Length), cursor.ReceivedAt.Ticks);
+        chat.CopyTo(payload, 2 + shop.Length + 8);
         return Base64Url([.. payload, .. Mac(payload, requestFingerprint)]);
     }
 
     /// <summary>The cursor in <paramref name="token"/>, or null when it is not a token this service issued for this request.</summary>
     public ChatListCursor? Read(string token, string requestFingerprint)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/') + new string('=', (4 - (token.Length % 4)) % 4));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-
-        if (bytes.Length < 8 + MacBytes)
+        if (Decode(token) is not { } bytes || ShopLength(bytes) is not { } shopLength || bytes.Length < 2 + shopLength + 8 + MacBytes)
         {
             return null;
         }
@@ -64,11 +59,47 @@ public sealed class PageTokens(IOptions<QueryOptions> options)
             return null;
         }
 
-        var ticks = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        var cursorStart = 2 + shopLength;
+        var ticks = BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(cursorStart));
         return ticks is < 0 || ticks > DateTime.MaxValue.Ticks
             ? null
-            : new ChatListCursor(new DateTime(ticks, DateTimeKind.Utc), Encoding.UTF8.GetString(payload, 8, payload.Length - 8));
+            : new ChatListCursor(new DateTime(ticks, DateTimeKind.Utc), Encoding.UTF8.GetString(payload, cursorStart + 8, payload.Length - cursorStart - 8));
     }
+
+    /// <summary>
+    /// The shop a token says it was issued for, unverified (the MAC needs the whole request), or null when it is not
+    /// shaped like a token. Good for refusing, never for granting: a request runs only once <see cref="Read"/> verifies it.
+    /// </summary>
+    public static string? ShopOf(string token)
+    {
+        if (Decode(token) is not { } bytes || ShopLength(bytes) is not { } shopLength || bytes.Length < 2 + shopLength + 8 + MacBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 2, shopLength);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? Decode(string token)
+    {
+        try
+        {
+            return Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/') + new string('=', (4 - (token.Length % 4)) % 4));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static int? ShopLength(byte[] bytes) => bytes.Length < 2 ? null : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
 
     private byte[] Mac(byte[] payload, string requestFingerprint) =>
         HMACSHA256.HashData(_key, (byte[])[.. Encoding.UTF8.GetBytes(requestFingerprint), 0, .. payload])[..MacBytes];

@@ -9,7 +9,8 @@ namespace ServiceAnalytics.Tests.Security;
 
 /// <summary>
 /// A caller of shop-a reaching for shop-b indirectly: through chat ids, agent ids, customers and page tokens of
-/// shop-b under its own shop_id, and through shop-b's facts in its batches. It gets nothing of shop-b's.
+/// shop-b under its own shop_id, and through shop-b's facts in its batches. It is refused (PERMISSION_DENIED, naming
+/// the field) or finds nothing; it gets nothing of shop-b's.
 /// </summary>
 public sealed class TenancyTests
 {
@@ -17,7 +18,7 @@ public sealed class TenancyTests
     private static readonly string s_day = DateOnly.FromDateTime(s_at).ToString("yyyy-MM-dd");
 
     [Fact]
-    public async Task Another_shops_ids_tokens_and_facts_give_a_caller_nothing_of_that_shop()
+    public async Task Another_shops_chat_ids_agent_ids_and_page_tokens_are_refused_before_anything_runs()
     {
         await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
         await SeedAsync(host, "shop-a", "a");
@@ -25,44 +26,90 @@ public sealed class TenancyTests
         using var channel = Callers.WithToken(host, Callers.Token(["shop-a"], transfer: true));
         var analytics = new AnalyticsService.AnalyticsServiceClient(channel);
 
-        // Chat ids of shop-b under shop-a: not found, exactly like ids that exist nowhere (no oracle).
-        var chat = await Assert.ThrowsAsync<RpcException>(() => analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "b-chat-1" }).ResponseAsync);
-        Assert.Equal(StatusCode.NotFound, chat.StatusCode);
-        var transfer = await Assert.ThrowsAsync<RpcException>(() => analytics.TransferChatAsync(new TransferChatRequest
+        // Chat ids of shop-b under shop-a, in every field that takes one.
+        await AssertRefusedAsync("chat_id", analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "b-chat-1" }).ResponseAsync);
+        await AssertRefusedAsync("chat_id", analytics.TransferChatAsync(new TransferChatRequest
         {
-            ShopId = "shop-a", ChatId = "b-chat-1", ToAgentId = "b-agent-2", RequestId = "r-1",
+            ShopId = "shop-a", ChatId = "b-chat-1", ToAgentId = "a-agent-2", RequestId = "r-1",
         }).ResponseAsync);
-        Assert.Equal(StatusCode.NotFound, transfer.StatusCode);
 
-        // shop-b's agents and customer as filters under shop-a: an empty list.
-        var filtered = await analytics.ListChatsAsync(new ListChatsRequest
+        // Agent ids of shop-b: the transfer target and both list filters, named with their index.
+        await AssertRefusedAsync("to_agent_id", analytics.TransferChatAsync(new TransferChatRequest
+        {
+            ShopId = "shop-a", ChatId = "a-chat-1", ToAgentId = "b-agent-2", RequestId = "r-2",
+        }).ResponseAsync);
+        await AssertRefusedAsync("agent_ids[0]", analytics.ListChatsAsync(new ListChatsRequest
         {
             ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, AgentIds = { "b-agent-1" },
-        });
-        Assert.Empty(filtered.Chats);
-        Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, CustomerId = "b-customer-1" })).Chats);
-        Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, HandledByAgentIds = { "b-agent-1" } })).Chats);
-        Assert.All((await analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day })).Agents,
-            agent => Assert.StartsWith("a-", agent.AgentId, StringComparison.Ordinal));
+        }).ResponseAsync);
+        await AssertRefusedAsync("handled_by_agent_ids[1]", analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, HandledByAgentIds = { "a-agent-1", "b-agent-1" },
+        }).ResponseAsync);
 
-        // A page token of shop-b's list (made by a caller of shop-b) does not open shop-a's or shop-b's list to this caller.
+        // A page token of shop-b's list (made by a caller of shop-b), under shop-a and under shop-b.
         using var shopB = Callers.WithToken(host, Callers.Token(["shop-b"]));
         var page = await new AnalyticsService.AnalyticsServiceClient(shopB).ListChatsAsync(new ListChatsRequest { ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1 });
         Assert.NotEmpty(page.NextPageToken);
-        var reused = await Assert.ThrowsAsync<RpcException>(() => analytics.ListChatsAsync(new ListChatsRequest
+        await AssertRefusedAsync("page_token", analytics.ListChatsAsync(new ListChatsRequest
         {
             ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
         }).ResponseAsync);
-        Assert.Equal((StatusCode.InvalidArgument, true), (reused.StatusCode, reused.Status.Detail.StartsWith("page_token", StringComparison.Ordinal)));
-        var direct = await Assert.ThrowsAsync<RpcException>(() => analytics.ListChatsAsync(new ListChatsRequest
+        await AssertRefusedAsync("shop_id", analytics.ListChatsAsync(new ListChatsRequest
         {
             ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
         }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, direct.StatusCode);
+
+        // Ids that are shop-a's pass, though shop-b uses the same ones; ids that exist nowhere find nothing.
+        var shared = await analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "shared-chat" });
+        Assert.Equal("shared-chat", shared.ChatId);
+        Assert.Single(shared.Timeline, fact => fact.Kind == "chat_started");
+        var nowhere = await Assert.ThrowsAsync<RpcException>(() => analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "no-such-chat" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, nowhere.StatusCode);
+        var byAgent = await analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, AgentIds = { "a-agent-1", "no-such-agent" },
+        });
+        Assert.Equal(["a-chat-1", "a-chat-2"], byAgent.Chats.Select(c => c.ChatId).Order());
+
+        // Customers are the platform's buyers, not a shop's: shop-b's customer under shop-a is simply no chat of shop-a.
+        Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, CustomerId = "b-customer-1" })).Chats);
 
         // Everything shop-a's caller saw is shop-a's.
         var all = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day });
-        Assert.Equal(["a-chat-1", "a-chat-2"], all.Chats.Select(c => c.ChatId).Order());
+        Assert.Equal(["a-chat-1", "a-chat-2", "shared-chat"], all.Chats.Select(c => c.ChatId).Order());
+        var agents = (await analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day })).Agents;
+        Assert.Equal(["", "a-agent-1"], agents.Select(agent => agent.AgentId).Order()); // "" is unassigned: shared-chat waits for a reply
+    }
+
+    [Fact]
+    public async Task A_caller_of_both_shops_or_of_every_shop_gets_the_ordinary_answers_for_the_other_shops_ids()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
+        await SeedAsync(host, "shop-a", "a");
+        await SeedAsync(host, "shop-b", "b");
+        using var both = Callers.WithToken(host, Callers.Token(["shop-a", "shop-b"], transfer: true));
+        foreach (var analytics in new[] { new AnalyticsService.AnalyticsServiceClient(both), new AnalyticsService.AnalyticsServiceClient(host.Channel) })
+        {
+            // Nothing to hide from this caller: shop-b's ids under shop-a are simply not shop-a's.
+            var chat = await Assert.ThrowsAsync<RpcException>(() => analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "b-chat-1" }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, chat.StatusCode);
+            Assert.Empty((await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, AgentIds = { "b-agent-1" } })).Chats);
+
+            var page = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1 });
+            var reused = await Assert.ThrowsAsync<RpcException>(() => analytics.ListChatsAsync(new ListChatsRequest
+            {
+                ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
+            }).ResponseAsync);
+            Assert.Equal((StatusCode.InvalidArgument, true), (reused.StatusCode, reused.Status.Detail.StartsWith("page_token", StringComparison.Ordinal)));
+        }
+    }
+
+    private static async Task AssertRefusedAsync(string field, Task call)
+    {
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.StartsWith(field + ":", refused.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,7 +133,7 @@ public sealed class TenancyTests
         await stream.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 2, Facts = { Facts("shop-b", "b") } });
         var ended = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.PermissionDenied, ended.StatusCode);
-        Assert.Equal(2L, await CountAsync(host, "shop-a"));
+        Assert.Equal(3L, await CountAsync(host, "shop-a"));
         Assert.Equal(0L, await CountAsync(host, "shop-b"));
     }
 
@@ -100,6 +147,10 @@ public sealed class TenancyTests
             s.Assigned($"{prefix}-chat-{i}", "", $"{prefix}-agent-1", s_at.AddMinutes(i).AddSeconds(2));
             s.Message($"{prefix}-chat-{i}", SenderRole.Agent, MessageKind.Text, s_at.AddMinutes(i).AddSeconds(60), $"{prefix}-agent-1");
         }
+
+        // Chat ids are unique within a shop only: both shops have this one.
+        s.ChatStarted("shared-chat", $"{prefix}-customer-3", s_at.AddMinutes(5), []);
+        s.Message("shared-chat", SenderRole.Customer, MessageKind.Text, s_at.AddMinutes(5).AddSeconds(1));
 
         s.Agent($"{prefix}-agent-1", "One", true, s_at);
         s.Agent($"{prefix}-agent-2", "Two", true, s_at);
