@@ -1,4 +1,5 @@
 using ClickHouse.Driver;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace ServiceAnalytics.Server.Services;
 
 /// <summary>
 /// Turns failures of the store under any RPC into UNAVAILABLE with retry guidance, and the domain's
-/// request errors into their statuses. Everything else is left to gRPC, which answers UNKNOWN without detail.
+/// request errors into their statuses — a streamed message that is not a protocol buffer message among them.
+/// Everything else is left to gRPC, which answers UNKNOWN without detail.
 /// </summary>
 public sealed class StoreErrorInterceptor(IOptions<IngestionOptions> options, ILogger<StoreErrorInterceptor> logger) : Interceptor
 {
@@ -45,6 +47,9 @@ public sealed class StoreErrorInterceptor(IOptions<IngestionOptions> options, IL
     {
         switch (error)
         {
+            case InvalidProtocolBufferException undecodable:
+                // Streamed messages are decoded inside the service's read loop, so this is where they fail.
+                return GrpcErrors.InvalidArgument("request", $"is not a valid protocol buffer message: {undecodable.Message}");
             case InvalidBatchException or StoreUnavailableException:
                 return (RpcException)GrpcErrors.Translate(error, options.Value.RetryDelay);
             case ClickHouseServerException or HttpRequestException or ObjectDisposedException:

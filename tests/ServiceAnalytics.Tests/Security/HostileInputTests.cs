@@ -130,7 +130,8 @@ public sealed class HostileInputTests
             noise[0] = 0xFF;
             await call.RequestStream.WriteAsync(noise);
             var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
-            Assert.Contains("InvalidProtocolBufferException", error.Status.Detail, StringComparison.Ordinal);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.StartsWith("request: is not a valid protocol buffer message", error.Status.Detail, StringComparison.Ordinal);
         }
 
         var health = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
