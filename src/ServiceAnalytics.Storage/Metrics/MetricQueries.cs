@@ -146,42 +146,106 @@ public sealed class MetricQueries
     }
 
     /// <summary>
-    /// The aggregates of <see cref="HeadlineFigures"/> over chat outcomes, for chats with <c>in_period</c> set: one
-    /// text shared by the overview and the daily trends, so a day and a period count the same way.
+    /// The headline metrics as partial aggregates over chat outcomes, for chats with <c>in_period</c> set: numbers
+    /// that add up across groups of chats (days, or settled days and live ones), and the first response times
+    /// themselves (sorted) for the quantiles. <see cref="HeadlineFromPartials"/> turns rows of these into
+    /// <see cref="HeadlineFigures"/>. The rollup stores them per day in <c>shop_daily_summary</c> under the same
+    /// names, so a period of settled days is read from its days' rows, not from its chats.
     /// </summary>
-    internal const string HeadlineColumns = """
+    internal const string HeadlinePartials = """
         countIf(in_period AND received) AS chats_received,
         sumIf(answered_in_24h, in_period AND responses_counted) AS inquiries_answered_within_24h,
         sumIf(answered_in_24h + answered_late + not_answered, in_period AND responses_counted) AS inquiries_counted,
         sumIf(pending, in_period AND responses_counted) AS inquiries_pending,
-        countIf(in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_responses_measured,
-        avgIf(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_mean_seconds,
-        quantileExactIf(0.5)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_median_seconds,
-        quantileExactIf(0.9)(first_response_ms / 1000, in_period AND responses_counted AND first_response_ms IS NOT NULL) AS first_response_p90_seconds,
+        arraySort(groupArrayIf(assumeNotNull(first_response_ms), in_period AND responses_counted AND first_response_ms IS NOT NULL)) AS first_responses_ms,
         [countIf(in_period AND received AND stars = 1), countIf(in_period AND received AND stars = 2), countIf(in_period AND received AND stars = 3),
          countIf(in_period AND received AND stars = 4), countIf(in_period AND received AND stars = 5)] AS rating_distribution,
         countIf(in_period AND received AND converted) AS converted_chats
         """;
 
+    /// <summary>The names of <see cref="HeadlinePartials"/>, in order: the columns of <c>shop_daily_summary</c> that hold them.</summary>
+    internal const string HeadlinePartialNames =
+        "chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending, first_responses_ms, rating_distribution, converted_chats";
+
+    /// <summary>
+    /// <see cref="HeadlineFigures"/>, in its order, from rows of <see cref="HeadlinePartials"/>: sums, and the mean,
+    /// median and p90 of all the first response times (in seconds) the rows hold.
+    /// </summary>
+    internal const string HeadlineFromPartials = """
+        sum(chats_received), sum(inquiries_answered_within_24h), sum(inquiries_counted), sum(inquiries_pending),
+        sum(length(first_responses_ms)),
+        avgArray(arrayMap(ms -> ms / 1000, first_responses_ms)),
+        quantileExactArray(0.5)(arrayMap(ms -> ms / 1000, first_responses_ms)),
+        quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, first_responses_ms)),
+        sumForEach(rating_distribution),
+        sum(converted_chats)
+        """;
+
     internal const int HeadlineColumnCount = 10;
 
+    /// <summary>
+    /// The headline metrics of the period and its customer counts. A period of settled days is read from the days'
+    /// <c>shop_daily_summary</c> rows, the customer counts from its last day's row (they are the 28 days ending with
+    /// it); a period reaching past the watermark aggregates its chats' outcomes, settled and live, in one pass.
+    /// </summary>
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(period);
+        if (_watermark is not null && await _watermark.GetAsync(cancellationToken) is { } settledThrough && period.LastDay <= settledThrough
+            && await ReadSettledOverviewAsync(shopId, period, cancellationToken) is { } settled)
+        {
+            return settled;
+        }
+
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: true, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
-            SELECT
-                {{HeadlineColumns}},
-                uniqExactIf(customer_id, in_window AND received AND customer_id != ''),
-                uniqExactIf(customer_id, in_window AND received AND customer_id != '' AND converted)
+            SELECT {{HeadlineFromPartials}}, any(potential_customers), any(converted_customers)
             FROM
             (
-                SELECT *, received_at >= {from:DateTime64(3, 'UTC')} AS in_period, received_at >= {window_from:DateTime64(3, 'UTC')} AS in_window
-                FROM chat_outcomes
+                SELECT
+                    {{HeadlinePartials}},
+                    uniqExactIf(customer_id, in_window AND received AND customer_id != '') AS potential_customers,
+                    uniqExactIf(customer_id, in_window AND received AND customer_id != '' AND converted) AS converted_customers
+                FROM
+                (
+                    SELECT *, received_at >= {from:DateTime64(3, 'UTC')} AS in_period, received_at >= {window_from:DateTime64(3, 'UTC')} AS in_window
+                    FROM chat_outcomes
+                )
             )
             """, parameters, cancellationToken: cancellationToken);
         reader.Read();
         return new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount), LongAt(reader, HeadlineColumnCount + 1));
+    }
+
+    /// <summary>The overview of a period of settled days from its days' summary rows, or null when its last day has no row.</summary>
+    private async Task<OverviewFigures?> ReadSettledOverviewAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
+    {
+        var parameters = DayRange(shopId, period.FirstDay, period.LastDay);
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            SELECT
+                {{HeadlineFromPartials}},
+                (SELECT (count(), any(potential_customers), any(converted_customers)) FROM shop_daily_summary
+                 WHERE shop_id = {shop:String} AND day = toDate({last_day:String}))
+            FROM shop_daily_summary
+            WHERE shop_id = {shop:String} AND day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
+            """, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        // A day without chats received has no row; its customer counts then come from the chats (rare: a quiet last day).
+        var customers = (System.Runtime.CompilerServices.ITuple)reader.GetValue(HeadlineColumnCount);
+        return Convert.ToInt64(customers[0], CultureInfo.InvariantCulture) == 0
+            ? null
+            : new OverviewFigures(
+                ReadHeadline(reader, 0), Convert.ToInt64(customers[1], CultureInfo.InvariantCulture), Convert.ToInt64(customers[2], CultureInfo.InvariantCulture));
+    }
+
+    private static ClickHouseParameterCollection DayRange(string shopId, DateOnly first, DateOnly last)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("first_day", first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("last_day", last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return parameters;
     }
 
     /// <summary>The headline metrics of each local day of the period that has chats received (days without are left out).</summary>
@@ -193,8 +257,13 @@ public sealed class MetricQueries
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using (var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
-            SELECT toString(toDate(received_at, {tz:String})) AS day, {{HeadlineColumns}}
-            FROM (SELECT *, true AS in_period FROM chat_outcomes WHERE received)
+            SELECT day, {{HeadlineFromPartials}}
+            FROM
+            (
+                SELECT toString(toDate(received_at, {tz:String})) AS day, {{HeadlinePartials}}
+                FROM (SELECT *, true AS in_period FROM chat_outcomes WHERE received)
+                GROUP BY day
+            )
             GROUP BY day
             """, parameters, cancellationToken: cancellationToken))
         {
@@ -246,8 +315,10 @@ public sealed class MetricQueries
     {
         var measured = LongAt(reader, offset + 4);
         double? Seconds(int i) => measured == 0 ? null : Convert.ToDouble(reader.GetValue(offset + i), CultureInfo.InvariantCulture);
+        // Summed element by element; no rows at all sum to an empty array: no chats at any rating.
         var distribution = ((System.Collections.IEnumerable)reader.GetValue(offset + 8)).Cast<object>()
             .Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
+        distribution.AddRange(Enumerable.Repeat(0L, 5 - distribution.Count));
         return new HeadlineFigures(
             LongAt(reader, offset), LongAt(reader, offset + 1), LongAt(reader, offset + 2), LongAt(reader, offset + 3), measured,
             Seconds(5), Seconds(6), Seconds(7), distribution, LongAt(reader, offset + 9));
@@ -255,21 +326,32 @@ public sealed class MetricQueries
 
     private static long LongAt(System.Data.Common.DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
-    /// <summary>The counts of <see cref="BreakdownFigures"/>, in its order: one text for the RPC and the shop rollup.</summary>
+    /// <summary>
+    /// The counts of <see cref="BreakdownFigures"/>, in its order, over chat outcomes: one text for the RPC and the
+    /// shop rollup, which keeps them per day in <c>shop_daily_summary</c> under these names.
+    /// </summary>
     internal const string BreakdownColumns = """
         countIf(chat_type = 'responded_24h') AS chats_responded_24h, countIf(chat_type = 'responded_late') AS chats_responded_late,
         countIf(chat_type = 'non_responded') AS chats_non_responded, countIf(chat_type = 'pending') AS chats_pending,
         countIf(chat_type = 'assistant_solved') AS chats_assistant_solved, countIf(chat_type = 'no_inquiry') AS chats_no_inquiry
         """;
 
+    private const string BreakdownNames =
+        "chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry";
+
+    /// <summary>The status breakdown: the settled days' summary rows plus the live chats', summed.</summary>
     public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
+        var split = await SplitAsync(shopId, calendar, period, now, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{outcomes}}
-            SELECT {{BreakdownColumns}}
-            FROM chat_outcomes
-            """, parameters, cancellationToken: cancellationToken);
+            {{split.With}}
+            SELECT sum(chats_responded_24h), sum(chats_responded_late), sum(chats_non_responded), sum(chats_pending), sum(chats_assistant_solved), sum(chats_no_inquiry)
+            FROM
+            (
+                SELECT {{BreakdownNames}} FROM shop_daily_summary WHERE {{SettledDays}}
+                {{(split.HasLive ? $"UNION ALL SELECT {BreakdownColumns} FROM chat_outcomes" : "")}}
+            )
+            """, split.Parameters, cancellationToken: cancellationToken);
         reader.Read();
         long Long(int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
         return new BreakdownFigures(Long(0), Long(1), Long(2), Long(3), Long(4), Long(5));
@@ -328,10 +410,12 @@ public sealed class MetricQueries
     }
 
     /// <summary>
-    /// The aggregates of <see cref="AgentFigures"/> after <c>agent</c> (display name excluded), over rows of
-    /// <see cref="AgentChats"/> array-joined on <c>agents AS agent</c>: one text for the RPC and the agent rollup.
+    /// Agent details as partial aggregates over rows of <see cref="AgentChats"/> array-joined on <c>agents AS agent</c>:
+    /// counts that add up across groups of chats, and the agent's response times themselves (sorted) for the mean
+    /// and p90. <see cref="AgentFromPartials"/> turns rows of these into <see cref="AgentFigures"/>. The agent rollup
+    /// stores them per day in <c>agent_daily_summary</c> under the same names.
     /// </summary>
-    internal const string AgentColumns = """
+    internal const string AgentPartials = """
         countIf(has(replying_agents, agent)) AS chats_handled,
         sum(arrayCount(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)) AS inquiries_answered,
         sum(arrayCount(q -> q.3 = agent AND q.2 >= 0 AND q.2 <= 86400000, counted_inquiries)) AS inquiries_answered_within_24h,
@@ -339,10 +423,26 @@ public sealed class MetricQueries
         sum(arrayCount(q -> q.3 = agent AND q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, counted_inquiries)) AS inquiries_non_responded,
         countIf(has(replying_agents, agent) AND stars > 0) AS chats_rated,
         countIf(has(replying_agents, agent) AND stars >= 4) AS chats_rated_4_or_5,
-        avgArray(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))) AS response_mean_seconds,
-        quantileExactArray(0.9)(arrayMap(q -> q.2 / 1000, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries))) AS response_p90_seconds,
+        arraySort(groupArrayArray(arrayMap(q -> q.2, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)))) AS response_ms,
         sum(arrayCount(a -> a.3 = agent AND a.2 != '', assignments)) AS transfers_in,
         sum(arrayCount(a -> a.2 = agent, assignments)) AS transfers_out
+        """;
+
+    /// <summary>The names of <see cref="AgentPartials"/>, in order: the columns of <c>agent_daily_summary</c> that hold them.</summary>
+    internal const string AgentPartialNames = """
+        chats_handled, inquiries_answered, inquiries_answered_within_24h, inquiries_answered_late, inquiries_non_responded,
+        chats_rated, chats_rated_4_or_5, response_ms, transfers_in, transfers_out
+        """;
+
+    /// <summary>
+    /// <see cref="AgentFigures"/> after the display name, in its order, from rows of <see cref="AgentPartials"/>:
+    /// sums, and the mean and p90 of all the response times (in seconds) the rows hold.
+    /// </summary>
+    internal const string AgentFromPartials = """
+        sum(chats_handled), sum(inquiries_answered), sum(inquiries_answered_within_24h), sum(inquiries_answered_late), sum(inquiries_non_responded),
+        sum(chats_rated), sum(chats_rated_4_or_5),
+        avgArray(arrayMap(ms -> ms / 1000, response_ms)), quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, response_ms)),
+        sum(transfers_in), sum(transfers_out)
         """;
 
     /// <summary>
@@ -359,23 +459,36 @@ public sealed class MetricQueries
     /// <summary>Keeps the agent rows of <see cref="AgentChats"/> that name an agent, or "unassigned" where it was charged.</summary>
     internal const string AgentRowFilter = "agent != '' OR arrayExists(q -> q.3 = '', counted_inquiries)";
 
-    /// <summary>Agent details (docs/metrics.md, "Agent details"), busiest agents first.</summary>
+    /// <summary>
+    /// Agent details (docs/metrics.md, "Agent details"), busiest agents first: the settled days' summary rows plus
+    /// the live chats' partials, merged per agent.
+    /// </summary>
     public async Task<IReadOnlyList<AgentFigures>> ReadAgentsAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
-        using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{outcomes}}
-            SELECT agent, any(names.display_name), {{AgentColumns}}
+        var split = await SplitAsync(shopId, calendar, period, now, cancellationToken);
+        var live = split.HasLive ? $$"""
+            UNION ALL
+            SELECT agent, {{AgentPartials}}
             FROM ({{AgentChats.Replace("{source}", "chat_outcomes", StringComparison.Ordinal)}})
             ARRAY JOIN agents AS agent
+            WHERE {{AgentRowFilter}}
+            GROUP BY agent
+            """ : "";
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            {{split.With}}
+            SELECT agent, any(names.display_name), {{AgentFromPartials}}
+            FROM
+            (
+                SELECT agent_id AS agent, {{AgentPartialNames}} FROM agent_daily_summary WHERE {{SettledDays}}
+                {{live}}
+            ) AS parts
             LEFT JOIN
             (
                 SELECT agent_id, argMax(display_name, occurred_at) AS display_name FROM agents WHERE shop_id = {shop:String} GROUP BY agent_id
-            ) AS names ON names.agent_id = agent
-            WHERE {{AgentRowFilter}}
+            ) AS names ON names.agent_id = parts.agent
             GROUP BY agent
-            ORDER BY chats_handled DESC, agent
-            """, parameters, cancellationToken: cancellationToken);
+            ORDER BY 3 DESC, agent
+            """, split.Parameters, cancellationToken: cancellationToken);
         var agents = new List<AgentFigures>();
         while (reader.Read())
         {
@@ -432,6 +545,30 @@ public sealed class MetricQueries
         var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow, liveFrom);
         var outcomes = liveFrom <= scanFrom ? _live : liveFrom >= to ? ChatOutcomes.Settled : _settledThenLive;
         return (outcomes, parameters);
+    }
+
+    /// <summary>The settled days of a <see cref="SplitAsync"/> period, as a condition on a daily summary table.</summary>
+    private const string SettledDays =
+        "shop_id = {shop:String} AND day BETWEEN toDate({settled_first:String}) AND toDate({settled_last:String})";
+
+    /// <summary>
+    /// <paramref name="period"/> split at the watermark: its settled days (<see cref="SettledDays"/>, read from the
+    /// daily summaries; none without a watermark) and, when it reaches past them, a <c>WITH</c> clause defining
+    /// <c>chat_outcomes</c> for its chats received after the watermark, computed from the facts.
+    /// </summary>
+    private async Task<(string With, bool HasLive, ClickHouseParameterCollection Parameters)> SplitAsync(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(period);
+        var settledThrough = _watermark is null ? null : await _watermark.GetAsync(cancellationToken);
+        var settledLast = settledThrough is not { } day ? period.FirstDay.AddDays(-1) : day < period.LastDay ? day : period.LastDay;
+        var liveFrom = settledThrough is { } through ? calendar.StartOf(through.AddDays(1)) : DateTime.MinValue;
+        var (parameters, _, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false, liveFrom);
+        parameters.AddParameter("settled_first", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("settled_last", settledLast.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var hasLive = liveFrom < to;
+        return (hasLive ? $"WITH {_live}" : "", hasLive, parameters);
     }
 
     /// <summary>

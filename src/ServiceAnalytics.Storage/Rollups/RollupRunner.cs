@@ -181,23 +181,28 @@ public sealed class RollupRunner(
 
     private static string WithLiveOutcomes { get; } = $"WITH {ChatOutcomes.Live()}";
 
-    /// <summary>Each shop's overview figures and status breakdown per local day, from the settled chats.</summary>
+    /// <summary>
+    /// Each shop's overview figures and status breakdown per local day, from the settled chats: the partials the
+    /// query RPCs merge over settled days, and the day's own figures from them (for BI tools) by the same text.
+    /// </summary>
     private static string ShopDailySql(string stage) => $$"""
         INSERT INTO {{stage}}
         SELECT
-            chats.rollup_shop, chats.rollup_day, chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending,
-            first_responses_measured,
-            if(first_responses_measured = 0, NULL, first_response_mean_seconds),
-            if(first_responses_measured = 0, NULL, first_response_median_seconds),
-            if(first_responses_measured = 0, NULL, first_response_p90_seconds),
-            rating_distribution, converted_chats,
-            chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry,
-            customers.potential_customers, customers.converted_customers, {now:DateTime64(3, 'UTC')}
+            chats.rollup_shop, chats.rollup_day, h.1, h.2, h.3, h.4, h.5,
+            if(h.5 = 0, NULL, h.6), if(h.5 = 0, NULL, h.7), if(h.5 = 0, NULL, h.8),
+            h.9, h.10, b.1, b.2, b.3, b.4, b.5, b.6,
+            customers.potential_customers, customers.converted_customers, {now:DateTime64(3, 'UTC')}, kept_first_responses_ms
         FROM
         (
-            SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlineColumns}}, {{MetricQueries.BreakdownColumns}}
-            FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received)
-            GROUP BY shop_id, day
+            SELECT rollup_shop, rollup_day, tuple({{MetricQueries.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
+                   any((chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry)) AS b
+            FROM
+            (
+                SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlinePartials}}, {{MetricQueries.BreakdownColumns}}
+                FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received)
+                GROUP BY shop_id, day
+            )
+            GROUP BY rollup_shop, rollup_day
         ) AS chats
         LEFT JOIN
         (
@@ -206,26 +211,30 @@ public sealed class RollupRunner(
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
 
-    /// <summary>Each shop's agent details per local day, from the settled chats.</summary>
+    /// <summary>Each shop's agent details per local day, from the settled chats: partials, and the day's own figures from them.</summary>
     private static string AgentDailySql(string stage) => $$"""
         INSERT INTO {{stage}}
         SELECT
-            rollup_shop, rollup_day, agent, display_name, chats_handled, inquiries_answered, inquiries_answered_within_24h,
-            inquiries_answered_late, inquiries_non_responded, chats_rated, chats_rated_4_or_5,
-            if(inquiries_answered = 0, NULL, response_mean_seconds), if(inquiries_answered = 0, NULL, response_p90_seconds),
-            transfers_in, transfers_out, {now:DateTime64(3, 'UTC')}
+            rollup_shop, rollup_day, agent, display_name, a.1, a.2, a.3, a.4, a.5, a.6, a.7,
+            if(a.2 = 0, NULL, a.8), if(a.2 = 0, NULL, a.9), a.10, a.11, {now:DateTime64(3, 'UTC')}, kept_response_ms
         FROM
         (
-            SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS display_name, {{MetricQueries.AgentColumns}}
-            FROM ({{MetricQueries.AgentChats.Replace("{source}",
-                "(SELECT * FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}))", StringComparison.Ordinal)}}) AS chats
-            ARRAY JOIN agents AS agent
-            LEFT JOIN
+            SELECT rollup_shop, rollup_day, agent, any(agent_name) AS display_name, tuple({{MetricQueries.AgentFromPartials}}) AS a,
+                   any(response_ms) AS kept_response_ms
+            FROM
             (
-                SELECT shop_id, agent_id, argMax(display_name, occurred_at) AS display_name FROM agents GROUP BY shop_id, agent_id
-            ) AS names ON names.shop_id = chats.shop_id AND names.agent_id = agent
-            WHERE {{MetricQueries.AgentRowFilter}}
-            GROUP BY chats.shop_id, chats.day, agent
+                SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{MetricQueries.AgentPartials}}
+                FROM ({{MetricQueries.AgentChats.Replace("{source}",
+                    "(SELECT * FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}))", StringComparison.Ordinal)}}) AS chats
+                ARRAY JOIN agents AS agent
+                LEFT JOIN
+                (
+                    SELECT shop_id, agent_id, argMax(display_name, occurred_at) AS display_name FROM agents GROUP BY shop_id, agent_id
+                ) AS names ON names.shop_id = chats.shop_id AND names.agent_id = agent
+                WHERE {{MetricQueries.AgentRowFilter}}
+                GROUP BY chats.shop_id, chats.day, agent
+            )
+            GROUP BY rollup_shop, rollup_day, agent
         )
         """;
 

@@ -29,6 +29,8 @@ public sealed class SchemaMigratorTests
         Assert.False(MigrationScript.IsRerunnable("ALTER TABLE t ADD COLUMN b UInt8"));
         Assert.False(MigrationScript.IsRerunnable("INSERT INTO t VALUES (1)"));
         Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` ON CLUSTER `c` ADD COLUMN IF NOT EXISTS b UInt8"));
+        Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` MATERIALIZE INDEX i"));
+        Assert.False(MigrationScript.IsRerunnable("TRUNCATE TABLE t"));
     }
 
     [Theory]
