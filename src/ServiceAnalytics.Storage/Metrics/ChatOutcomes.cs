@@ -38,18 +38,35 @@ public static class ChatOutcomes
     /// <summary>A common table expression <c>chat_outcomes</c> read from settled rows for chats received in [scan_from, live_from).</summary>
     public static string Settled { get; } = $"chat_outcomes AS ({SettledSelect})";
 
-    /// <summary>Settled rows before <c>live_from</c>, computed ones from it on: what the query RPCs read.</summary>
-    public static string SettledThenLive(string chatsSource = AggregatedChats) =>
-        $"chat_outcomes AS ({SettledSelect} UNION ALL {LiveSelect(chatsSource)})";
+    /// <summary>
+    /// A common table expression <c>chat_outcomes</c> for chats received in [live_from, to), after the watermark:
+    /// the latest run's rows of the chats nothing has happened to since (<see cref="UnchangedRecentChats"/>), and
+    /// the others computed from the facts.
+    /// </summary>
+    public static string Recent(string chatsSource = AggregatedChats) => $"chat_outcomes AS ({RecentSelect(chatsSource)})";
+
+    /// <summary>Settled rows before <c>live_from</c>, <see cref="Recent"/> rows from it on: what the query RPCs read.</summary>
+    public static string SettledThenRecent(string chatsSource = AggregatedChats) =>
+        $"chat_outcomes AS ({SettledSelect} UNION ALL {RecentSelect(chatsSource)})";
 
     /// <summary>
     /// Every column of the definitions, for chats received in [live_from, to), over a source of per-chat rows
     /// (<c>chat_id, timeline, received_at, first_assistant_solution_at, resolutions, ended_at, last_message_at</c>).
     /// The service reads <see cref="AggregatedChats"/>; a benchmark compares with raw facts.
     /// </summary>
-    public static string LiveSelect(string chatsSource) =>
+    public static string LiveSelect(string chatsSource) => LiveSelectOver(chatsSource, CandidateChats);
+
+    private static string LiveSelectOver(string chatsSource, string candidates) =>
         Template.Replace("{{COLUMNS}}", Columns, StringComparison.Ordinal).Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal)
-            .Replace("{{CANDIDATES}}", CandidateChats, StringComparison.Ordinal);
+            .Replace("{{CANDIDATES}}", candidates, StringComparison.Ordinal);
+
+    private static string RecentSelect(string chatsSource) => $$"""
+        SELECT {{Columns}} FROM settled_chats
+        WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+            AND chat_id IN ({{UnchangedRecentChats}})
+        UNION ALL
+        {{LiveSelectOver(chatsSource, $"{CandidateChats} AND chat_id NOT IN ({UnchangedRecentChats})")}}
+        """;
 
     /// <summary>
     /// A superset of the chats received in [live_from, to), cheap to find: every chat whose first customer message
@@ -59,6 +76,40 @@ public static class ChatOutcomes
     private const string CandidateChats = """
         SELECT chat_id FROM chat_responses
         WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+        """;
+
+    /// <summary>
+    /// Chats received in [live_from, to) whose row from the latest rollup run is still their outcome: no inquiry was
+    /// pending when it was computed (a pending one turns non-responded with time alone), and no fact of the chat,
+    /// nor an order or cancellation of its customer at the shop, occurred later than 60 minutes before the
+    /// oldest such row was computed. Facts arrive within seconds of occurring; one delivered later than the margin
+    /// shows with the next run (every 15 minutes by default), which recomputes these days anyway.
+    /// </summary>
+    private const string UnchangedRecentChats = $$"""
+        SELECT chat_id FROM settled_chats
+        WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+            AND pending = 0
+            AND chat_id NOT IN
+            (
+                SELECT chat_id FROM chat_starts WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+                UNION ALL
+                SELECT chat_id FROM chat_messages WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+                UNION ALL
+                SELECT chat_id FROM chat_events WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+                UNION ALL
+                SELECT chat_id FROM chat_starts
+                WHERE shop_id = {shop:String}
+                    AND customer_id IN (SELECT customer_id FROM orders WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}})
+            )
+        """;
+
+    /// <summary>
+    /// 60 minutes before the oldest rollup row of the range was computed: the margin for facts still on their way
+    /// when the run read the facts (one scalar, computed once per query however often it is written).
+    /// </summary>
+    private const string ChangedFrom = """
+        (SELECT min(settled_at) - INTERVAL 60 MINUTE FROM settled_chats
+         WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')})
         """;
 
     private const string SettledSelect = $$"""

@@ -57,14 +57,16 @@ public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
 
 /// <summary>
 /// Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>: settled rows for
-/// the days the rollup job has finished (<see cref="SettledWatermark"/>), computed from the facts for the rest.
+/// the days the rollup job has finished (<see cref="SettledWatermark"/>); for the rest, the latest run's rows of chats
+/// unchanged since and the others computed from the facts (<see cref="ChatOutcomes.SettledThenRecent"/>).
 /// </summary>
 public sealed class MetricQueries
 {
     private readonly ClickHouseStore _store;
     private readonly SettledWatermark? _watermark;
     private readonly string _live;
-    private readonly string _settledThenLive;
+    private readonly string _recent;
+    private readonly string _settledThenRecent;
     private readonly ConcurrentDictionary<string, (ShopCalendar Calendar, long ReadAt)> _calendars = new(StringComparer.Ordinal);
 
     /// <summary>How long a known shop's calendar is reused before it is read again.</summary>
@@ -84,7 +86,8 @@ public sealed class MetricQueries
         _store = store;
         _watermark = watermark;
         _live = ChatOutcomes.Live(chatsSource);
-        _settledThenLive = ChatOutcomes.SettledThenLive(chatsSource);
+        _recent = ChatOutcomes.Recent(chatsSource);
+        _settledThenRecent = ChatOutcomes.SettledThenRecent(chatsSource);
     }
 
     /// <summary>
@@ -543,7 +546,8 @@ public sealed class MetricQueries
         var settledThrough = _watermark is null ? null : await _watermark.GetAsync(cancellationToken);
         var liveFrom = settledThrough is { } day ? calendar.StartOf(day.AddDays(1)) : DateTime.MinValue;
         var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow, liveFrom);
-        var outcomes = liveFrom <= scanFrom ? _live : liveFrom >= to ? ChatOutcomes.Settled : _settledThenLive;
+        // Before any day is settled everything is computed from the facts; after, see ChatOutcomes.SettledThenRecent.
+        var outcomes = settledThrough is null ? _live : liveFrom >= to ? ChatOutcomes.Settled : _settledThenRecent;
         return (outcomes, parameters);
     }
 
@@ -568,7 +572,7 @@ public sealed class MetricQueries
         parameters.AddParameter("settled_first", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         parameters.AddParameter("settled_last", settledLast.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var hasLive = liveFrom < to;
-        return (hasLive ? $"WITH {_live}" : "", hasLive, parameters);
+        return (hasLive ? $"WITH {(settledThrough is null ? _live : _recent)}" : "", hasLive, parameters);
     }
 
     /// <summary>

@@ -185,6 +185,48 @@ public sealed class RollupTests
         await AssertSameAsLiveAsync(host, shop.ShopId);
     }
 
+    [Fact]
+    public async Task Recent_days_reuse_the_latest_run_only_for_chats_nothing_has_happened_to_since()
+    {
+        await using var host = await ServiceHost.StartReadyAsync();
+        var shop = Build("Europe/Berlin", 7);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var today = DateOnly.FromDateTime(s_now);
+        var recent = new DayPeriod(today.AddDays(-8), today);
+
+        // A day later with no new fact: the inquiries pending at the run have closed, so their chats are
+        // computed again (non-responded now); every other chat keeps the run's row. Same answers as all-live.
+        Assert.NotNull(await FirstChatAsync(host, shop.ShopId, "pending > 0"));
+        await AssertSameAsLiveAsync(host, shop.ShopId, s_now.AddHours(25));
+
+        // A rating delivered two hours after it occurred, after the run: older than the run's margin, so the run's
+        // row stands until the next run recomputes the day.
+        var chat = await FirstChatAsync(host, shop.ShopId, "stars = 0 AND pending = 0 AND received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY");
+        var late = new FactScenario(shop.ShopId);
+        late.Rated(chat ?? throw new InvalidOperationException("no unrated chat two days old"), 5, s_now.AddHours(-2));
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+        var service = host.App.Services.GetRequiredService<MetricQueries>();
+        var calendar = (await service.FindShopAsync(shop.ShopId, CancellationToken.None))!;
+        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
+        var before = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
+        var truth = await live.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
+        Assert.Equal(before.Headline.RatingDistribution[4] + 1, truth.Headline.RatingDistribution[4]);
+
+        await Runner(host).RunScheduledAsync(s_now.AddMinutes(15), CancellationToken.None);
+        var after = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
+        Assert.Equal(truth.Headline.RatingDistribution, after.Headline.RatingDistribution);
+        await AssertSameAsLiveAsync(host, shop.ShopId);
+    }
+
+    private static async Task<string?> FirstChatAsync(ServiceHost host, string shopId, string condition)
+    {
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        return (string?)await host.Store.Client.ExecuteScalarAsync(
+            $"SELECT chat_id FROM settled_chats WHERE shop_id = {{shop:String}} AND {condition} ORDER BY received_at, chat_id LIMIT 1", parameters);
+    }
+
     private static FactScenario Build(string zone, int seed) =>
         RollupScenario.Build($"shop-{seed}-{Guid.NewGuid():N}"[..24], zone, s_now, seed);
 
@@ -201,8 +243,9 @@ public sealed class RollupTests
     }
 
     /// <summary>Every query RPC's reads, for several periods, equal the all-live computation's.</summary>
-    private static async Task AssertSameAsLiveAsync(ServiceHost host, string shopId)
+    private static async Task AssertSameAsLiveAsync(ServiceHost host, string shopId, DateTime? at = null)
     {
+        var now = at ?? s_now;
         var service = host.App.Services.GetRequiredService<MetricQueries>();
         var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
         var calendar = await live.FindShopAsync(shopId, CancellationToken.None) ?? throw new InvalidOperationException(shopId);
@@ -224,13 +267,13 @@ public sealed class RollupTests
                     ? fromService
                     : throw new Xunit.Sdk.XunitException($"{shopId} {period}: settled {Canonical(await read(service))}\nlive    {Canonical(await read(live))}");
 
-            await Both(async q => await q.ReadOverviewAsync(shopId, calendar, period, s_now, CancellationToken.None));
-            await Both(async q => await q.ReadDailyAsync(shopId, calendar, period, s_now, CancellationToken.None));
-            await Both(async q => await q.ReadBreakdownAsync(shopId, calendar, period, s_now, CancellationToken.None));
-            await Both(async q => await q.ReadAgentsAsync(shopId, calendar, period, s_now, CancellationToken.None));
-            await Both(async q => await q.ReadTagsAsync(shopId, calendar, period, s_now, CancellationToken.None));
-            var list = await Both(async q => await q.ListChatsAsync(shopId, calendar, period, s_now, filter, null, 10_000, CancellationToken.None));
-            await Both(async q => await q.ListChatsAsync(shopId, calendar, period, s_now, rated, null, 10_000, CancellationToken.None));
+            await Both(async q => await q.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadTagsAsync(shopId, calendar, period, now, CancellationToken.None));
+            var list = await Both(async q => await q.ListChatsAsync(shopId, calendar, period, now, filter, null, 10_000, CancellationToken.None));
+            await Both(async q => await q.ListChatsAsync(shopId, calendar, period, now, rated, null, 10_000, CancellationToken.None));
             Assert.NotEqual("[]", list);
         }
     }
