@@ -40,10 +40,15 @@ public static class ChatOutcomes
 
     /// <summary>
     /// A common table expression <c>chat_outcomes</c> for chats received in [live_from, to), after the watermark:
-    /// the latest run's rows of the chats nothing has happened to since (<see cref="UnchangedRecentChats"/>), and
-    /// the others computed from the facts.
+    /// the latest run's rows, except the chats of <c>recompute</c> (found by <see cref="ChatsToRecompute"/>), which
+    /// are computed from the facts. The list is the live computation's candidates as it is (no table read): ids
+    /// outside the range are dropped by its received-at condition.
     /// </summary>
     public static string Recent(string chatsSource = AggregatedChats) => $"chat_outcomes AS ({RecentSelect(chatsSource)})";
+
+    /// <summary>Settled rows before <c>live_from</c>, computed ones from it on (when <see cref="Recent"/> would have too much to recompute).</summary>
+    public static string SettledThenLive(string chatsSource = AggregatedChats) =>
+        $"chat_outcomes AS ({SettledSelect} UNION ALL {LiveSelect(chatsSource)})";
 
     /// <summary>Settled rows before <c>live_from</c>, <see cref="Recent"/> rows from it on: what the query RPCs read.</summary>
     public static string SettledThenRecent(string chatsSource = AggregatedChats) =>
@@ -63,9 +68,9 @@ public static class ChatOutcomes
     private static string RecentSelect(string chatsSource) => $$"""
         SELECT {{Columns}} FROM settled_chats
         WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
-            AND chat_id IN ({{UnchangedRecentChats}})
+            AND chat_id NOT IN {recompute:Array(String)}
         UNION ALL
-        {{LiveSelectOver(chatsSource, $"{CandidateChats} AND chat_id NOT IN ({UnchangedRecentChats})")}}
+        {{LiveSelectOver(chatsSource, "SELECT arrayJoin({recompute:Array(String)})")}}
         """;
 
     /// <summary>
@@ -79,28 +84,38 @@ public static class ChatOutcomes
         """;
 
     /// <summary>
-    /// Chats received in [live_from, to) whose row from the latest rollup run is still their outcome: no inquiry was
-    /// pending when it was computed (a pending one turns non-responded with time alone), and no fact of the chat,
-    /// nor an order or cancellation of its customer at the shop, occurred later than 60 minutes before the
-    /// oldest such row was computed. Facts arrive within seconds of occurring; one delivered later than the margin
+    /// The chats received in [live_from, to) whose row from the latest rollup run may not be their outcome now, as
+    /// one array (parameter <c>recompute</c> of <see cref="Recent"/>): chats without a row (new since the run),
+    /// chats with an inquiry pending when the row was computed (it turns non-responded with time alone), and chats
+    /// with a fact — or whose customer has an order, cancellation or refund at the shop — that occurred later than
+    /// <see cref="ChangedFrom"/>. Facts arrive within seconds of occurring; one delivered later than that margin
     /// shows with the next run (every 15 minutes by default), which recomputes these days anyway.
     /// </summary>
-    private const string UnchangedRecentChats = $$"""
-        SELECT chat_id FROM settled_chats
+    public const string ChatsToRecompute = $$"""
+        SELECT groupUniqArray(chat_id)
+        FROM
+        (
+            SELECT chat_id FROM chat_responses
+            WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+                AND chat_id NOT IN (SELECT chat_id FROM ({{RecentRows}}))
+            UNION ALL
+            SELECT chat_id FROM ({{RecentRows}}) WHERE pending > 0
+            UNION ALL
+            SELECT chat_id FROM chat_starts WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+            UNION ALL
+            SELECT chat_id FROM chat_messages WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+            UNION ALL
+            SELECT chat_id FROM chat_events WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
+            UNION ALL
+            SELECT chat_id FROM chat_starts
+            WHERE shop_id = {shop:String}
+                AND customer_id IN (SELECT customer_id FROM orders WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}})
+        )
+        """;
+
+    private const string RecentRows = """
+        SELECT chat_id, pending FROM settled_chats
         WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
-            AND pending = 0
-            AND chat_id NOT IN
-            (
-                SELECT chat_id FROM chat_starts WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-                UNION ALL
-                SELECT chat_id FROM chat_messages WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-                UNION ALL
-                SELECT chat_id FROM chat_events WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-                UNION ALL
-                SELECT chat_id FROM chat_starts
-                WHERE shop_id = {shop:String}
-                    AND customer_id IN (SELECT customer_id FROM orders WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}})
-            )
         """;
 
     /// <summary>

@@ -67,6 +67,7 @@ public sealed class MetricQueries
     private readonly string _live;
     private readonly string _recent;
     private readonly string _settledThenRecent;
+    private readonly string _settledThenLive;
     private readonly ConcurrentDictionary<string, (ShopCalendar Calendar, long ReadAt)> _calendars = new(StringComparer.Ordinal);
 
     /// <summary>How long a known shop's calendar is reused before it is read again.</summary>
@@ -88,6 +89,7 @@ public sealed class MetricQueries
         _live = ChatOutcomes.Live(chatsSource);
         _recent = ChatOutcomes.Recent(chatsSource);
         _settledThenRecent = ChatOutcomes.SettledThenRecent(chatsSource);
+        _settledThenLive = ChatOutcomes.SettledThenLive(chatsSource);
     }
 
     /// <summary>
@@ -171,20 +173,19 @@ public sealed class MetricQueries
         "chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending, first_responses_ms, rating_distribution, converted_chats";
 
     /// <summary>
-    /// <see cref="HeadlineFigures"/>, in its order, from rows of <see cref="HeadlinePartials"/>: sums, and the mean,
-    /// median and p90 of all the first response times (in seconds) the rows hold.
+    /// <see cref="HeadlineFigures"/>, in its order, from rows of <see cref="HeadlinePartials"/>: sums, and the mean and
+    /// [median, p90] of all the first response times (in seconds) the rows hold (both quantiles from one sort).
     /// </summary>
     internal const string HeadlineFromPartials = """
         sum(chats_received), sum(inquiries_answered_within_24h), sum(inquiries_counted), sum(inquiries_pending),
         sum(length(first_responses_ms)),
-        avgArray(arrayMap(ms -> ms / 1000, first_responses_ms)),
-        quantileExactArray(0.5)(arrayMap(ms -> ms / 1000, first_responses_ms)),
-        quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, first_responses_ms)),
+        sum(arraySum(first_responses_ms)) / sum(length(first_responses_ms)) / 1000,
+        quantilesExactArray(0.5, 0.9)(arrayMap(ms -> ms / 1000, first_responses_ms)),
         sumForEach(rating_distribution),
         sum(converted_chats)
         """;
 
-    internal const int HeadlineColumnCount = 10;
+    internal const int HeadlineColumnCount = 9;
 
     /// <summary>
     /// The headline metrics of the period and its customer counts. A period of settled days is read from the days'
@@ -317,14 +318,15 @@ public sealed class MetricQueries
     private static HeadlineFigures ReadHeadline(System.Data.Common.DbDataReader reader, int offset)
     {
         var measured = LongAt(reader, offset + 4);
-        double? Seconds(int i) => measured == 0 ? null : Convert.ToDouble(reader.GetValue(offset + i), CultureInfo.InvariantCulture);
+        var quantiles = measured == 0 ? null : (double[])reader.GetValue(offset + 6);
         // Summed element by element; no rows at all sum to an empty array: no chats at any rating.
-        var distribution = ((System.Collections.IEnumerable)reader.GetValue(offset + 8)).Cast<object>()
+        var distribution = ((System.Collections.IEnumerable)reader.GetValue(offset + 7)).Cast<object>()
             .Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
         distribution.AddRange(Enumerable.Repeat(0L, 5 - distribution.Count));
         return new HeadlineFigures(
             LongAt(reader, offset), LongAt(reader, offset + 1), LongAt(reader, offset + 2), LongAt(reader, offset + 3), measured,
-            Seconds(5), Seconds(6), Seconds(7), distribution, LongAt(reader, offset + 9));
+            measured == 0 ? null : Convert.ToDouble(reader.GetValue(offset + 5), CultureInfo.InvariantCulture), quantiles?[0], quantiles?[1],
+            distribution, LongAt(reader, offset + 8));
     }
 
     private static long LongAt(System.Data.Common.DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
@@ -444,7 +446,7 @@ public sealed class MetricQueries
     internal const string AgentFromPartials = """
         sum(chats_handled), sum(inquiries_answered), sum(inquiries_answered_within_24h), sum(inquiries_answered_late), sum(inquiries_non_responded),
         sum(chats_rated), sum(chats_rated_4_or_5),
-        avgArray(arrayMap(ms -> ms / 1000, response_ms)), quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, response_ms)),
+        sum(arraySum(response_ms)) / sum(length(response_ms)) / 1000, quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, response_ms)),
         sum(transfers_in), sum(transfers_out)
         """;
 
@@ -547,8 +549,32 @@ public sealed class MetricQueries
         var liveFrom = settledThrough is { } day ? calendar.StartOf(day.AddDays(1)) : DateTime.MinValue;
         var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow, liveFrom);
         // Before any day is settled everything is computed from the facts; after, see ChatOutcomes.SettledThenRecent.
-        var outcomes = settledThrough is null ? _live : liveFrom >= to ? ChatOutcomes.Settled : _settledThenRecent;
+        var outcomes = settledThrough is null ? _live
+            : liveFrom >= to ? ChatOutcomes.Settled
+            : await AddChatsToRecomputeAsync(parameters, cancellationToken) ? _settledThenRecent : _settledThenLive;
         return (outcomes, parameters);
+    }
+
+    /// <summary>
+    /// Above this many chats to recompute (rollups stopped for a while, a flood of replayed facts), the days after
+    /// the watermark are computed from the facts whole: a long id list costs more than it saves.
+    /// </summary>
+    private const int MaxChatsToRecompute = 20_000;
+
+    /// <summary>
+    /// Adds parameter <c>recompute</c> (<see cref="ChatOutcomes.ChatsToRecompute"/>) for chats received in
+    /// [live_from, to); false when there are too many to be worth it.
+    /// </summary>
+    private async Task<bool> AddChatsToRecomputeAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        var chats = (string[])(await _store.Client.ExecuteScalarAsync(ChatOutcomes.ChatsToRecompute, parameters, cancellationToken: cancellationToken))!;
+        if (chats.Length > MaxChatsToRecompute)
+        {
+            return false;
+        }
+
+        parameters.AddParameter("recompute", chats);
+        return true;
     }
 
     /// <summary>The settled days of a <see cref="SplitAsync"/> period, as a condition on a daily summary table.</summary>
@@ -572,7 +598,8 @@ public sealed class MetricQueries
         parameters.AddParameter("settled_first", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         parameters.AddParameter("settled_last", settledLast.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var hasLive = liveFrom < to;
-        return (hasLive ? $"WITH {(settledThrough is null ? _live : _recent)}" : "", hasLive, parameters);
+        var live = !hasLive ? "" : settledThrough is not null && await AddChatsToRecomputeAsync(parameters, cancellationToken) ? _recent : _live;
+        return (hasLive ? $"WITH {live}" : "", hasLive, parameters);
     }
 
     /// <summary>

@@ -189,8 +189,8 @@ public sealed class RollupRunner(
         INSERT INTO {{stage}}
         SELECT
             chats.rollup_shop, chats.rollup_day, h.1, h.2, h.3, h.4, h.5,
-            if(h.5 = 0, NULL, h.6), if(h.5 = 0, NULL, h.7), if(h.5 = 0, NULL, h.8),
-            h.9, h.10, b.1, b.2, b.3, b.4, b.5, b.6,
+            if(h.5 = 0, NULL, h.6), if(h.5 = 0, NULL, h.7[1]), if(h.5 = 0, NULL, h.7[2]),
+            h.8, h.9, b.1, b.2, b.3, b.4, b.5, b.6,
             customers.potential_customers, customers.converted_customers, {now:DateTime64(3, 'UTC')}, kept_first_responses_ms
         FROM
         (
