@@ -168,10 +168,6 @@ public sealed class MetricQueries
         countIf(in_period AND received AND converted) AS converted_chats
         """;
 
-    /// <summary>The names of <see cref="HeadlinePartials"/>, in order: the columns of <c>shop_daily_summary</c> that hold them.</summary>
-    internal const string HeadlinePartialNames =
-        "chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending, first_responses_ms, rating_distribution, converted_chats";
-
     /// <summary>
     /// <see cref="HeadlineFigures"/>, in its order, from rows of <see cref="HeadlinePartials"/>: sums, and the mean and
     /// [median, p90] of all the first response times (in seconds) the rows hold (both quantiles from one sort).
@@ -225,7 +221,10 @@ public sealed class MetricQueries
     /// <summary>The overview of a period of settled days from its days' summary rows, or null when its last day has no row.</summary>
     private async Task<OverviewFigures?> ReadSettledOverviewAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
     {
-        var parameters = DayRange(shopId, period.FirstDay, period.LastDay);
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             SELECT
                 {{HeadlineFromPartials}},
@@ -241,15 +240,6 @@ public sealed class MetricQueries
             ? null
             : new OverviewFigures(
                 ReadHeadline(reader, 0), Convert.ToInt64(customers[1], CultureInfo.InvariantCulture), Convert.ToInt64(customers[2], CultureInfo.InvariantCulture));
-    }
-
-    private static ClickHouseParameterCollection DayRange(string shopId, DateOnly first, DateOnly last)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("shop", shopId);
-        parameters.AddParameter("first_day", first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        parameters.AddParameter("last_day", last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        return parameters;
     }
 
     /// <summary>The headline metrics of each local day of the period that has chats received (days without are left out).</summary>
