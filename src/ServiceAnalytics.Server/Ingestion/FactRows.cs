@@ -25,6 +25,7 @@ internal static class FactRows
                     .String(shop).String(started.ChatId).String(id).Timestamp(at).String(started.CustomerId)
                     .String(ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
                     .EndRow();
+                batch.Touch(shop, started.ChatId, "");
                 break;
             case Fact.KindOneofCase.MessageSent:
                 var message = fact.MessageSent;
@@ -32,6 +33,7 @@ internal static class FactRows
                     .String(shop).String(message.ChatId).String(id).Timestamp(at).String(message.MessageId)
                     .String(ProtoEnums.Code(message.SenderRole)).String(message.AgentId).String(ProtoEnums.Code(message.Kind)).Bool(message.ExpectsNoReply)
                     .EndRow();
+                batch.Touch(shop, message.ChatId, "");
                 break;
             case Fact.KindOneofCase.ChatAssigned:
                 ChatEvent(batch, shop, fact.ChatAssigned.ChatId, id, at, "assigned", from: fact.ChatAssigned.FromAgentId, to: fact.ChatAssigned.ToAgentId);
@@ -69,6 +71,8 @@ internal static class FactRows
                     .Array(settings.BusinessHours, static (row, h) => row.UInt8((byte)h.IsoDayOfWeek).UInt16((ushort)h.OpenMinute).UInt16((ushort)h.CloseMinute))
                     .Array(settings.Holidays, static (row, h) => row.Date32(Day(h.FirstDay)).Date32(Day(h.LastDay)))
                     .EndRow();
+                // Zone and holidays decide every chat's day and counting.
+                batch.Touch(shop, "", "");
                 break;
             default:
                 throw new ArgumentException($"Fact {id} has no kind; validate facts before mapping them.", nameof(fact));
@@ -77,15 +81,21 @@ internal static class FactRows
 
     private static void ChatEvent(
         FactBatch batch, string shop, string chat, string id, DateTime at, string kind,
-        string from = "", string to = "", IReadOnlyCollection<string>? tags = null, string resolvedBy = "", byte stars = 0) =>
+        string from = "", string to = "", IReadOnlyCollection<string>? tags = null, string resolvedBy = "", byte stars = 0)
+    {
         batch.RowsOf(FactTables.ChatEvents)
             .String(shop).String(chat).String(id).Timestamp(at).String(kind).String(from).String(to).Strings(tags ?? []).String(resolvedBy).UInt8(stars)
             .EndRow();
+        batch.Touch(shop, chat, "");
+    }
 
-    private static void Order(FactBatch batch, string shop, string customer, string order, string id, DateTime at, string kind, long amountMinor, string currency) =>
+    private static void Order(FactBatch batch, string shop, string customer, string order, string id, DateTime at, string kind, long amountMinor, string currency)
+    {
         batch.RowsOf(FactTables.Orders)
             .String(shop).String(customer).String(order).String(id).Timestamp(at).String(kind).Int64(amountMinor).String(currency)
             .EndRow();
+        batch.Touch(shop, "", customer);
+    }
 
     private static DateOnly Day(string text) => FactValidator.TryParseDay(text, out var day) ? day : throw new ArgumentException($"'{text}' is not a day.", nameof(text));
 }

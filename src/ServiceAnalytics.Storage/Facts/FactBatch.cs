@@ -7,6 +7,7 @@ namespace ServiceAnalytics.Storage.Facts;
 public sealed class FactBatch : IDisposable
 {
     private readonly Dictionary<FactTable, RowBinaryRows> _rows = [];
+    private readonly HashSet<(string ShopId, string ChatId, string CustomerId)> _touched = [];
 
     /// <summary>Rows added so far, over all tables.</summary>
     public int RowCount => _rows.Values.Sum(r => r.RowCount);
@@ -20,7 +21,20 @@ public sealed class FactBatch : IDisposable
             RowsOf(table).MoveFrom(rows);
         }
 
+        _touched.UnionWith(other._touched);
+        other._touched.Clear();
+
     }
+
+    /// <summary>
+    /// Records that the batch has a fact of chat <paramref name="chatId"/>, or an order of customer
+    /// <paramref name="customerId"/>, or (both empty) a change to the whole shop: the rows of
+    /// <see cref="FactTables.FactArrivals"/>.
+    /// </summary>
+    public void Touch(string shopId, string chatId, string customerId) => _touched.Add((shopId, chatId, customerId));
+
+    /// <summary>What <see cref="Touch"/> recorded, once each.</summary>
+    public IReadOnlyCollection<(string ShopId, string ChatId, string CustomerId)> Touched => _touched;
 
     public IEnumerable<(FactTable Table, RowBinaryRows Rows)> NonEmptyTables =>
         _rows.Where(p => p.Value.RowCount > 0).Select(p => (p.Key, p.Value));

@@ -33,5 +33,11 @@ public static class FactTables
     public static FactTable ShopSettings { get; } = new("shop_settings",
         ["shop_id", "event_id", "occurred_at", "time_zone", "business_hours", "holidays"]);
 
+    /// <summary>
+    /// Which chats and customers a batch touched (migration 0006), written after the batch's facts; ClickHouse
+    /// stamps <c>arrived_at</c>.
+    /// </summary>
+    public static FactTable FactArrivals { get; } = new("fact_arrivals", ["shop_id", "chat_id", "customer_id"]);
+
     public static IReadOnlyList<FactTable> All { get; } = [ChatStarts, ChatMessages, ChatEvents, Orders, Agents, ShopSettings];
 }

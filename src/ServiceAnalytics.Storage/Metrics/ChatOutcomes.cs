@@ -41,11 +41,20 @@ public static class ChatOutcomes
 
     /// <summary>
     /// A common table expression <c>chat_outcomes</c> for chats received in [live_from, to), after the watermark:
-    /// the latest run's rows, except the chats of <c>recompute</c> (found by <see cref="ChatsToRecompute"/>), which
-    /// are computed from the facts. The list is the live computation's candidates as it is (no table read): ids
-    /// outside the range are dropped by its received-at condition.
+    /// the latest run's rows as of now (<see cref="AsOfNow"/>), except the chats of <c>recompute</c> (found by
+    /// <see cref="ChatsToRecompute"/>), which are computed from the facts. The list is the live computation's
+    /// candidates as it is (no table read): ids outside the range are dropped by its received-at condition.
     /// </summary>
     public static string Recent(string chatsSource = AggregatedChats) => $"chat_outcomes AS ({RecentSelect(chatsSource)})";
+
+    /// <summary>
+    /// <see cref="Recent"/> when nothing is to be recomputed: the latest run's rows as of now, and no computation
+    /// from the facts at all (planning that computation alone costs tens of milliseconds).
+    /// </summary>
+    public static string Reused { get; } = $"chat_outcomes AS ({ReusedSelect})";
+
+    /// <summary>Settled rows before <c>live_from</c>, <see cref="Reused"/> rows from it on.</summary>
+    public static string SettledThenReused { get; } = $"chat_outcomes AS ({SettledSelect} UNION ALL {ReusedSelect})";
 
     /// <summary>Settled rows before <c>live_from</c>, computed ones from it on (when <see cref="Recent"/> would have too much to recompute).</summary>
     public static string SettledThenLive(string chatsSource = AggregatedChats) =>
@@ -64,15 +73,46 @@ public static class ChatOutcomes
 
     private static string LiveSelectOver(string chatsSource, string candidates) =>
         Template.Replace("{{COLUMNS}}", Columns, StringComparison.Ordinal).Replace("{{CHATS}}", chatsSource, StringComparison.Ordinal)
-            .Replace("{{CANDIDATES}}", candidates, StringComparison.Ordinal);
+            .Replace("{{CANDIDATES}}", candidates, StringComparison.Ordinal).Replace("{{NOT_ANSWERED}}", NotAnswered, StringComparison.Ordinal)
+            .Replace("{{PENDING}}", Pending, StringComparison.Ordinal).Replace("{{UNANSWERED_TYPE}}", UnansweredType, StringComparison.Ordinal);
 
     private static string RecentSelect(string chatsSource) => $$"""
-        SELECT {{Columns}} FROM settled_chats
-        WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
-            AND chat_id NOT IN {recompute:Array(String)}
+        SELECT {{Columns}} FROM ({{ReusedSelect}}) WHERE chat_id NOT IN {recompute:Array(String)}
         UNION ALL
         {{LiveSelectOver(chatsSource, "SELECT arrayJoin({recompute:Array(String)})")}}
         """;
+
+    private const string ReusedSelect = $$"""
+        SELECT {{Columns}}
+        FROM
+        (
+            SELECT {{AsOfNow}} FROM settled_chats
+            WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+        )
+        """;
+
+    /// <summary>
+    /// The columns of a stored row as of <c>now</c>: an inquiry that was pending when the row was computed counts as
+    /// not answered once its 24 hours have passed, as the live computation would count it — time alone changes
+    /// nothing else. The same expressions as <see cref="Template"/>'s.
+    /// </summary>
+    private const string AsOfNow = $$"""
+        * REPLACE (
+            {{NotAnswered}} AS not_answered, {{Pending}} AS pending,
+            if(chat_type IN ('non_responded', 'pending'), {{UnansweredType}}, chat_type) AS chat_type)
+        """;
+
+    /// <summary>Inquiries without a reply whose 24 hours have passed at <c>now</c>.</summary>
+    private const string NotAnswered =
+        "arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries)";
+
+    /// <summary>Inquiries without a reply whose 24 hours have not passed at <c>now</c>.</summary>
+    private const string Pending =
+        "arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) < 86400000, inquiries)";
+
+    /// <summary>The category of a chat whose first inquiry has no reply, at <c>now</c>.</summary>
+    private const string UnansweredType =
+        "if(dateDiff('millisecond', inquiries[1].1, {now:DateTime64(3, 'UTC')}) >= 86400000, 'non_responded', 'pending')";
 
     /// <summary>
     /// A superset of the chats received in [live_from, to), cheap to find: every chat whose first customer message
@@ -85,47 +125,33 @@ public static class ChatOutcomes
         """;
 
     /// <summary>
-    /// The chats received in [live_from, to) whose row from the latest rollup run may not be their outcome now, as
-    /// one array (parameter <c>recompute</c> of <see cref="Recent"/>): chats without a row (new since the run),
-    /// chats with an inquiry pending when the row was computed (it turns non-responded with time alone), and chats
-    /// with a fact — or whose customer has an order, cancellation or refund at the shop — that occurred later than
-    /// <see cref="ChangedFrom"/>. Facts arrive within seconds of occurring; one delivered later than that margin
-    /// shows with the next run (every 15 minutes by default), which recomputes these days anyway.
+    /// The chats received in [live_from, to) whose row from the latest rollup run is not their outcome now, as
+    /// (whole range, ids). The ids are the parameter <c>recompute</c> of <see cref="Recent"/>: chats with a fact,
+    /// or whose customer has an order, cancellation or refund at the shop, that arrived (<c>fact_arrivals</c>)
+    /// since the oldest row of the range was computed — chats new since the run among them, since a run computes
+    /// every chat whose facts it could read. Whole range is true when the shop's settings changed since (every
+    /// chat's day and counting may have), when the range has no rows, or when its oldest row is older than the
+    /// arrivals kept. Time passing alone changes no row (<see cref="AsOfNow"/>).
     /// </summary>
-    public const string ChatsToRecompute = $$"""
-        SELECT groupUniqArray(chat_id)
-        FROM
+    public const string ChatsToRecompute = """
+        WITH
+            (SELECT if(count() = 0, toDateTime64(0, 6, 'UTC'), min(computed_at)) FROM settled_chats
+             WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}) AS computed_from,
+            arrivals AS
+            (
+                SELECT groupUniqArrayIf(chat_id, chat_id != '') AS chats, groupUniqArrayIf(customer_id, customer_id != '') AS customers,
+                       countIf(chat_id = '' AND customer_id = '') > 0 AS settings_changed
+                FROM fact_arrivals WHERE shop_id = {shop:String} AND arrived_at >= computed_from
+            )
+        SELECT
+            computed_from < now64(6) - INTERVAL 29 DAY OR arrivals.settings_changed,
+            arrayDistinct(arrayConcat(arrivals.chats, customer_chats.chats))
+        FROM arrivals,
         (
-            SELECT chat_id FROM chat_responses
-            WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
-                AND chat_id NOT IN (SELECT chat_id FROM ({{RecentRows}}))
-            UNION ALL
-            SELECT chat_id FROM ({{RecentRows}}) WHERE pending > 0
-            UNION ALL
-            SELECT chat_id FROM chat_starts WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-            UNION ALL
-            SELECT chat_id FROM chat_messages WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-            UNION ALL
-            SELECT chat_id FROM chat_events WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}}
-            UNION ALL
-            SELECT chat_id FROM chat_starts
-            WHERE shop_id = {shop:String}
-                AND customer_id IN (SELECT customer_id FROM orders WHERE shop_id = {shop:String} AND occurred_at >= {{ChangedFrom}})
-        )
-        """;
-
-    private const string RecentRows = """
-        SELECT chat_id, pending FROM settled_chats
-        WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
-        """;
-
-    /// <summary>
-    /// 60 minutes before the oldest rollup row of the range was computed: the margin for facts still on their way
-    /// when the run read the facts (one scalar, computed once per query however often it is written).
-    /// </summary>
-    private const string ChangedFrom = """
-        (SELECT min(settled_at) - INTERVAL 60 MINUTE FROM settled_chats
-         WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')})
+            SELECT groupArray(chat_id) AS chats FROM settled_chats
+            WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+                AND has((SELECT customers FROM arrivals), customer_id)
+        ) AS customer_chats
         """;
 
     private const string SettledSelect = $$"""
@@ -174,8 +200,8 @@ public static class ChatOutcomes
                                if(q.2 = 0, arrayLast(a -> a.1 <= addHours(q.1, 24), events.assignments).3, turns[q.2].6)), asked) AS inquiries,
                 arrayCount(q -> q.2 >= 0 AND q.2 <= 86400000, inquiries) AS answered_in_24h,
                 arrayCount(q -> q.2 > 86400000, inquiries) AS answered_late,
-                arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries) AS not_answered,
-                arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) < 86400000, inquiries) AS pending,
+                {{NOT_ANSWERED}} AS not_answered,
+                {{PENDING}} AS pending,
                 if(length(inquiries) > 0 AND inquiries[1].2 >= 0, inquiries[1].2, NULL) AS first_response_ms,
                 events.stars AS stars,
                 arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
@@ -190,8 +216,7 @@ public static class ChatOutcomes
                     length(inquiries) = 0, 'no_inquiry',
                     inquiries[1].2 >= 0 AND inquiries[1].2 <= 86400000, 'responded_24h',
                     inquiries[1].2 > 86400000, 'responded_late',
-                    dateDiff('millisecond', inquiries[1].1, {now:DateTime64(3, 'UTC')}) >= 86400000, 'non_responded',
-                    'pending') AS chat_type,
+                    {{UNANSWERED_TYPE}}) AS chat_type,
                 coalesce(ended_at, last_message_at) AS chat_end,
                 arrayExists(
                     o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7) AND NOT has(purchases.voided, o.1),

@@ -541,7 +541,12 @@ public sealed class MetricQueries
         // Before any day is settled everything is computed from the facts; after, see ChatOutcomes.SettledThenRecent.
         var outcomes = settledThrough is null ? _live
             : liveFrom >= to ? ChatOutcomes.Settled
-            : await AddChatsToRecomputeAsync(parameters, cancellationToken) ? _settledThenRecent : _settledThenLive;
+            : await AddChatsToRecomputeAsync(parameters, cancellationToken) switch
+            {
+                Recompute.None => ChatOutcomes.SettledThenReused,
+                Recompute.Some => _settledThenRecent,
+                _ => _settledThenLive,
+            };
         return (outcomes, parameters);
     }
 
@@ -551,20 +556,40 @@ public sealed class MetricQueries
     /// </summary>
     private const int MaxChatsToRecompute = 20_000;
 
-    /// <summary>
-    /// Adds parameter <c>recompute</c> (<see cref="ChatOutcomes.ChatsToRecompute"/>) for chats received in
-    /// [live_from, to); false when there are too many to be worth it.
-    /// </summary>
-    private async Task<bool> AddChatsToRecomputeAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    /// <summary>What of the days after the watermark is computed from the facts (<see cref="ChatOutcomes.ChatsToRecompute"/>).</summary>
+    private enum Recompute
     {
-        var chats = (string[])(await _store.Client.ExecuteScalarAsync(ChatOutcomes.ChatsToRecompute, parameters, cancellationToken: cancellationToken))!;
-        if (chats.Length > MaxChatsToRecompute)
+        /// <summary>Nothing: the latest run's rows are current.</summary>
+        None,
+
+        /// <summary>The chats of parameter <c>recompute</c>.</summary>
+        Some,
+
+        /// <summary>Every chat: the shop's settings changed, or too many chats did.</summary>
+        All,
+    }
+
+    /// <summary>
+    /// Finds the chats received in [live_from, to) to recompute (<see cref="ChatOutcomes.ChatsToRecompute"/>) and,
+    /// for <see cref="Recompute.Some"/>, adds them as parameter <c>recompute</c>.
+    /// </summary>
+    private async Task<Recompute> AddChatsToRecomputeAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        using var reader = await _store.Client.ExecuteReaderAsync(ChatOutcomes.ChatsToRecompute, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        var chats = (string[])reader.GetValue(1);
+        if (reader.GetBoolean(0) || chats.Length > MaxChatsToRecompute)
         {
-            return false;
+            return Recompute.All;
+        }
+
+        if (chats.Length == 0)
+        {
+            return Recompute.None;
         }
 
         parameters.AddParameter("recompute", chats);
-        return true;
+        return Recompute.Some;
     }
 
     /// <summary>The settled days of a <see cref="SplitAsync"/> period, as a condition on a daily summary table.</summary>
@@ -588,7 +613,14 @@ public sealed class MetricQueries
         parameters.AddParameter("settled_first", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         parameters.AddParameter("settled_last", settledLast.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var hasLive = liveFrom < to;
-        var live = !hasLive ? "" : settledThrough is not null && await AddChatsToRecomputeAsync(parameters, cancellationToken) ? _recent : _live;
+        var live = !hasLive ? ""
+            : settledThrough is null ? _live
+            : await AddChatsToRecomputeAsync(parameters, cancellationToken) switch
+            {
+                Recompute.None => ChatOutcomes.Reused,
+                Recompute.Some => _recent,
+                _ => _live,
+            };
         return (hasLive ? $"WITH {live}" : "", hasLive, parameters);
     }
 

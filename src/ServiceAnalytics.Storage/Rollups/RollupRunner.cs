@@ -167,14 +167,18 @@ public sealed class RollupRunner(
         }
     }
 
-    /// <summary>The per-chat outcomes of one shop's chats received on local days first..last, as the RPCs compute them live.</summary>
+    /// <summary>
+    /// The per-chat outcomes of one shop's chats received on local days first..last, as the RPCs compute them live;
+    /// <c>computed_at</c> is ClickHouse's clock when the statement began, before it read any fact (see
+    /// <see cref="ChatOutcomes.ChatsToRecompute"/>).
+    /// </summary>
     private async Task SettleShopAsync(
         string stage, string shop, ShopCalendar calendar, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
     {
         var (parameters, _, _) = MetricQueries.PeriodParameters(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{_target.Table(stage)}}
-            SELECT {shop:String}, toDate(received_at, {tz:String}), {{ChatOutcomes.Columns}}, {now:DateTime64(3, 'UTC')}
+            SELECT {shop:String}, toDate(received_at, {tz:String}), {{ChatOutcomes.Columns}}, {now:DateTime64(3, 'UTC')}, now64(6)
             FROM ({{WithLiveOutcomes}} SELECT {{ChatOutcomes.Columns}} FROM chat_outcomes)
             """, parameters, cancellationToken: cancellationToken);
     }

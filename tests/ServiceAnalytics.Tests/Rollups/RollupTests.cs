@@ -186,7 +186,7 @@ public sealed class RollupTests
     }
 
     [Fact]
-    public async Task Recent_days_reuse_the_latest_run_only_for_chats_nothing_has_happened_to_since()
+    public async Task Recent_days_reuse_the_latest_run_except_for_chats_whose_facts_arrived_since()
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build("Europe/Berlin", 7);
@@ -195,27 +195,58 @@ public sealed class RollupTests
         var today = DateOnly.FromDateTime(s_now);
         var recent = new DayPeriod(today.AddDays(-8), today);
 
-        // A day later with no new fact: the inquiries pending at the run have closed, so their chats are
-        // computed again (non-responded now); every other chat keeps the run's row. Same answers as all-live.
+        // A day later with no new fact: the inquiries pending at the run have closed, and the reused rows count
+        // them as not answered, as the facts do. Same answers as all-live.
         Assert.NotNull(await FirstChatAsync(host, shop.ShopId, "pending > 0"));
         await AssertSameAsLiveAsync(host, shop.ShopId, s_now.AddHours(25));
 
-        // A rating delivered two hours after it occurred, after the run: older than the run's margin, so the run's
-        // row stands until the next run recomputes the day.
-        var chat = await FirstChatAsync(host, shop.ShopId, "stars = 0 AND pending = 0 AND received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY");
+        // Two unrated chats of two days ago. The stored row of one is edited by hand (no fact arrives for it): the
+        // queries show the stored row, so rows are reused, not recomputed. The other gets a rating that occurred
+        // two hours ago and arrives now: it shows at once, whenever it occurred.
+        const string unrated = "stars = 0 AND pending = 0 AND received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY";
+        var edited = await FirstChatAsync(host, shop.ShopId, unrated) ?? throw new InvalidOperationException("no unrated chat two days old");
+        var rated = await FirstChatAsync(host, shop.ShopId, $"{unrated} AND chat_id != '{edited}'") ?? throw new InvalidOperationException("one unrated chat only");
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shop.ShopId);
+        parameters.AddParameter("chat", edited);
+        await host.Store.Client.ExecuteNonQueryAsync(
+            "ALTER TABLE settled_chats UPDATE stars = 3 WHERE shop_id = {shop:String} AND chat_id = {chat:String} SETTINGS mutations_sync = 2", parameters);
         var late = new FactScenario(shop.ShopId);
-        late.Rated(chat ?? throw new InvalidOperationException("no unrated chat two days old"), 5, s_now.AddHours(-2));
+        late.Rated(rated, 5, s_now.AddHours(-2));
         await IngestAsync(host, late.Facts, eventPrefix: "late");
+
         var service = host.App.Services.GetRequiredService<MetricQueries>();
         var calendar = (await service.FindShopAsync(shop.ShopId, CancellationToken.None))!;
         var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
-        var before = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
+        var shown = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
         var truth = await live.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
-        Assert.Equal(before.Headline.RatingDistribution[4] + 1, truth.Headline.RatingDistribution[4]);
+        Assert.Equal(truth.Headline.RatingDistribution[2] + 1, shown.Headline.RatingDistribution[2]);
+        Assert.Equal(truth.Headline.RatingDistribution[4], shown.Headline.RatingDistribution[4]);
 
+        // The next run computes the edited row again from the facts.
         await Runner(host).RunScheduledAsync(s_now.AddMinutes(15), CancellationToken.None);
-        var after = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
-        Assert.Equal(truth.Headline.RatingDistribution, after.Headline.RatingDistribution);
+        await AssertSameAsLiveAsync(host, shop.ShopId);
+    }
+
+    [Fact]
+    public async Task A_shop_settings_change_after_the_run_recomputes_its_recent_days()
+    {
+        await using var host = await ServiceHost.StartReadyAsync();
+        var shop = Build("Europe/Berlin", 8);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+
+        // Two days ago becomes a holiday too (the settled one stays): its chats' inquiries stop counting at once.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        string Day(int daysAgo) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(s_now.AddDays(-daysAgo), zone)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var settings = new FactScenario(shop.ShopId);
+        settings.Add(s_now.AddMinutes(-1), f => f.ShopSettingsChanged = new ShopSettingsChanged
+        {
+            TimeZone = "Europe/Berlin",
+            Holidays = { new HolidayPeriod { FirstDay = Day(20), LastDay = Day(20) }, new HolidayPeriod { FirstDay = Day(2), LastDay = Day(2) } },
+        });
+        await IngestAsync(host, settings.Facts, eventPrefix: "holiday");
+        await Task.Delay(MetricQueries.CalendarLifetime);
         await AssertSameAsLiveAsync(host, shop.ShopId);
     }
 
