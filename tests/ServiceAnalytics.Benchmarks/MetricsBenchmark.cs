@@ -79,7 +79,7 @@ internal static class MetricsBenchmark
         var settled = new DayPeriod(today.AddDays(-40), today.AddDays(-11));
         var recent = new DayPeriod(today.AddDays(-30), today.AddDays(-1));
         var all = new ChatListFilter([], [], [], [], "", []);
-        foreach (var (label, period) in new[] { ("30 settled days", settled), ("last 30 days, the latest 10 live", recent) })
+        foreach (var (label, period) in new[] { ("30 settled days", settled), ("last 30 days, the latest 10 after the watermark", recent) })
         {
             Console.WriteLine($"metrics: {BigShop}, {label} ({period.FirstDay:yyyy-MM-dd}..{period.LastDay:yyyy-MM-dd})");
             // As GetOverview reads them: the period and the previous one side by side.
