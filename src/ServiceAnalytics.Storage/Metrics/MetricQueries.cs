@@ -565,7 +565,7 @@ public sealed class MetricQueries
         /// <summary>The chats of parameter <c>recompute</c>.</summary>
         Some,
 
-        /// <summary>Every chat: the shop's settings changed, or too many chats did.</summary>
+        /// <summary>Every chat: the shop's settings changed, too many chats did, or the range's rows are missing or older than the arrivals kept.</summary>
         All,
     }
 
