@@ -6,10 +6,11 @@ using ServiceAnalytics.Storage.Rollups;
 namespace ServiceAnalytics.Server.Rollups;
 
 /// <summary>
-/// The scheduled rollup run (docs/rollups.md). Quartz never runs two at once in a process
-/// (<see cref="DisallowConcurrentExecutionAttribute"/>); across instances runs are safe because each day is
-/// swapped in whole. A failed run is logged with its cause by the runner and retried once after
-/// <see cref="RollupOptions.RetryDelay"/>; the schedule goes on regardless.
+/// The scheduled rollup run, and the refreshes between (<see cref="RefreshTrigger"/>; docs/rollups.md). Both are
+/// this one job, so Quartz never runs two at once in a process (<see cref="DisallowConcurrentExecutionAttribute"/>):
+/// a refresh keeps the rows of the shops it does not compute as it read them, which must not undo a scheduled run
+/// finishing meanwhile. A failed scheduled run is logged with its cause by the runner and retried once after
+/// <see cref="RollupOptions.RetryDelay"/>; a failed refresh waits for the next. The schedule goes on regardless.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class RollupJob(
@@ -17,13 +18,35 @@ internal sealed class RollupJob(
 {
     public static readonly JobKey Key = new("rollup", "service-analytics");
 
+    /// <summary>The trigger of the refreshes (<see cref="RollupOptions.RefreshInterval"/>).</summary>
+    public static readonly TriggerKey RefreshTrigger = new("rollup-refresh", "service-analytics");
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var refresh = context.Trigger.Key.Equals(RefreshTrigger);
         if (!readiness.IsReady)
         {
-            // Start-up: the catch-up run waits for the migrations.
-            await RetryAsync(context, TimeSpan.FromSeconds(2), cancellationToken);
+            // Start-up: the catch-up run waits for the migrations; a refresh, for its next turn.
+            if (!refresh)
+            {
+                await RetryAsync(context, TimeSpan.FromSeconds(2), cancellationToken);
+            }
+
+            return;
+        }
+
+        if (refresh)
+        {
+            try
+            {
+                await runner.RefreshAsync(time.GetUtcNow().UtcDateTime, cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Logged with its cause by the runner; the next refresh comes within the interval.
+            }
+
             return;
         }
 

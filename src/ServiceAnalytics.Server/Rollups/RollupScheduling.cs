@@ -28,6 +28,11 @@ internal static class RollupScheduling
             throw new InvalidOperationException($"Rollups:LateFactWindowDays must be 2 to 60, got {options.LateFactWindowDays}.");
         }
 
+        if (options.RefreshInterval < TimeSpan.Zero || options.SnapshotMaxAge < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Rollups:RefreshInterval and Rollups:SnapshotMaxAge must not be negative.");
+        }
+
         services.AddQuartz(quartz =>
         {
             quartz.AddJob<RollupJob>(job => job.WithIdentity(RollupJob.Key).StoreDurably());
@@ -35,6 +40,15 @@ internal static class RollupScheduling
             // the catch-up run's (every day after the watermark is recomputed).
             quartz.AddTrigger(trigger => trigger.ForJob(RollupJob.Key).WithIdentity("rollup-schedule")
                 .WithCronSchedule(options.Schedule, cron => cron.InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+            if (options.RefreshInterval > TimeSpan.Zero)
+            {
+                // A refresh that could not start on time is skipped (the smart misfire policy of a repeating trigger):
+                // the next one covers what it would have.
+                quartz.AddTrigger(trigger => trigger.ForJob(RollupJob.Key).WithIdentity(RollupJob.RefreshTrigger)
+                    .StartAt(DateTimeOffset.UtcNow + options.RefreshInterval)
+                    .WithSimpleSchedule(simple => simple.WithInterval(options.RefreshInterval).RepeatForever()));
+            }
+
             if (options.CatchUpAtStartup)
             {
                 quartz.AddTrigger(trigger => trigger.ForJob(RollupJob.Key).WithIdentity("rollup-catch-up").StartNow());

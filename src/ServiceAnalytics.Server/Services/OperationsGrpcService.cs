@@ -28,20 +28,30 @@ internal sealed class OperationsGrpcService(
             ScheduledHere = options.Value.Enabled,
             Schedule = options.Value.Schedule,
             LateFactWindowDays = options.Value.LateFactWindowDays,
-            SettledThrough = Day(await watermark.ReadAsync(context.CancellationToken)),
+            RefreshInterval = Duration.FromTimeSpan(options.Value.Enabled ? options.Value.RefreshInterval : TimeSpan.Zero),
+            SnapshotMaxAge = Duration.FromTimeSpan(options.Value.SnapshotMaxAge),
         };
+        // Runs first: a run recorded between the two reads then shows in the progress, never in the runs alone.
+        response.Runs.AddRange((await runner.ReadRecentRunsAsync(limit, context.CancellationToken)).Select(Message));
+        var progress = await watermark.ReadProgressAsync(context.CancellationToken);
+        response.SettledThrough = Day(progress.SettledThrough);
+        if (progress.Snapshot is { } snapshot)
+        {
+            response.SnapshotAsOf = Utc(snapshot.AsOf);
+            response.SnapshotArrivalsThrough = Utc(snapshot.ArrivalsThrough);
+        }
+
         if (options.Value.Enabled && services.GetService<ISchedulerFactory>() is { } schedulers)
         {
             var scheduler = await schedulers.GetScheduler(context.CancellationToken);
             var next = (await scheduler.GetTriggersOfJob(RollupJob.Key, context.CancellationToken))
-                .Select(t => t.NextFireTimeUtc).Where(t => t is not null).Min();
+                .Where(t => !t.Key.Equals(RollupJob.RefreshTrigger)).Select(t => t.NextFireTimeUtc).Where(t => t is not null).Min();
             if (next is { } at)
             {
                 response.NextRunAt = Timestamp.FromDateTimeOffset(at);
             }
         }
 
-        response.Runs.AddRange((await runner.ReadRecentRunsAsync(limit, context.CancellationToken)).Select(Message));
         return response;
     }
 
@@ -55,10 +65,11 @@ internal sealed class OperationsGrpcService(
 
     internal static RollupRunMessage Message(Storage.Rollups.RollupRun run) => new()
     {
+        ArrivalsThrough = run.ArrivalsThrough is { } mark ? Utc(mark) : null,
         RunId = run.RunId,
         Instance = run.Instance,
         Reason = run.Reason,
-        StartedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
+        StartedAt = Utc(run.StartedAt),
         Duration = Duration.FromTimeSpan(run.Duration),
         FirstDay = Day(run.FirstDay),
         LastDay = Day(run.LastDay),
@@ -67,6 +78,8 @@ internal sealed class OperationsGrpcService(
         SettledThrough = Day(run.SettledThrough),
         Error = run.Error,
     };
+
+    private static Timestamp Utc(DateTime instant) => Timestamp.FromDateTime(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
 
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
 }

@@ -103,7 +103,7 @@ public static class ChatOutcomes
         """;
 
     /// <summary>Inquiries without a reply whose 24 hours have passed at <c>now</c>.</summary>
-    private const string NotAnswered =
+    internal const string NotAnswered =
         "arrayCount(q -> q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, inquiries)";
 
     /// <summary>Inquiries without a reply whose 24 hours have not passed at <c>now</c>.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Rollups;
 
 namespace ServiceAnalytics.Storage.Metrics;
@@ -56,14 +57,16 @@ public sealed record ChatListFilter(
 public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
 
 /// <summary>
-/// Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>: settled rows for
-/// the days the rollup job has finished (<see cref="SettledWatermark"/>); for the rest, the latest run's rows of chats
+/// Shop-level reads behind the query RPCs; every metric aggregates over <see cref="ChatOutcomes"/>: settled rows and
+/// daily summaries for the days the rollup job has finished (<see cref="SettledWatermark"/>); for the rest, the
+/// latest run's snapshot while it is recent enough (<see cref="RollupOptions.SnapshotMaxAge"/>), else its rows of chats
 /// unchanged since and the others computed from the facts (<see cref="ChatOutcomes.SettledThenRecent"/>).
 /// </summary>
 public sealed class MetricQueries
 {
     private readonly ClickHouseStore _store;
     private readonly SettledWatermark? _watermark;
+    private readonly TimeSpan _snapshotMaxAge;
     private readonly string _live;
     private readonly string _recent;
     private readonly string _settledThenRecent;
@@ -73,8 +76,8 @@ public sealed class MetricQueries
     /// <summary>How long a known shop's calendar is reused before it is read again.</summary>
     public static readonly TimeSpan CalendarLifetime = TimeSpan.FromSeconds(10);
 
-    public MetricQueries(ClickHouseStore store, SettledWatermark watermark)
-        : this(store, ChatOutcomes.AggregatedChats, watermark)
+    public MetricQueries(ClickHouseStore store, SettledWatermark watermark, IOptions<RollupOptions> options)
+        : this(store, ChatOutcomes.AggregatedChats, watermark, options?.Value.SnapshotMaxAge ?? TimeSpan.Zero)
     {
     }
 
@@ -82,10 +85,11 @@ public sealed class MetricQueries
     /// Metrics over another per-chat source (see <see cref="ChatOutcomes.LiveSelect"/>), or without a watermark
     /// computed from the facts only: the all-live reference of the rollup tests and the benchmark's raw baseline.
     /// </summary>
-    internal MetricQueries(ClickHouseStore store, string chatsSource, SettledWatermark? watermark)
+    internal MetricQueries(ClickHouseStore store, string chatsSource, SettledWatermark? watermark, TimeSpan snapshotMaxAge = default)
     {
         _store = store;
         _watermark = watermark;
+        _snapshotMaxAge = snapshotMaxAge;
         _live = ChatOutcomes.Live(chatsSource);
         _recent = ChatOutcomes.Recent(chatsSource);
         _settledThenRecent = ChatOutcomes.SettledThenRecent(chatsSource);
@@ -184,17 +188,29 @@ public sealed class MetricQueries
     internal const int HeadlineColumnCount = 9;
 
     /// <summary>
-    /// The headline metrics of the period and its customer counts. A period of settled days is read from the days'
-    /// <c>shop_daily_summary</c> rows, the customer counts from its last day's row (they are the 28 days ending with
-    /// it); a period reaching past the watermark aggregates its chats' outcomes, settled and live, in one pass.
+    /// The latest run's snapshot when a request at <paramref name="now"/> is answered from it: taken at most
+    /// <see cref="RollupOptions.SnapshotMaxAge"/> before, and not after (docs/metrics.md, "Freshness").
+    /// </summary>
+    private async ValueTask<RollupSnapshot?> ServableSnapshotAsync(DateTime now, CancellationToken cancellationToken) =>
+        _watermark is not null && _snapshotMaxAge > TimeSpan.Zero && await _watermark.GetSnapshotAsync(cancellationToken) is { } snapshot
+            && snapshot.AsOf <= now && now - snapshot.AsOf <= _snapshotMaxAge
+            ? snapshot
+            : null;
+
+    /// <summary>
+    /// The headline metrics of the period and its customer counts. A period of summarised days (settled, or in the
+    /// servable snapshot) is read from the days' <c>shop_daily_summary</c> rows, the customer counts from its last
+    /// day's row (they are the 28 days ending with it); a period reaching past them aggregates its chats' outcomes,
+    /// settled and live, in one pass.
     /// </summary>
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(period);
-        if (_watermark is not null && await _watermark.GetAsync(cancellationToken) is { } settledThrough && period.LastDay <= settledThrough
-            && await ReadSettledOverviewAsync(shopId, period, cancellationToken) is { } settled)
+        var snapshot = await ServableSnapshotAsync(now, cancellationToken);
+        var summarisedThrough = snapshot?.LastDay ?? (_watermark is null ? null : await _watermark.GetAsync(cancellationToken));
+        if (summarisedThrough is { } through && period.LastDay <= through && await ReadSummarisedOverviewAsync(shopId, period, cancellationToken) is { } summarised)
         {
-            return settled;
+            return summarised;
         }
 
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: true, cancellationToken);
@@ -218,8 +234,8 @@ public sealed class MetricQueries
         return new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount), LongAt(reader, HeadlineColumnCount + 1));
     }
 
-    /// <summary>The overview of a period of settled days from its days' summary rows, or null when its last day has no row.</summary>
-    private async Task<OverviewFigures?> ReadSettledOverviewAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
+    /// <summary>The overview of a period of summarised days from its days' summary rows, or null when its last day has no row.</summary>
+    private async Task<OverviewFigures?> ReadSummarisedOverviewAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
@@ -536,11 +552,14 @@ public sealed class MetricQueries
     {
         ArgumentNullException.ThrowIfNull(calendar);
         var settledThrough = _watermark is null ? null : await _watermark.GetAsync(cancellationToken);
+        var snapshot = await ServableSnapshotAsync(now, cancellationToken);
         var liveFrom = settledThrough is { } day ? calendar.StartOf(day.AddDays(1)) : DateTime.MinValue;
-        var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow, liveFrom);
-        // Before any day is settled everything is computed from the facts; after, see ChatOutcomes.SettledThenRecent.
+        var (parameters, scanFrom, to) = PeriodParameters(shopId, calendar, period, snapshot?.AsOf ?? now, includeCustomerWindow, liveFrom);
+        // Before any day is settled everything is computed from the facts; after, the snapshot's rows as of its time,
+        // or see ChatOutcomes.SettledThenRecent.
         var outcomes = settledThrough is null ? _live
             : liveFrom >= to ? ChatOutcomes.Settled
+            : snapshot is not null ? ChatOutcomes.SettledThenReused
             : await AddChatsToRecomputeAsync(parameters, cancellationToken) switch
             {
                 Recompute.None => ChatOutcomes.SettledThenReused,
@@ -597,9 +616,9 @@ public sealed class MetricQueries
         "shop_id = {shop:String} AND day BETWEEN toDate({settled_first:String}) AND toDate({settled_last:String})";
 
     /// <summary>
-    /// <paramref name="period"/> split at the watermark: its settled days (<see cref="SettledDays"/>, read from the
-    /// daily summaries; none without a watermark) and, when it reaches past them, a <c>WITH</c> clause defining
-    /// <c>chat_outcomes</c> for its chats received after the watermark, computed from the facts.
+    /// <paramref name="period"/> split after its summarised days: the days up to the watermark, or up to the servable
+    /// snapshot's last day (<see cref="SettledDays"/>, read from the daily summaries; none without a watermark) and,
+    /// when it reaches past them, a <c>WITH</c> clause defining <c>chat_outcomes</c> for its later chats.
     /// </summary>
     private async Task<(string With, bool HasLive, ClickHouseParameterCollection Parameters)> SplitAsync(
         string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
@@ -607,14 +626,17 @@ public sealed class MetricQueries
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
         var settledThrough = _watermark is null ? null : await _watermark.GetAsync(cancellationToken);
-        var settledLast = settledThrough is not { } day ? period.FirstDay.AddDays(-1) : day < period.LastDay ? day : period.LastDay;
-        var liveFrom = settledThrough is { } through ? calendar.StartOf(through.AddDays(1)) : DateTime.MinValue;
-        var (parameters, _, to) = PeriodParameters(shopId, calendar, period, now, includeCustomerWindow: false, liveFrom);
+        var snapshot = await ServableSnapshotAsync(now, cancellationToken);
+        var summarisedThrough = snapshot?.LastDay ?? settledThrough;
+        var settledLast = summarisedThrough is not { } day ? period.FirstDay.AddDays(-1) : day < period.LastDay ? day : period.LastDay;
+        var liveFrom = summarisedThrough is { } through ? calendar.StartOf(through.AddDays(1)) : DateTime.MinValue;
+        var (parameters, _, to) = PeriodParameters(shopId, calendar, period, snapshot?.AsOf ?? now, includeCustomerWindow: false, liveFrom);
         parameters.AddParameter("settled_first", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         parameters.AddParameter("settled_last", settledLast.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var hasLive = liveFrom < to;
+        // Days after the snapshot's (in the future of its run) are computed from the facts.
         var live = !hasLive ? ""
-            : settledThrough is null ? _live
+            : settledThrough is null || snapshot is not null ? _live
             : await AddChatsToRecomputeAsync(parameters, cancellationToken) switch
             {
                 Recompute.None => ChatOutcomes.Reused,

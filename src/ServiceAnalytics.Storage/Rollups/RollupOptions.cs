@@ -24,6 +24,21 @@ public sealed class RollupOptions
     /// <summary>Whether a run starts as soon as the schema is ready, catching up what was missed while the service was down. Default: true.</summary>
     public bool CatchUpAtStartup { get; set; } = true;
 
+    /// <summary>
+    /// How often a refresh recomputes the days after the watermark for the shops whose facts arrived since the
+    /// previous run (<see cref="RollupRunner.RefreshAsync"/>), between scheduled runs. Zero: no refreshes.
+    /// Default: 1 minute.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How old the latest run's snapshot may be (from its <c>now</c> to a request's) for the query RPCs to serve it:
+    /// every figure as of that run, read from the rollup tables alone. Older, or zero, and the days after the
+    /// watermark are computed as of the request, from the facts where they changed since (docs/metrics.md,
+    /// "Freshness"). Default: 5 minutes.
+    /// </summary>
+    public TimeSpan SnapshotMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Delay before a failed run is retried (once per failure; the schedule continues regardless). Default: 1 minute.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -12,17 +12,18 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// <summary>One rollup run, finished or failed, as recorded in <c>rollup_runs</c>.</summary>
 public sealed record RollupRun(
     string RunId, string Instance, string Reason, DateTime StartedAt, DateTime FinishedAt, DateOnly FirstDay, DateOnly LastDay,
-    long Shops, long RowsWritten, DateOnly? SettledThrough, string Error)
+    long Shops, long RowsWritten, DateOnly? SettledThrough, string Error, DateTime? ArrivalsThrough = null)
 {
     public TimeSpan Duration => FinishedAt - StartedAt;
 
     public bool Succeeded => Error.Length == 0;
 }
 
-/// <summary>Why a run ran: the schedule (including the catch-up at start-up), or a request to recompute a range.</summary>
+/// <summary>Why a run ran: the schedule (including the catch-up at start-up), a refresh between scheduled runs, or a request to recompute a range.</summary>
 public enum RollupReason
 {
     Scheduled,
+    Refresh,
     Recompute,
 }
 
@@ -52,20 +53,66 @@ public sealed class RollupRunner(
     /// </summary>
     public async Task<RollupRun> RunScheduledAsync(DateTime now, CancellationToken cancellationToken)
     {
+        var arrivalsThrough = await ClickHouseNowAsync(cancellationToken);
         var today = DateOnly.FromDateTime(now);
         var windowStart = today.AddDays(-options.Value.LateFactWindowDays);
         var settled = await watermark.ReadAsync(cancellationToken);
         var first = settled is { } day
             ? (day.AddDays(1) < windowStart ? day.AddDays(1) : windowStart)
             : await FirstChatDayAsync(cancellationToken) is { } earliest && earliest < windowStart ? earliest : windowStart;
-        return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), cancellationToken);
+        return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// How far before the latest snapshot's <c>arrivals_through</c> a refresh looks for arrivals: an arrival row is
+    /// stamped when its insert begins and readable when it commits, so one stamped just before the mark may not have
+    /// been readable by the run that set it.
+    /// </summary>
+    public static readonly TimeSpan ArrivalVisibilityMargin = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The refresh at <paramref name="now"/> (docs/rollups.md, "Refreshes"): recomputes the days after the watermark,
+    /// up to tomorrow, of the shops with an arrival (<c>fact_arrivals</c>) since the latest snapshot's mark, less
+    /// <see cref="ArrivalVisibilityMargin"/>, or with a stored row whose pending inquiry's 24 hours have closed by
+    /// <paramref name="now"/>; every other shop's rows are current already and are kept. It leaves a snapshot as
+    /// current as a scheduled run's for the cost of the shops that changed. Before the first scheduled run, it is one.
+    /// </summary>
+    public async Task<RollupRun> RefreshAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        var arrivalsThrough = await ClickHouseNowAsync(cancellationToken);
+        if (await watermark.ReadProgressAsync(cancellationToken) is not { SettledThrough: { } settled, Snapshot: { } previous })
+        {
+            return await RunScheduledAsync(now, cancellationToken);
+        }
+
+        var first = settled.AddDays(1);
+        var parameters = DayParameters(first, first, now, null);
+        parameters.AddParameter("since", previous.ArrivalsThrough - ArrivalVisibilityMargin);
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
+            SELECT DISTINCT shop_id
+            FROM
+            (
+                SELECT shop_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}
+                UNION ALL
+                SELECT shop_id FROM settled_chats
+                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
+            )
+            ORDER BY shop_id
+            """, parameters, cancellationToken: cancellationToken);
+        var shops = new List<string>();
+        while (reader.Read())
+        {
+            shops.Add(reader.GetString(0));
+        }
+
+        return await RunAsync(RollupReason.Refresh, first, DateOnly.FromDateTime(now).AddDays(1), now, null, arrivalsThrough, shops, cancellationToken);
     }
 
     /// <summary>Recomputes local days <paramref name="first"/> to <paramref name="last"/> (a backfill); the watermark is unchanged.</summary>
     public Task<RollupRun> RecomputeAsync(DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken) =>
         first > last
             ? throw new ArgumentException($"The first day {first:yyyy-MM-dd} is after the last day {last:yyyy-MM-dd}.", nameof(first))
-            : RunAsync(RollupReason.Recompute, first, last, now, null, cancellationToken);
+            : RunAsync(RollupReason.Recompute, first, last, now, null, null, null, cancellationToken);
 
     /// <summary>The latest runs, newest first.</summary>
     public async Task<IReadOnlyList<RollupRun>> ReadRecentRunsAsync(int limit, CancellationToken cancellationToken)
@@ -74,7 +121,7 @@ public sealed class RollupRunner(
         parameters.AddParameter("limit", limit);
         using var reader = await store.Client.ExecuteReaderAsync("""
             SELECT run_id, instance, reason, started_at, finished_at, toString(first_day), toString(last_day), shops, rows_written,
-                   toString(settled_through), error
+                   toString(settled_through), error, arrivals_through
             FROM rollup_runs ORDER BY started_at DESC, run_id LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);
         var runs = new List<RollupRun>();
@@ -84,63 +131,39 @@ public sealed class RollupRunner(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3), reader.GetDateTime(4),
                 Day(reader.GetString(5)), Day(reader.GetString(6)), Convert.ToInt64(reader.GetValue(7), CultureInfo.InvariantCulture),
                 Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture), reader.IsDBNull(9) ? null : Day(reader.GetString(9)),
-                reader.GetString(10)));
+                reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetDateTime(11)));
         }
 
         return runs;
     }
 
+    /// <summary>
+    /// Recomputes local days first..last of <paramref name="onlyShops"/> (null: every shop with chats in them; the
+    /// other shops' rows of those days are kept), settles days up to <paramref name="settles"/>, and records the
+    /// run with <paramref name="arrivalsThrough"/> when it leaves a snapshot (<see cref="RollupSnapshot"/>).
+    /// </summary>
     private async Task<RollupRun> RunAsync(
-        RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, CancellationToken cancellationToken)
+        RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, DateTime? arrivalsThrough,
+        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
+        // Whole seconds: how a DateTime parameter reaches SQL, so the run's `now` is the same in SQL and in its record.
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
         var startedAt = now;
         var clock = Stopwatch.StartNew();
         var stages = s_summaryTables.ToDictionary(t => t, t => $"{t}_stage_{runId}");
         long shops = 0;
+        long rows = 0;
         try
         {
-            foreach (var statement in stages.SelectMany(stage => CreateStage(stage.Key, stage.Value)))
+            if (onlyShops is not { Count: 0 })
             {
-                await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+                rows = await ComputeAsync(stages, first, last, now, onlyShops, () => Interlocked.Increment(ref shops), cancellationToken);
             }
 
-            var parameters = DayParameters(first, last, now);
-            // Two shops at a time: a small shop's statement is mostly fixed per-statement work on one core.
-            await Parallel.ForEachAsync(
-                await ShopsWithChatsAsync(first, last, cancellationToken),
-                new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
-                async (shop, token) =>
-                {
-                    if (await metrics.FindShopAsync(shop, token) is { } calendar)
-                    {
-                        await SettleShopAsync(stages["settled_chats"], shop, calendar, first, last, now, token);
-                        Interlocked.Increment(ref shops);
-                    }
-                });
-
-            await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, parameters, cancellationToken);
-            await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
-            await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
-            await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, parameters, cancellationToken);
-            await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, parameters, cancellationToken);
-
-            // Rows of the recomputed days (the staging tables also hold the months' other days, copied unchanged).
-            long rows = 0;
-            foreach (var stage in stages.Values)
-            {
-                rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync(
-                    $"SELECT count() FROM {_target.Table(stage)} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}})",
-                    parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
-            }
-
-            var run = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "");
+            var run = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "", arrivalsThrough);
             await RecordAsync(run, cancellationToken);
-            if (settles is { } day)
-            {
-                watermark.Advance(day);
-            }
-
+            watermark.Advance(settles, arrivalsThrough is { } mark ? new RollupSnapshot(startedAt, mark, last) : null);
             Log.RollupFinished(logger, runId, Name(reason), Iso(first), Iso(last), shops, rows, clock.ElapsedMilliseconds);
             return run;
         }
@@ -166,6 +189,54 @@ public sealed class RollupRunner(
             await DropStagesAsync(runId, stages.Values);
         }
     }
+
+    /// <summary>
+    /// The work of <see cref="RunAsync"/>: computes the shops' days into the staging tables, swaps the months in,
+    /// and returns the rows written for the recomputed days.
+    /// </summary>
+    private async Task<long> ComputeAsync(
+        Dictionary<string, string> stages, DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops, Action shopDone,
+        CancellationToken cancellationToken)
+    {
+        foreach (var statement in stages.SelectMany(stage => CreateStage(stage.Key, stage.Value)))
+        {
+            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+        }
+
+        var parameters = DayParameters(first, last, now, onlyShops);
+        // Two shops at a time: a small shop's statement is mostly fixed per-statement work on one core.
+        await Parallel.ForEachAsync(
+            onlyShops ?? await ShopsWithChatsAsync(first, last, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
+            async (shop, token) =>
+            {
+                if (await metrics.FindShopAsync(shop, token) is { } calendar)
+                {
+                    await SettleShopAsync(stages["settled_chats"], shop, calendar, first, last, now, token);
+                    shopDone();
+                }
+            });
+
+        await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, parameters, cancellationToken);
+        await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
+        await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
+        await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, parameters, cancellationToken);
+        await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, parameters, cancellationToken);
+
+        // Rows of the recomputed days and shops (the staging tables also hold the months' other rows, copied unchanged).
+        long rows = 0;
+        foreach (var stage in stages.Values)
+        {
+            rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync(
+                $"SELECT count() FROM {_target.Table(stage)} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope}",
+                parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The shops a run computes, as a condition on a table's <c>shop_id</c>: every shop, or those of parameter <c>shops</c>.</summary>
+    private const string InScope = "({every_shop:Bool} OR has({shops:Array(String)}, shop_id))";
 
     /// <summary>
     /// The per-chat outcomes of one shop's chats received on local days first..last, as the RPCs compute them live;
@@ -203,7 +274,7 @@ public sealed class RollupRunner(
             FROM
             (
                 SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlinePartials}}, {{MetricQueries.BreakdownColumns}}
-                FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received)
+                FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received AND {{InScope}})
                 GROUP BY shop_id, day
             )
             GROUP BY rollup_shop, rollup_day
@@ -211,7 +282,7 @@ public sealed class RollupRunner(
         LEFT JOIN
         (
             {{MetricQueries.CustomersByDay("shop_id, ", "day",
-                "(SELECT * FROM settled_chats WHERE day BETWEEN addDays(toDate({first_day:String}), -27) AND toDate({last_day:String}))")}}
+                $"(SELECT * FROM settled_chats WHERE day BETWEEN addDays(toDate({{first_day:String}}), -27) AND toDate({{last_day:String}}) AND {InScope})")}}
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
 
@@ -229,7 +300,7 @@ public sealed class RollupRunner(
             (
                 SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{MetricQueries.AgentPartials}}
                 FROM ({{MetricQueries.AgentChats.Replace("{source}",
-                    "(SELECT * FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}))", StringComparison.Ordinal)}}) AS chats
+                    $"(SELECT * FROM settled_chats WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope})", StringComparison.Ordinal)}}) AS chats
                 ARRAY JOIN agents AS agent
                 LEFT JOIN
                 (
@@ -272,9 +343,9 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Completes the staging table with the rows of <paramref name="table"/> for the days of the run's months outside
-    /// first..last (unchanged), merges each month into one part, and swaps each month's partition in. A day the
-    /// staging table has nothing for becomes empty: its chats moved to another day (an earlier message arrived) or
-    /// never were.
+    /// first..last, and for the shops it did not compute (unchanged), merges each month into one part, and swaps each
+    /// month's partition in. A day the staging table has nothing for becomes empty: its chats moved to another day (an
+    /// earlier message arrived) or never were.
     /// </summary>
     private async Task ReplaceMonthsAsync(
         string table, string stage, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
@@ -283,7 +354,7 @@ public sealed class RollupRunner(
             INSERT INTO {{_target.Table(stage)}}
             SELECT * FROM {{_target.Table(table)}}
             WHERE toYYYYMM(day) BETWEEN toYYYYMM(toDate({first_day:String})) AND toYYYYMM(toDate({last_day:String}))
-              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}))
+              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{InScope}})
             """, parameters, cancellationToken: cancellationToken);
         await store.Client.ExecuteNonQueryAsync($"OPTIMIZE TABLE {_target.LocalTable(stage)}{_target.OnClusterClause} FINAL", cancellationToken: cancellationToken);
         for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
@@ -340,24 +411,41 @@ public sealed class RollupRunner(
         parameters.AddParameter("rows", run.RowsWritten);
         parameters.AddParameter("settled", run.SettledThrough is { } settled ? Iso(settled) : "");
         parameters.AddParameter("error", run.Error);
+        parameters.AddParameter("arrivals", run.ArrivalsThrough is { } mark ? mark.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : "");
         await store.Client.ExecuteNonQueryAsync("""
             INSERT INTO rollup_runs
             SELECT {run:String}, {instance:String}, {reason:String}, {started:DateTime64(3, 'UTC')}, {finished:DateTime64(3, 'UTC')},
                    toDate({first_day:String}), toDate({last_day:String}), {shops:UInt64}, {rows:UInt64},
-                   if({settled:String} = '', NULL, toDate({settled:String})), {error:String}
+                   if({settled:String} = '', NULL, toDate({settled:String})), {error:String},
+                   if({arrivals:String} = '', NULL, toDateTime64({arrivals:String}, 6, 'UTC'))
             """, parameters, cancellationToken: cancellationToken);
     }
 
-    private static ClickHouseParameterCollection DayParameters(DateOnly first, DateOnly last, DateTime now)
+    private static ClickHouseParameterCollection DayParameters(DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("first_day", Iso(first));
         parameters.AddParameter("last_day", Iso(last));
         parameters.AddParameter("now", now);
+        parameters.AddParameter("every_shop", onlyShops is null);
+        parameters.AddParameter("shops", (onlyShops ?? []).ToArray());
         return parameters;
     }
 
-    private static string Name(RollupReason reason) => reason == RollupReason.Scheduled ? "scheduled" : "recompute";
+    /// <summary>ClickHouse's clock now, the clock of <c>fact_arrivals.arrived_at</c>.</summary>
+    private async Task<DateTime> ClickHouseNowAsync(CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6)", cancellationToken: cancellationToken);
+        reader.Read();
+        return reader.GetDateTime(0);
+    }
+
+    private static string Name(RollupReason reason) => reason switch
+    {
+        RollupReason.Scheduled => "scheduled",
+        RollupReason.Refresh => "refresh",
+        _ => "recompute",
+    };
 
     private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -1,57 +1,96 @@
 using System.Globalization;
+using ClickHouse.Driver.Utility;
 
 namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
+/// What the latest successful runs left, from <c>rollup_runs</c>: the settled watermark and the latest snapshot.
+/// </summary>
+/// <param name="SettledThrough">
 /// The last local day whose settled rows no scheduled run will change again: the query RPCs read the days up to it
-/// from <c>settled_chats</c> and compute later ones from the facts. Read from <c>rollup_runs</c> and kept for
-/// <see cref="RefreshInterval"/>: a watermark older than the true one only means more days computed live, which
-/// gives the same answers, so another instance's run may take that long to speed this one up.
+/// from the rollup tables whatever happened since.
+/// </param>
+/// <param name="Snapshot">The latest run that left every day after the watermark current, or null.</param>
+public sealed record RollupProgress(DateOnly? SettledThrough, RollupSnapshot? Snapshot);
+
+/// <summary>
+/// The rows and daily summaries a scheduled run or a refresh left: for every shop, every day up to
+/// <paramref name="LastDay"/> as the facts that arrived before <paramref name="ArrivalsThrough"/> (ClickHouse's
+/// clock) make it at <paramref name="AsOf"/> (the run's <c>now</c>: when an unanswered inquiry's 24 hours count as passed).
+/// </summary>
+public sealed record RollupSnapshot(DateTime AsOf, DateTime ArrivalsThrough, DateOnly LastDay);
+
+/// <summary>
+/// The <see cref="RollupProgress"/> the query RPCs go by, read from <c>rollup_runs</c> and kept for
+/// <see cref="RefreshInterval"/>: progress older than the true one only means an older snapshot or more days
+/// computed live, which stays correct, so another instance's run may take that long to speed this one up.
 /// </summary>
 public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
 
     private readonly Lock _lock = new();
-    private DateOnly? _day;
+    private RollupProgress _progress = new(null, null);
     private long _readAt = long.MinValue;
 
-    public async ValueTask<DateOnly?> GetAsync(CancellationToken cancellationToken)
+    /// <summary>The settled watermark (<see cref="RollupProgress.SettledThrough"/>).</summary>
+    public async ValueTask<DateOnly?> GetAsync(CancellationToken cancellationToken) => (await GetProgressAsync(cancellationToken)).SettledThrough;
+
+    /// <summary>The latest snapshot (<see cref="RollupProgress.Snapshot"/>).</summary>
+    public async ValueTask<RollupSnapshot?> GetSnapshotAsync(CancellationToken cancellationToken) => (await GetProgressAsync(cancellationToken)).Snapshot;
+
+    private async ValueTask<RollupProgress> GetProgressAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             if (_readAt != long.MinValue && time.GetElapsedTime(_readAt) < RefreshInterval)
             {
-                return _day;
+                return _progress;
             }
         }
 
-        var day = await ReadAsync(cancellationToken);
+        var stored = await ReadProgressAsync(cancellationToken);
         lock (_lock)
         {
-            _day = Later(_day, day);
+            _progress = Later(_progress, stored);
             _readAt = time.GetTimestamp();
-            return _day;
+            return _progress;
         }
     }
 
-    /// <summary>Called by a run of this process that settled days up to <paramref name="day"/>.</summary>
-    public void Advance(DateOnly day)
+    /// <summary>Called by a run of this process that settled days up to <paramref name="day"/> and left <paramref name="snapshot"/>.</summary>
+    public void Advance(DateOnly? day, RollupSnapshot? snapshot)
     {
         lock (_lock)
         {
-            _day = Later(_day, day);
+            _progress = Later(_progress, new RollupProgress(day, snapshot));
         }
     }
 
     /// <summary>The watermark as stored now: the latest <c>settled_through</c> of a successful run.</summary>
-    public async Task<DateOnly?> ReadAsync(CancellationToken cancellationToken)
+    public async Task<DateOnly?> ReadAsync(CancellationToken cancellationToken) => (await ReadProgressAsync(cancellationToken)).SettledThrough;
+
+    /// <summary>The progress as stored now: the latest watermark, and the successful run with the latest <c>arrivals_through</c>.</summary>
+    public async Task<RollupProgress> ReadProgressAsync(CancellationToken cancellationToken)
     {
-        var value = await store.Client.ExecuteScalarAsync(
-            "SELECT toString(max(settled_through)) FROM rollup_runs WHERE error = '' AND settled_through IS NOT NULL HAVING count() > 0",
-            cancellationToken: cancellationToken);
-        return value is string text ? DateOnly.Parse(text, CultureInfo.InvariantCulture) : null;
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT
+                toString(max(settled_through)), countIf(settled_through IS NOT NULL),
+                argMaxIf(started_at, arrivals_through, arrivals_through IS NOT NULL), max(arrivals_through),
+                toString(argMaxIf(last_day, arrivals_through, arrivals_through IS NOT NULL))
+            FROM rollup_runs WHERE error = ''
+            """, cancellationToken: cancellationToken);
+        reader.Read();
+        var settled = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) > 0
+            ? DateOnly.Parse(reader.GetString(0), CultureInfo.InvariantCulture)
+            : (DateOnly?)null;
+        var snapshot = reader.IsDBNull(3)
+            ? null
+            : new RollupSnapshot(reader.GetDateTime(2), reader.GetDateTime(3), DateOnly.Parse(reader.GetString(4), CultureInfo.InvariantCulture));
+        return new RollupProgress(settled, snapshot);
     }
 
-    private static DateOnly? Later(DateOnly? a, DateOnly? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    private static RollupProgress Later(RollupProgress a, RollupProgress b) => new(
+        a.SettledThrough is not { } x ? b.SettledThrough : b.SettledThrough is not { } y ? x : x > y ? x : y,
+        a.Snapshot is null ? b.Snapshot : b.Snapshot is null ? a.Snapshot : a.Snapshot.ArrivalsThrough >= b.Snapshot.ArrivalsThrough ? a.Snapshot : b.Snapshot);
 }

@@ -41,6 +41,10 @@ public sealed class RollupSchedulingTests
         var next = status.NextRunAt.ToDateTime();
         Assert.InRange(next, DateTime.UtcNow, DateTime.UtcNow.AddDays(1));
         Assert.Equal((3, 0), (next.Hour, next.Minute));
+        // The catch-up run left a snapshot; refreshes come every minute (the first one, a minute after start-up).
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)), (status.RefreshInterval.ToTimeSpan(), status.SnapshotMaxAge.ToTimeSpan()));
+        Assert.Equal(run.ArrivalsThrough, status.SnapshotArrivalsThrough);
+        Assert.Equal(run.StartedAt, status.SnapshotAsOf);
 
         // The health report's detail carries the last run.
         using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
@@ -57,6 +61,30 @@ public sealed class RollupSchedulingTests
         Assert.Equal(("recompute", "", ""), (recompute.Run.Reason, recompute.Run.Error, recompute.Run.SettledThrough));
         status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest { RunLimit = 1 });
         Assert.Equal(recompute.Run.RunId, Assert.Single(status.Runs).RunId);
+    }
+
+    [Fact]
+    public async Task Refreshes_follow_the_scheduled_run_at_their_interval_and_never_overlap_it()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
+        {
+            ["Rollups:Enabled"] = "true",
+            ["Rollups:Schedule"] = "0 0 3 1 1 ? 2099",
+            ["Rollups:RefreshInterval"] = "00:00:01",
+        });
+        var operations = new OperationsService.OperationsServiceClient(host.Channel);
+        var runs = await WaitForRunsAsync(operations, runs => runs.Count(r => r.Reason == "refresh") >= 2);
+        // Oldest first: the catch-up run (a refresh before any snapshot is one too), then refreshes, each starting
+        // after the previous run finished.
+        var ordered = runs.OrderBy(r => r.ArrivalsThrough.ToDateTime()).ToList();
+        Assert.Equal("scheduled", ordered[0].Reason);
+        Assert.All(ordered, r => Assert.Equal("", r.Error));
+        Assert.Equal("refresh", ordered[^1].Reason);
+        // A run's mark is read before its work is timed, so a later run's mark is past the earlier run's end.
+        foreach (var (earlier, later) in ordered.Zip(ordered.Skip(1)))
+        {
+            Assert.True(later.ArrivalsThrough.ToDateTime() >= earlier.ArrivalsThrough.ToDateTime() + earlier.Duration.ToTimeSpan(), $"{earlier} overlaps {later}");
+        }
     }
 
     [Fact]

@@ -17,7 +17,11 @@ namespace ServiceAnalytics.Tests.Rollups;
 /// </summary>
 public sealed class RollupTests
 {
-    private static readonly DateTime s_now = DateTime.UtcNow;
+    /// <summary>Whole seconds, as a run's <c>now</c> is kept: a snapshot served at <c>s_now</c> is as of <c>s_now</c> exactly.</summary>
+    private static readonly DateTime s_now = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond));
+
+    /// <summary>A service whose query RPCs never serve a snapshot: days after the watermark are computed as of the request.</summary>
+    private static readonly Dictionary<string, string?> s_exact = new() { ["Rollups:SnapshotMaxAge"] = "00:00:00" };
 
     [Fact]
     public async Task Answers_from_settled_days_equal_an_all_live_computation_over_40_days_with_late_facts()
@@ -29,6 +33,7 @@ public sealed class RollupTests
             await IngestAsync(host, shop.Facts);
         }
 
+        await BackdateArrivalsAsync(host);
         var run = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         Assert.True(run.Succeeded, run.Error);
         Assert.Equal(DateOnly.FromDateTime(s_now).AddDays(-10), run.SettledThrough);
@@ -43,6 +48,8 @@ public sealed class RollupTests
         late.OrderPlaced("order-late", "customer-3", s_now.AddMinutes(-2), 1000);
         late.Message("chat-200", SenderRole.Agent, MessageKind.Text, s_now.AddMinutes(-1), "agent-b");
         await IngestAsync(host, late.Facts, eventPrefix: "late");
+        var refresh = await Runner(host).RefreshAsync(s_now, CancellationToken.None);
+        Assert.Equal(("refresh", 1L), (refresh.Reason, refresh.Shops));
         await AssertSameAsLiveAsync(host, shops[0].ShopId);
 
         var rerun = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -124,7 +131,7 @@ public sealed class RollupTests
     [Fact]
     public async Task A_run_failing_midway_leaves_the_previous_summaries_readable_and_is_recorded()
     {
-        await using var host = await ServiceHost.StartReadyAsync();
+        await using var host = await ServiceHost.StartReadyAsync(s_exact);
         var shop = Build("Asia/Kolkata", 5);
         await IngestAsync(host, shop.Facts);
         var first = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -186,9 +193,9 @@ public sealed class RollupTests
     }
 
     [Fact]
-    public async Task Recent_days_reuse_the_latest_run_except_for_chats_whose_facts_arrived_since()
+    public async Task Without_a_servable_snapshot_recent_days_reuse_the_latest_run_except_for_chats_whose_facts_arrived_since()
     {
-        await using var host = await ServiceHost.StartReadyAsync();
+        await using var host = await ServiceHost.StartReadyAsync(s_exact);
         var shop = Build("Europe/Berlin", 7);
         await IngestAsync(host, shop.Facts);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
@@ -229,7 +236,7 @@ public sealed class RollupTests
     }
 
     [Fact]
-    public async Task A_shop_settings_change_after_the_run_recomputes_its_recent_days()
+    public async Task A_shop_settings_change_after_the_run_recomputes_its_recent_days_at_once_without_a_snapshot_and_on_the_next_refresh_with_one()
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build("Europe/Berlin", 8);
@@ -247,7 +254,101 @@ public sealed class RollupTests
         });
         await IngestAsync(host, settings.Facts, eventPrefix: "holiday");
         await Task.Delay(MetricQueries.CalendarLifetime);
+        var snapshotExpired = s_now + SnapshotMaxAge(host) + TimeSpan.FromSeconds(1);
+        await AssertSameAsLiveAsync(host, shop.ShopId, snapshotExpired);
+
+        Assert.Equal(1L, (await Runner(host).RefreshAsync(s_now, CancellationToken.None)).Shops);
         await AssertSameAsLiveAsync(host, shop.ShopId);
+    }
+
+    [Fact]
+    public async Task Within_its_max_age_the_snapshot_is_served_whole_and_a_refresh_recomputes_only_the_shops_that_changed()
+    {
+        await using var host = await ServiceHost.StartReadyAsync();
+        var changed = Build("Asia/Tokyo", 9);
+        var unchanged = Build("America/New_York", 10);
+        await IngestAsync(host, changed.Facts);
+        await IngestAsync(host, unchanged.Facts);
+        await BackdateArrivalsAsync(host);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var before = await AnswersAsync(host, changed.ShopId, s_now);
+        var unchangedRows = await RowsStampAsync(host, unchanged.ShopId);
+
+        // Facts arrive for one shop: a rating and a reply to a chat of two days ago, and a new chat. Until a
+        // refresh, every answer is the snapshot's, all of a piece (no half-updated figure).
+        var chat = await FirstChatAsync(host, changed.ShopId, "stars = 0 AND received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY")
+            ?? throw new InvalidOperationException("no unrated chat two days old");
+        var late = new FactScenario(changed.ShopId);
+        late.Rated(chat, 5, s_now.AddMinutes(-3));
+        late.Message(chat, SenderRole.Agent, MessageKind.Text, s_now.AddMinutes(-2), "agent-b");
+        late.ChatStarted("chat-new", "customer-new", s_now.AddMinutes(-2), ["refund"]);
+        late.Message("chat-new", SenderRole.Customer, MessageKind.Text, s_now.AddMinutes(-2));
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+        Assert.Equal(before, await AnswersAsync(host, changed.ShopId, s_now));
+
+        // The refresh a minute later computes that shop only; its answers then equal all-live as of the refresh.
+        var refreshAt = s_now.AddMinutes(1);
+        var refresh = await Runner(host).RefreshAsync(refreshAt, CancellationToken.None);
+        Assert.Equal(("refresh", 1L, (DateOnly?)null), (refresh.Reason, refresh.Shops, refresh.SettledThrough));
+        Assert.NotEqual(before, await AnswersAsync(host, changed.ShopId, refreshAt));
+        await AssertSameAsLiveAsync(host, changed.ShopId, refreshAt);
+        await AssertSameAsLiveAsync(host, unchanged.ShopId, refreshAt);
+        Assert.Equal(unchangedRows, await RowsStampAsync(host, unchanged.ShopId));
+
+        // With nothing new (once the arrivals are older than the refresh's margin), a refresh computes nothing but
+        // still advances the snapshot.
+        await BackdateArrivalsAsync(host);
+        var idle = await Runner(host).RefreshAsync(refreshAt.AddMinutes(1), CancellationToken.None);
+        Assert.Equal((0L, 0L), (idle.Shops, idle.RowsWritten));
+        Assert.NotNull(idle.ArrivalsThrough);
+        Assert.True(idle.ArrivalsThrough > refresh.ArrivalsThrough);
+
+        // A day later, with no fact arriving, the inquiries pending at the run have closed: the refresh computes the
+        // shops holding them, and the snapshot again equals all-live.
+        Assert.NotNull(await FirstChatAsync(host, unchanged.ShopId, "pending > 0"));
+        var dayLater = s_now.AddHours(25);
+        var closing = await Runner(host).RefreshAsync(dayLater, CancellationToken.None);
+        Assert.True(closing.Shops >= 1);
+        await AssertSameAsLiveAsync(host, changed.ShopId, dayLater);
+        await AssertSameAsLiveAsync(host, unchanged.ShopId, dayLater);
+    }
+
+    /// <summary>
+    /// Makes the facts ingested so far look as if they arrived an hour ago: a refresh looks a minute before the latest
+    /// snapshot for arrivals (RollupRunner.ArrivalVisibilityMargin), and the history of a test arrives just before it.
+    /// </summary>
+    private static async Task BackdateArrivalsAsync(ServiceHost host)
+    {
+        // arrived_at is in the sorting key, so it cannot be updated: the rows are copied an hour back and removed.
+        await Execute(host, "INSERT INTO fact_arrivals SELECT shop_id, arrived_at - INTERVAL 1 HOUR, chat_id, customer_id FROM fact_arrivals");
+        await Execute(host, "ALTER TABLE fact_arrivals DELETE WHERE arrived_at > now64(6) - INTERVAL 50 MINUTE SETTINGS mutations_sync = 2");
+    }
+
+    /// <summary>How many rows the shop has in <c>settled_chats</c> and when the latest was computed.</summary>
+    private static async Task<string> RowsStampAsync(ServiceHost host, string shopId)
+    {
+        var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        return (string)(await host.Store.Client.ExecuteScalarAsync(
+            "SELECT toString((count(), max(computed_at))) FROM settled_chats WHERE shop_id = {shop:String}", parameters))!;
+    }
+
+    private static TimeSpan SnapshotMaxAge(ServiceHost host) =>
+        host.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RollupOptions>>().Value.SnapshotMaxAge;
+
+    /// <summary>Every query RPC's answer for the shop's last 10 days at <paramref name="now"/>, as one text.</summary>
+    private static async Task<string> AnswersAsync(ServiceHost host, string shopId, DateTime now)
+    {
+        var service = host.App.Services.GetRequiredService<MetricQueries>();
+        var calendar = (await service.FindShopAsync(shopId, CancellationToken.None))!;
+        var period = new DayPeriod(DateOnly.FromDateTime(s_now).AddDays(-9), DateOnly.FromDateTime(s_now));
+        return string.Join('\n',
+            Canonical(await service.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ReadTagsAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ListChatsAsync(shopId, calendar, period, now, new ChatListFilter([], [], [], [], "", []), null, 10_000, CancellationToken.None)));
     }
 
     private static async Task<string?> FirstChatAsync(ServiceHost host, string shopId, string condition)

@@ -1,0 +1,7 @@
+-- Which facts a run's rows reflect, so the query RPCs can serve its snapshot (docs/rollups.md, "Refreshes").
+--
+-- A scheduled run and a refresh both leave every day after the watermark computed, for every shop, from the facts
+-- that arrived before `arrivals_through` (ClickHouse's clock, like `fact_arrivals.arrived_at`, read as the run
+-- began): the scheduled run by computing every shop, a refresh by computing the shops with an arrival since the
+-- previous mark (or a pending inquiry whose 24 hours have closed). Recomputations of a range leave it NULL.
+ALTER TABLE {{table:rollup_runs}}{{on_cluster}} ADD COLUMN IF NOT EXISTS arrivals_through Nullable(DateTime64(6, 'UTC'));
