@@ -87,15 +87,13 @@ internal static class MetricsBenchmark
         foreach (var (label, period) in new[] { ("30 settled days", settled), ("last 30 days, the latest 11 after the watermark, served from the snapshot", recent) })
         {
             Console.WriteLine($"metrics: {BigShop}, {label} ({period.FirstDay:yyyy-MM-dd}..{period.LastDay:yyyy-MM-dd})");
-            // As GetOverview reads them: the period and the previous one side by side.
-            var overview = await MeasureAsync("overview (current + previous period)", repeat, () => Task.WhenAll(
-                queries.ReadOverviewAsync(BigShop, calendar, period, now, CancellationToken.None),
-                queries.ReadOverviewAsync(BigShop, calendar, period.Previous, now, CancellationToken.None)));
+            // As GetOverview reads them: the period and the previous one together.
+            var overview = await MeasureAsync("overview (current + previous period)", repeat, () =>
+                queries.ReadOverviewsAsync(BigShop, calendar, [period, period.Previous], now, CancellationToken.None));
             await MeasureAsync("All Chats, first page of 50", repeat, () => queries.ListChatsAsync(BigShop, calendar, period, now, all, null, 51, CancellationToken.None));
             await MeasureAsync("agent details", repeat, () => queries.ReadAgentsAsync(BigShop, calendar, period, now, CancellationToken.None));
-            var rawOverview = await MeasureAsync("overview from raw facts (baseline)", Math.Max(3, repeat / 5), () => Task.WhenAll(
-                raw.ReadOverviewAsync(BigShop, calendar, period, now, CancellationToken.None),
-                raw.ReadOverviewAsync(BigShop, calendar, period.Previous, now, CancellationToken.None)));
+            var rawOverview = await MeasureAsync("overview from raw facts (baseline)", Math.Max(3, repeat / 5), () =>
+                raw.ReadOverviewsAsync(BigShop, calendar, [period, period.Previous], now, CancellationToken.None));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  overview is {rawOverview / overview:F1}x faster than from raw facts (p50)"));
         }
 
@@ -125,18 +123,16 @@ internal static class MetricsBenchmark
         foreach (var (label, reader) in new[] { ("as served: the snapshot, until the next refresh", queries), ("with no snapshot served: the changed chats computed from the facts", exact) })
         {
             Console.WriteLine($"metrics: {BigShop}, last 30 days, after 40 new chats and 60 ratings arrived since the refresh, {label}");
-            await MeasureAsync("overview (current + previous period)", repeat, () => Task.WhenAll(
-                reader.ReadOverviewAsync(BigShop, calendar, recent, now, CancellationToken.None),
-                reader.ReadOverviewAsync(BigShop, calendar, recent.Previous, now, CancellationToken.None)));
+            await MeasureAsync("overview (current + previous period)", repeat, () =>
+                reader.ReadOverviewsAsync(BigShop, calendar, [recent, recent.Previous], now, CancellationToken.None));
             await MeasureAsync("All Chats, first page of 50", repeat, () => reader.ListChatsAsync(BigShop, calendar, recent, now, all, null, 51, CancellationToken.None));
             await MeasureAsync("agent details", repeat, () => reader.ReadAgentsAsync(BigShop, calendar, recent, now, CancellationToken.None));
         }
 
         await RefreshAsync(runner, now, "after the quarter of an hour");
         Console.WriteLine($"metrics: {BigShop}, last 30 days, served from the refreshed snapshot");
-        await MeasureAsync("overview (current + previous period)", repeat, () => Task.WhenAll(
-            queries.ReadOverviewAsync(BigShop, calendar, recent, now, CancellationToken.None),
-            queries.ReadOverviewAsync(BigShop, calendar, recent.Previous, now, CancellationToken.None)));
+        await MeasureAsync("overview (current + previous period)", repeat, () =>
+            queries.ReadOverviewsAsync(BigShop, calendar, [recent, recent.Previous], now, CancellationToken.None));
         await MeasureAsync("All Chats, first page of 50", repeat, () => queries.ListChatsAsync(BigShop, calendar, recent, now, all, null, 51, CancellationToken.None));
         await MeasureAsync("agent details", repeat, () => queries.ReadAgentsAsync(BigShop, calendar, recent, now, CancellationToken.None));
 

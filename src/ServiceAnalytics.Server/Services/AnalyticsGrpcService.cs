@@ -15,6 +15,13 @@ namespace ServiceAnalytics.Server.Services;
 public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chats, FactIngestor ingestor, PageTokens pageTokens, TimeProvider clock)
     : AnalyticsService.AnalyticsServiceBase
 {
+    /// <summary>The instant this request's figures are of (<see cref="MetricQueries.AnswerInstantAsync"/>).</summary>
+    private ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken) =>
+        queries.AnswerInstantAsync(clock.GetUtcNow().UtcDateTime, cancellationToken);
+
+    private static Google.Protobuf.WellKnownTypes.Timestamp Utc(DateTime instant) =>
+        Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
+
     /// <summary>How far back the SLA queue looks for chats with pending inquiries.</summary>
     private const int SlaLookbackDays = 30;
 
@@ -27,13 +34,12 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
-        // The two periods are independent queries: side by side they take as long as the slower one.
-        var currentRead = queries.ReadOverviewAsync(request.ShopId, calendar, period, now, context.CancellationToken);
-        var previousRead = queries.ReadOverviewAsync(request.ShopId, calendar, period.Previous, now, context.CancellationToken);
-        var (current, previous) = (await currentRead, await previousRead);
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var overviews = await queries.ReadOverviewsAsync(request.ShopId, calendar, [period, period.Previous], asOf, context.CancellationToken);
+        var (current, previous) = (overviews[0], overviews[1]);
         return new GetOverviewResponse
         {
+            AsOf = Utc(asOf),
             TimeZone = calendar.TimeZone.Id,
             Current = Metrics(period, current),
             Previous = Metrics(period.Previous, previous),
@@ -45,8 +51,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var days = await queries.ReadDailyAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
-        var response = new GetDailyTrendsResponse();
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var days = await queries.ReadDailyAsync(request.ShopId, calendar, period, asOf, context.CancellationToken);
+        var response = new GetDailyTrendsResponse { AsOf = Utc(asOf) };
         response.Days.Add(days.Select(d => Metrics(new DayPeriod(d.Day, d.Day), d.Figures)));
         return response;
     }
@@ -56,9 +63,11 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var figures = await queries.ReadBreakdownAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken);
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var figures = await queries.ReadBreakdownAsync(request.ShopId, calendar, period, asOf, context.CancellationToken);
         return new GetStatusBreakdownResponse
         {
+            AsOf = Utc(asOf),
             Responded24H = figures.Responded24h,
             RespondedLate = figures.RespondedLate,
             NonResponded = figures.NonResponded,
@@ -93,9 +102,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
 
-        var rows = await queries.ListChatsAsync(
-            request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, filter, after, pageSize + 1, context.CancellationToken);
-        var response = new ListChatsResponse();
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var rows = await queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after, pageSize + 1, context.CancellationToken);
+        var response = new ListChatsResponse { AsOf = Utc(asOf) };
         foreach (var row in rows.Take(pageSize))
         {
             var chat = new ChatRow
@@ -132,8 +141,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var response = new GetAgentDetailsResponse();
-        foreach (var agent in await queries.ReadAgentsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var response = new GetAgentDetailsResponse { AsOf = Utc(asOf) };
+        foreach (var agent in await queries.ReadAgentsAsync(request.ShopId, calendar, period, asOf, context.CancellationToken))
         {
             var details = new AgentDetails
             {
@@ -168,8 +178,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var response = new GetTagBreakdownResponse();
-        foreach (var tag in await queries.ReadTagsAsync(request.ShopId, calendar, period, clock.GetUtcNow().UtcDateTime, context.CancellationToken))
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var response = new GetTagBreakdownResponse { AsOf = Utc(asOf) };
+        foreach (var tag in await queries.ReadTagsAsync(request.ShopId, calendar, period, asOf, context.CancellationToken))
         {
             var details = new TagDetails
             {

@@ -198,21 +198,41 @@ public sealed class MetricQueries
             : null;
 
     /// <summary>
-    /// The headline metrics of the period and its customer counts. A period of summarised days (settled, or in the
-    /// servable snapshot) is read from the days' <c>shop_daily_summary</c> rows, the customer counts from its last
-    /// day's row (they are the 28 days ending with it); a period reaching past them aggregates its chats' outcomes,
-    /// settled and live, in one pass.
+    /// The instant a request at <paramref name="now"/> is answered as of: the servable snapshot's, else
+    /// <paramref name="now"/>. Passed as every read's <c>now</c>, it makes all reads of a request of one instant
+    /// (a snapshot taken meanwhile is after it, so not served: the reads then compute as of it).
     /// </summary>
-    public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    public async ValueTask<DateTime> AnswerInstantAsync(DateTime now, CancellationToken cancellationToken) =>
+        (await ServableSnapshotAsync(now, cancellationToken))?.AsOf ?? now;
+
+    /// <summary>The headline metrics of the period and its customer counts (<see cref="ReadOverviewsAsync"/>).</summary>
+    public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken) =>
+        (await ReadOverviewsAsync(shopId, calendar, [period], now, cancellationToken))[0];
+
+    /// <summary>
+    /// The headline metrics and customer counts of each period (GetOverview's period and the previous one). Periods
+    /// of summarised days (settled, or in the servable snapshot) are read together, in one statement, from their
+    /// days' <c>shop_daily_summary</c> rows, the customer counts from each last day's row (they are the 28 days ending
+    /// with it); a period reaching past them, or whose last day has no row (no chat received that day), aggregates
+    /// its chats' outcomes, settled and live, in one pass.
+    /// </summary>
+    public async Task<IReadOnlyList<OverviewFigures>> ReadOverviewsAsync(
+        string shopId, ShopCalendar calendar, IReadOnlyList<DayPeriod> periods, DateTime now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(period);
+        ArgumentNullException.ThrowIfNull(periods);
         var snapshot = await ServableSnapshotAsync(now, cancellationToken);
         var summarisedThrough = snapshot?.LastDay ?? (_watermark is null ? null : await _watermark.GetAsync(cancellationToken));
-        if (summarisedThrough is { } through && period.LastDay <= through && await ReadSummarisedOverviewAsync(shopId, period, cancellationToken) is { } summarised)
-        {
-            return summarised;
-        }
+        var summarised = summarisedThrough is { } through
+            ? await ReadSummarisedOverviewsAsync(shopId, [.. periods.Where(p => p.LastDay <= through)], cancellationToken)
+            : [];
+        return await Task.WhenAll(periods.Select(period => summarised.TryGetValue(period, out var figures)
+            ? Task.FromResult(figures)
+            : ReadComputedOverviewAsync(shopId, calendar, period, now, cancellationToken)));
+    }
 
+    /// <summary>The overview of a period from its chats' outcomes (see <see cref="ReadOverviewsAsync"/>).</summary>
+    private async Task<OverviewFigures> ReadComputedOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: true, cancellationToken);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
@@ -234,28 +254,46 @@ public sealed class MetricQueries
         return new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount), LongAt(reader, HeadlineColumnCount + 1));
     }
 
-    /// <summary>The overview of a period of summarised days from its days' summary rows, or null when its last day has no row.</summary>
-    private async Task<OverviewFigures?> ReadSummarisedOverviewAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
+    /// <summary>
+    /// The overviews of periods of summarised days from their days' summary rows, in one statement (each row counted
+    /// in the first period holding its day); a period whose last day has no row is left out.
+    /// </summary>
+    private async Task<Dictionary<DayPeriod, OverviewFigures>> ReadSummarisedOverviewsAsync(
+        string shopId, IReadOnlyList<DayPeriod> periods, CancellationToken cancellationToken)
     {
+        var figures = new Dictionary<DayPeriod, OverviewFigures>();
+        if (periods.Count == 0)
+        {
+            return figures;
+        }
+
+        static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
-        parameters.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        parameters.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("first_days", periods.Select(p => Iso(p.FirstDay)).ToArray());
+        parameters.AddParameter("last_days", periods.Select(p => Iso(p.LastDay)).ToArray());
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            SELECT
-                {{HeadlineFromPartials}},
-                (SELECT (count(), any(potential_customers), any(converted_customers)) FROM shop_daily_summary
-                 WHERE shop_id = {shop:String} AND day = toDate({last_day:String}))
-            FROM shop_daily_summary
-            WHERE shop_id = {shop:String} AND day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
+            SELECT {{HeadlineFromPartials}}, period, max(day) = {last_days:Array(Date)}[period], argMax(potential_customers, day), argMax(converted_customers, day)
+            FROM
+            (
+                SELECT *, arrayFirstIndex((first, last) -> day BETWEEN first AND last, {first_days:Array(Date)}, {last_days:Array(Date)}) AS period
+                FROM shop_daily_summary
+                WHERE shop_id = {shop:String} AND day BETWEEN arrayMin({first_days:Array(Date)}) AND arrayMax({last_days:Array(Date)})
+            )
+            WHERE period > 0
+            GROUP BY period
             """, parameters, cancellationToken: cancellationToken);
-        reader.Read();
-        // A day without chats received has no row; its customer counts then come from the chats (rare: a quiet last day).
-        var customers = (System.Runtime.CompilerServices.ITuple)reader.GetValue(HeadlineColumnCount);
-        return Convert.ToInt64(customers[0], CultureInfo.InvariantCulture) == 0
-            ? null
-            : new OverviewFigures(
-                ReadHeadline(reader, 0), Convert.ToInt64(customers[1], CultureInfo.InvariantCulture), Convert.ToInt64(customers[2], CultureInfo.InvariantCulture));
+        while (reader.Read())
+        {
+            // A day without chats received has no row; its customer counts then come from the chats (rare: a quiet last day).
+            if (reader.GetBoolean(HeadlineColumnCount + 1))
+            {
+                figures[periods[Convert.ToInt32(reader.GetValue(HeadlineColumnCount), CultureInfo.InvariantCulture) - 1]] =
+                    new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount + 2), LongAt(reader, HeadlineColumnCount + 3));
+            }
+        }
+
+        return figures;
     }
 
     /// <summary>The headline metrics of each local day of the period that has chats received (days without are left out).</summary>

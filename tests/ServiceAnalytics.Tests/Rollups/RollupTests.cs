@@ -18,7 +18,7 @@ namespace ServiceAnalytics.Tests.Rollups;
 public sealed class RollupTests
 {
     /// <summary>Whole seconds, as a run's <c>now</c> is kept: a snapshot served at <c>s_now</c> is as of <c>s_now</c> exactly.</summary>
-    private static readonly DateTime s_now = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond));
+    private static readonly DateTime s_now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     /// <summary>A service whose query RPCs never serve a snapshot: days after the watermark are computed as of the request.</summary>
     private static readonly Dictionary<string, string?> s_exact = new() { ["Rollups:SnapshotMaxAge"] = "00:00:00" };
@@ -272,6 +272,14 @@ public sealed class RollupTests
         await BackdateArrivalsAsync(host);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var before = await AnswersAsync(host, changed.ShopId, s_now);
+        // The RPCs say which instant they answer as of: the snapshot's, not the request's.
+        var analytics = new ServiceAnalytics.Contracts.Query.V1.AnalyticsService.AnalyticsServiceClient(host.Channel);
+        var overview = await analytics.GetOverviewAsync(new ServiceAnalytics.Contracts.Query.V1.GetOverviewRequest
+        {
+            ShopId = changed.ShopId, FirstDay = DateOnly.FromDateTime(s_now).AddDays(-9).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            LastDay = DateOnly.FromDateTime(s_now).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        });
+        Assert.Equal(s_now, overview.AsOf.ToDateTime());
         var unchangedRows = await RowsStampAsync(host, unchanged.ShopId);
 
         // Facts arrive for one shop: a rating and a reply to a chat of two days ago, and a new chat. Until a
@@ -400,6 +408,7 @@ public sealed class RollupTests
                     : throw new Xunit.Sdk.XunitException($"{shopId} {period}: settled {Canonical(await read(service))}\nlive    {Canonical(await read(live))}");
 
             await Both(async q => await q.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadOverviewsAsync(shopId, calendar, [period, period.Previous], now, CancellationToken.None));
             await Both(async q => await q.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None));
             await Both(async q => await q.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None));
             await Both(async q => await q.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None));
