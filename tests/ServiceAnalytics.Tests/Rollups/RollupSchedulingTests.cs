@@ -53,6 +53,7 @@ public sealed class RollupSchedulingTests
         Assert.Equal(run.RowsWritten, rollups.GetProperty("data").GetProperty("last_run_rows").GetInt64());
         Assert.Equal($"{run.FirstDay}..{run.LastDay}", rollups.GetProperty("data").GetProperty("last_run_window").GetString());
         Assert.Equal("", rollups.GetProperty("data").GetProperty("last_error").GetString());
+        Assert.Equal(status.SnapshotAsOf.ToDateTime(), rollups.GetProperty("data").GetProperty("snapshot_as_of").GetDateTime().ToUniversalTime());
 
         var recompute = await operations.RecomputeRollupsAsync(new RecomputeRollupsRequest
         {
