@@ -20,4 +20,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(105, LogLevel.Warning, "No caller is configured: a development key with every scope is in {Path} (readable by this user only). Send it as the {Header} header, e.g. grpcurl -plaintext -H \"{Header}: $(cat {Path})\" 127.0.0.1:5310 list")]
     public static partial void DevelopmentKeyInUse(ILogger logger, string path, string header);
+
+    [LoggerMessage(106, LogLevel.Warning, "Rollup refresh failed; the next one comes within the refresh interval")]
+    public static partial void RollupRefreshFailed(ILogger logger, Exception error);
 }

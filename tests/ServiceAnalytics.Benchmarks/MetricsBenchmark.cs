@@ -152,7 +152,7 @@ internal static class MetricsBenchmark
     private static async Task RefreshAsync(RollupRunner runner, DateTime now, string label)
     {
         var clock = Stopwatch.StartNew();
-        var refresh = await runner.RefreshAsync(now, CancellationToken.None);
+        var refresh = await runner.RefreshAsync(now, CancellationToken.None) ?? throw new InvalidOperationException("no snapshot to refresh");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rollup: refresh {label}, {refresh.FirstDay:yyyy-MM-dd}..{refresh.LastDay:yyyy-MM-dd}, {refresh.Shops:N0} shops, {refresh.RowsWritten:N0} rows in {clock.Elapsed.TotalSeconds:F1} s"));
     }

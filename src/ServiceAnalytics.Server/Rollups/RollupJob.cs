@@ -42,9 +42,9 @@ internal sealed class RollupJob(
             {
                 await runner.RefreshAsync(time.GetUtcNow().UtcDateTime, cancellationToken);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception error) when (!cancellationToken.IsCancellationRequested)
             {
-                // Logged with its cause by the runner; the next refresh comes within the interval.
+                ServerLog.RollupRefreshFailed(logger, error);
             }
 
             return;

@@ -6,8 +6,9 @@ namespace ServiceAnalytics.Storage.Metrics;
 /// exists once. Parameters: <c>shop</c>, <c>scan_from</c>, <c>live_from</c>, <c>to</c> (UTC instants), <c>now</c>,
 /// <c>tz</c> (the shop's IANA zone) and <c>holidays</c> (the shop's holiday days, local dates). Chats received
 /// before <c>live_from</c> are read as the rollup job settled them (table <c>settled_chats</c>, the same columns
-/// computed by the same SQL); chats from <c>live_from</c> on are computed from the facts now, or, where the latest
-/// run's row is known to be current, read from it (<see cref="Recent"/>). Joins rely on
+/// computed by the same SQL); chats from <c>live_from</c> on are read from the latest run's rows as of <c>now</c>
+/// (<see cref="Reused"/>: the snapshot's, or rows known to be current) or computed from the facts (<see cref="Recent"/>,
+/// <see cref="Live"/>). Joins rely on
 /// ClickHouse's default <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
 /// </summary>
 public static class ChatOutcomes

@@ -203,7 +203,8 @@ public sealed class MetricQueries
     /// (a snapshot taken meanwhile is after it, so not served: the reads then compute as of it).
     /// </summary>
     public async ValueTask<DateTime> AnswerInstantAsync(DateTime now, CancellationToken cancellationToken) =>
-        (await ServableSnapshotAsync(now, cancellationToken))?.AsOf ?? now;
+        // Whole seconds, as a DateTime parameter reaches SQL: the instant reported is the one computed with.
+        (await ServableSnapshotAsync(now, cancellationToken))?.AsOf ?? now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
 
     /// <summary>The headline metrics of the period and its customer counts (<see cref="ReadOverviewsAsync"/>).</summary>
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken) =>
@@ -220,6 +221,13 @@ public sealed class MetricQueries
         string shopId, ShopCalendar calendar, IReadOnlyList<DayPeriod> periods, DateTime now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(periods);
+        if (periods.Any(p => periods.Any(q => !ReferenceEquals(p, q) && p.FirstDay <= q.LastDay && q.FirstDay <= p.LastDay)))
+        {
+            // One statement gives each summary row to one period; overlapping ones are read one by one.
+            var each = await Task.WhenAll(periods.Select(p => ReadOverviewsAsync(shopId, calendar, [p], now, cancellationToken)));
+            return [.. each.Select(figures => figures[0])];
+        }
+
         var snapshot = await ServableSnapshotAsync(now, cancellationToken);
         var summarisedThrough = snapshot?.LastDay ?? (_watermark is null ? null : await _watermark.GetAsync(cancellationToken));
         var summarised = summarisedThrough is { } through
@@ -388,7 +396,7 @@ public sealed class MetricQueries
     private const string BreakdownNames =
         "chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry";
 
-    /// <summary>The status breakdown: the settled days' summary rows plus the live chats', summed.</summary>
+    /// <summary>The status breakdown: the summarised days' summary rows plus the later chats', summed (see <see cref="SplitAsync"/>).</summary>
     public async Task<BreakdownFigures> ReadBreakdownAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
         var split = await SplitAsync(shopId, calendar, period, now, cancellationToken);
@@ -583,7 +591,8 @@ public sealed class MetricQueries
 
     /// <summary>
     /// The chat outcomes of <paramref name="period"/> (and, with <paramref name="includeCustomerWindow"/>, of the
-    /// 28 days ending with its last day): settled rows for the days up to the watermark, live ones after it.
+    /// 28 days ending with its last day): settled rows for the days up to the watermark; after it, the servable
+    /// snapshot's rows as of its instant, else the latest run's rows and the changed chats computed as of now.
     /// </summary>
     private async Task<(string Outcomes, ClickHouseParameterCollection Parameters)> SourceAsync(
         string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, bool includeCustomerWindow, CancellationToken cancellationToken)

@@ -26,7 +26,8 @@ public sealed class RollupOptions
 
     /// <summary>
     /// How often a refresh recomputes the days after the watermark for the shops whose facts arrived since the
-    /// previous run (<see cref="RollupRunner.RefreshAsync"/>), between scheduled runs. Zero: no refreshes.
+    /// latest snapshot, or whose pending inquiries' 24 hours have closed (<see cref="RollupRunner.RefreshAsync"/>),
+    /// between scheduled runs. Zero: no refreshes.
     /// Default: 1 minute.
     /// </summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -37,8 +37,15 @@ public enum RollupReason
 /// </summary>
 public sealed class RollupRunner(
     ClickHouseStore store, MetricQueries metrics, SettledWatermark watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
+    : IDisposable
 {
     private static readonly string[] s_summaryTables = ["settled_chats", "shop_daily_summary", "agent_daily_summary"];
+
+    /// <summary>
+    /// One run at a time in this process, whoever starts it (the Quartz job, the recompute RPC, the command): a run
+    /// copies the rows it does not compute from the live tables, which another run swapping in meanwhile would undo.
+    /// </summary>
+    private readonly SemaphoreSlim _oneRun = new(1, 1);
 
     private readonly SchemaTarget _target = SchemaTarget.For(store.Options);
 
@@ -75,20 +82,22 @@ public sealed class RollupRunner(
     /// up to tomorrow, of the shops with an arrival (<c>fact_arrivals</c>) since the latest snapshot's mark, less
     /// <see cref="ArrivalVisibilityMargin"/>, or with a stored row whose pending inquiry's 24 hours have closed by
     /// <paramref name="now"/>; every other shop's rows are current already and are kept. It leaves a snapshot as
-    /// current as a scheduled run's for the cost of the shops that changed. Before the first scheduled run, it is one.
+    /// current as a scheduled run's for the cost of the shops that changed. Null, and nothing done, before the first
+    /// snapshot (a scheduled run's, which the catch-up at start-up provides).
     /// </summary>
-    public async Task<RollupRun> RefreshAsync(DateTime now, CancellationToken cancellationToken)
+    public async Task<RollupRun?> RefreshAsync(DateTime now, CancellationToken cancellationToken)
     {
         var arrivalsThrough = await ClickHouseNowAsync(cancellationToken);
         if (await watermark.ReadProgressAsync(cancellationToken) is not { SettledThrough: { } settled, Snapshot: { } previous })
         {
-            return await RunScheduledAsync(now, cancellationToken);
+            return null;
         }
 
         var first = settled.AddDays(1);
         var parameters = DayParameters(first, first, now, null);
         parameters.AddParameter("since", previous.ArrivalsThrough - ArrivalVisibilityMargin);
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
+        var shops = new List<string>();
+        using (var reader = await store.Client.ExecuteReaderAsync($$"""
             SELECT DISTINCT shop_id
             FROM
             (
@@ -98,11 +107,12 @@ public sealed class RollupRunner(
                 WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
             )
             ORDER BY shop_id
-            """, parameters, cancellationToken: cancellationToken);
-        var shops = new List<string>();
-        while (reader.Read())
+            """, parameters, cancellationToken: cancellationToken))
         {
-            shops.Add(reader.GetString(0));
+            while (reader.Read())
+            {
+                shops.Add(reader.GetString(0));
+            }
         }
 
         return await RunAsync(RollupReason.Refresh, first, DateOnly.FromDateTime(now).AddDays(1), now, null, arrivalsThrough, shops, cancellationToken);
@@ -146,6 +156,23 @@ public sealed class RollupRunner(
         RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, DateTime? arrivalsThrough,
         IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
     {
+        await _oneRun.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunAloneAsync(reason, first, last, now, settles, arrivalsThrough, onlyShops, cancellationToken);
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    public void Dispose() => _oneRun.Dispose();
+
+    private async Task<RollupRun> RunAloneAsync(
+        RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, DateTime? arrivalsThrough,
+        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
+    {
         var runId = Guid.NewGuid().ToString("N")[..16];
         // Whole seconds: how a DateTime parameter reaches SQL, so the run's `now` is the same in SQL and in its record.
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
@@ -158,7 +185,7 @@ public sealed class RollupRunner(
         {
             if (onlyShops is not { Count: 0 })
             {
-                rows = await ComputeAsync(stages, first, last, now, onlyShops, () => Interlocked.Increment(ref shops), cancellationToken);
+                rows = await ComputeAsync(runId, stages, first, last, now, onlyShops, () => Interlocked.Increment(ref shops), cancellationToken);
             }
 
             var run = new RollupRun(runId, Instance, Name(reason), startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "", arrivalsThrough);
@@ -191,13 +218,15 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
-    /// The work of <see cref="RunAsync"/>: computes the shops' days into the staging tables, swaps the months in,
-    /// and returns the rows written for the recomputed days.
+    /// The work of <see cref="RunAsync"/>: computes the shops' days into the staging tables, completes them with the
+    /// rows it keeps, swaps the three tables' months in one after the other (so the rows and the summaries a request
+    /// reads are of the same run but for milliseconds), and returns the rows written for the recomputed days.
     /// </summary>
     private async Task<long> ComputeAsync(
-        Dictionary<string, string> stages, DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops, Action shopDone,
-        CancellationToken cancellationToken)
+        string runId, Dictionary<string, string> stages, DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops,
+        Action shopDone, CancellationToken cancellationToken)
     {
+        var runsBefore = await SucceededRunsAsync(cancellationToken);
         foreach (var statement in stages.SelectMany(stage => CreateStage(stage.Key, stage.Value)))
         {
             await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
@@ -217,11 +246,24 @@ public sealed class RollupRunner(
                 }
             });
 
-        await ReplaceMonthsAsync("settled_chats", stages["settled_chats"], first, last, parameters, cancellationToken);
-        await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"])), parameters, cancellationToken: cancellationToken);
-        await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"])), parameters, cancellationToken: cancellationToken);
-        await ReplaceMonthsAsync("shop_daily_summary", stages["shop_daily_summary"], first, last, parameters, cancellationToken);
-        await ReplaceMonthsAsync("agent_daily_summary", stages["agent_daily_summary"], first, last, parameters, cancellationToken);
+        await CompleteStageAsync("settled_chats", stages["settled_chats"], parameters, cancellationToken);
+        // The summaries come from the staged rows (the run's months whole) and, for the customer window's days before
+        // them, the live rows, which this run does not change.
+        var chats = $"(SELECT * FROM {_target.Table(stages["settled_chats"])} UNION ALL " +
+            "SELECT * FROM settled_chats WHERE day < toStartOfMonth(toDate({first_day:String})))";
+        await store.Client.ExecuteNonQueryAsync(ShopDailySql(_target.Table(stages["shop_daily_summary"]), chats), parameters, cancellationToken: cancellationToken);
+        await store.Client.ExecuteNonQueryAsync(AgentDailySql(_target.Table(stages["agent_daily_summary"]), chats), parameters, cancellationToken: cancellationToken);
+        await CompleteStageAsync("shop_daily_summary", stages["shop_daily_summary"], parameters, cancellationToken);
+        await CompleteStageAsync("agent_daily_summary", stages["agent_daily_summary"], parameters, cancellationToken);
+        if (onlyShops is not null)
+        {
+            await ThrowIfSupersededAsync(runsBefore, cancellationToken);
+        }
+
+        foreach (var table in s_summaryTables)
+        {
+            await SwapMonthsAsync(table, stages[table], first, last, cancellationToken);
+        }
 
         // Rows of the recomputed days and shops (the staging tables also hold the months' other rows, copied unchanged).
         long rows = 0;
@@ -234,6 +276,23 @@ public sealed class RollupRunner(
 
         return rows;
     }
+
+    /// <summary>
+    /// Another instance's run that finished since this refresh began copying the rows it keeps would be undone by
+    /// its swap (a scheduled run's settled days, say): the refresh gives way, and the next one computes its shops.
+    /// (Runs of this process never overlap, so a new successful run is another instance's.)
+    /// </summary>
+    private async Task ThrowIfSupersededAsync(long runsBefore, CancellationToken cancellationToken)
+    {
+        if (await SucceededRunsAsync(cancellationToken) != runsBefore)
+        {
+            throw new InvalidOperationException("Superseded: another run finished while this refresh ran; the next refresh computes its shops.");
+        }
+    }
+
+    private async Task<long> SucceededRunsAsync(CancellationToken cancellationToken) => Convert.ToInt64(
+        await store.Client.ExecuteScalarAsync("SELECT count() FROM rollup_runs WHERE error = ''", cancellationToken: cancellationToken),
+        CultureInfo.InvariantCulture);
 
     /// <summary>The shops a run computes, as a condition on a table's <c>shop_id</c>: every shop, or those of parameter <c>shops</c>.</summary>
     private const string InScope = "({every_shop:Bool} OR has({shops:Array(String)}, shop_id))";
@@ -260,7 +319,7 @@ public sealed class RollupRunner(
     /// Each shop's overview figures and status breakdown per local day, from the settled chats: the partials the
     /// query RPCs merge over settled days, and the day's own figures from them (for BI tools) by the same text.
     /// </summary>
-    private static string ShopDailySql(string stage) => $$"""
+    private static string ShopDailySql(string stage, string chats) => $$"""
         INSERT INTO {{stage}}
         SELECT
             chats.rollup_shop, chats.rollup_day, h.1, h.2, h.3, h.4, h.5,
@@ -274,7 +333,7 @@ public sealed class RollupRunner(
             FROM
             (
                 SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlinePartials}}, {{MetricQueries.BreakdownColumns}}
-                FROM (SELECT *, true AS in_period FROM settled_chats WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received AND {{InScope}})
+                FROM (SELECT *, true AS in_period FROM {{chats}} WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received AND {{InScope}})
                 GROUP BY shop_id, day
             )
             GROUP BY rollup_shop, rollup_day
@@ -282,12 +341,12 @@ public sealed class RollupRunner(
         LEFT JOIN
         (
             {{MetricQueries.CustomersByDay("shop_id, ", "day",
-                $"(SELECT * FROM settled_chats WHERE day BETWEEN addDays(toDate({{first_day:String}}), -27) AND toDate({{last_day:String}}) AND {InScope})")}}
+                $"(SELECT * FROM {chats} WHERE day BETWEEN addDays(toDate({{first_day:String}}), -27) AND toDate({{last_day:String}}) AND {InScope})")}}
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
 
     /// <summary>Each shop's agent details per local day, from the settled chats: partials, and the day's own figures from them.</summary>
-    private static string AgentDailySql(string stage) => $$"""
+    private static string AgentDailySql(string stage, string chats) => $$"""
         INSERT INTO {{stage}}
         SELECT
             rollup_shop, rollup_day, agent, display_name, a.1, a.2, a.3, a.4, a.5, a.6, a.7,
@@ -300,7 +359,7 @@ public sealed class RollupRunner(
             (
                 SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{MetricQueries.AgentPartials}}
                 FROM ({{MetricQueries.AgentChats.Replace("{source}",
-                    $"(SELECT * FROM settled_chats WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope})", StringComparison.Ordinal)}}) AS chats
+                    $"(SELECT * FROM {chats} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope})", StringComparison.Ordinal)}}) AS chats
                 ARRAY JOIN agents AS agent
                 LEFT JOIN
                 (
@@ -343,12 +402,11 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Completes the staging table with the rows of <paramref name="table"/> for the days of the run's months outside
-    /// first..last, and for the shops it did not compute (unchanged), merges each month into one part, and swaps each
-    /// month's partition in. A day the staging table has nothing for becomes empty: its chats moved to another day (an
-    /// earlier message arrived) or never were.
+    /// first..last, and for the shops it did not compute (unchanged), and merges each month into one part. A day the
+    /// staging table has nothing for becomes empty when swapped in: its chats moved to another day (an earlier
+    /// message arrived) or never were.
     /// </summary>
-    private async Task ReplaceMonthsAsync(
-        string table, string stage, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    private async Task CompleteStageAsync(string table, string stage, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{_target.Table(stage)}}
@@ -357,6 +415,11 @@ public sealed class RollupRunner(
               AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{InScope}})
             """, parameters, cancellationToken: cancellationToken);
         await store.Client.ExecuteNonQueryAsync($"OPTIMIZE TABLE {_target.LocalTable(stage)}{_target.OnClusterClause} FINAL", cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Swaps each of the run's months of <paramref name="table"/> in from the completed staging table.</summary>
+    private async Task SwapMonthsAsync(string table, string stage, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
         for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
         {
             var partition = month.ToString("yyyyMM", CultureInfo.InvariantCulture);
@@ -435,7 +498,7 @@ public sealed class RollupRunner(
     /// <summary>ClickHouse's clock now, the clock of <c>fact_arrivals.arrived_at</c>.</summary>
     private async Task<DateTime> ClickHouseNowAsync(CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6)", cancellationToken: cancellationToken);
+        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6, 'UTC')", cancellationToken: cancellationToken);
         reader.Read();
         return reader.GetDateTime(0);
     }

@@ -22,12 +22,12 @@ public sealed record RollupSnapshot(DateTime AsOf, DateTime ArrivalsThrough, Dat
 
 /// <summary>
 /// The <see cref="RollupProgress"/> the query RPCs go by, read from <c>rollup_runs</c> and kept for
-/// <see cref="RefreshInterval"/>: progress older than the true one only means an older snapshot or more days
+/// <see cref="CacheLifetime"/>: progress older than the true one only means an older snapshot or more days
 /// computed live, which stays correct, so another instance's run may take that long to speed this one up.
 /// </summary>
 public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
 {
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
 
     private readonly Lock _lock = new();
     private RollupProgress _progress = new(null, null);
@@ -43,7 +43,7 @@ public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
     {
         lock (_lock)
         {
-            if (_readAt != long.MinValue && time.GetElapsedTime(_readAt) < RefreshInterval)
+            if (_readAt != long.MinValue && time.GetElapsedTime(_readAt) < CacheLifetime)
             {
                 return _progress;
             }

@@ -48,7 +48,7 @@ public sealed class RollupTests
         late.OrderPlaced("order-late", "customer-3", s_now.AddMinutes(-2), 1000);
         late.Message("chat-200", SenderRole.Agent, MessageKind.Text, s_now.AddMinutes(-1), "agent-b");
         await IngestAsync(host, late.Facts, eventPrefix: "late");
-        var refresh = await Runner(host).RefreshAsync(s_now, CancellationToken.None);
+        var refresh = await RefreshAsync(host, s_now);
         Assert.Equal(("refresh", 1L), (refresh.Reason, refresh.Shops));
         await AssertSameAsLiveAsync(host, shops[0].ShopId);
 
@@ -257,7 +257,7 @@ public sealed class RollupTests
         var snapshotExpired = s_now + SnapshotMaxAge(host) + TimeSpan.FromSeconds(1);
         await AssertSameAsLiveAsync(host, shop.ShopId, snapshotExpired);
 
-        Assert.Equal(1L, (await Runner(host).RefreshAsync(s_now, CancellationToken.None)).Shops);
+        Assert.Equal(1L, (await RefreshAsync(host, s_now)).Shops);
         await AssertSameAsLiveAsync(host, shop.ShopId);
     }
 
@@ -296,7 +296,7 @@ public sealed class RollupTests
 
         // The refresh a minute later computes that shop only; its answers then equal all-live as of the refresh.
         var refreshAt = s_now.AddMinutes(1);
-        var refresh = await Runner(host).RefreshAsync(refreshAt, CancellationToken.None);
+        var refresh = await RefreshAsync(host, refreshAt);
         Assert.Equal(("refresh", 1L, (DateOnly?)null), (refresh.Reason, refresh.Shops, refresh.SettledThrough));
         Assert.NotEqual(before, await AnswersAsync(host, changed.ShopId, refreshAt));
         await AssertSameAsLiveAsync(host, changed.ShopId, refreshAt);
@@ -306,7 +306,7 @@ public sealed class RollupTests
         // With nothing new (once the arrivals are older than the refresh's margin), a refresh computes nothing but
         // still advances the snapshot.
         await BackdateArrivalsAsync(host);
-        var idle = await Runner(host).RefreshAsync(refreshAt.AddMinutes(1), CancellationToken.None);
+        var idle = await RefreshAsync(host, refreshAt.AddMinutes(1));
         Assert.Equal((0L, 0L), (idle.Shops, idle.RowsWritten));
         Assert.NotNull(idle.ArrivalsThrough);
         Assert.True(idle.ArrivalsThrough > refresh.ArrivalsThrough);
@@ -314,9 +314,12 @@ public sealed class RollupTests
         // A day later, with no fact arriving, the inquiries pending at the run have closed: the refresh computes the
         // shops holding them, and the snapshot again equals all-live.
         Assert.NotNull(await FirstChatAsync(host, unchanged.ShopId, "pending > 0"));
+        var unchangedBeforeClosing = await RowsStampAsync(host, unchanged.ShopId);
         var dayLater = s_now.AddHours(25);
-        var closing = await Runner(host).RefreshAsync(dayLater, CancellationToken.None);
+        var closing = await RefreshAsync(host, dayLater);
         Assert.True(closing.Shops >= 1);
+        Assert.NotEqual(unchangedBeforeClosing, await RowsStampAsync(host, unchanged.ShopId));
+        Assert.Null(await FirstChatAsync(host, unchanged.ShopId, "pending > 0"));
         await AssertSameAsLiveAsync(host, changed.ShopId, dayLater);
         await AssertSameAsLiveAsync(host, unchanged.ShopId, dayLater);
     }
@@ -371,6 +374,10 @@ public sealed class RollupTests
         RollupScenario.Build($"shop-{seed}-{Guid.NewGuid():N}"[..24], zone, s_now, seed);
 
     private static RollupRunner Runner(ServiceHost host) => ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services);
+
+    /// <summary>A refresh, after the scheduled run every test starts with (so there is a snapshot to refresh).</summary>
+    private static async Task<RollupRun> RefreshAsync(ServiceHost host, DateTime at) =>
+        await Runner(host).RefreshAsync(at, CancellationToken.None) ?? throw new InvalidOperationException("no snapshot to refresh");
 
     private static async Task IngestAsync(ServiceHost host, IReadOnlyList<Fact> facts, string eventPrefix = "")
     {
