@@ -203,8 +203,8 @@ public sealed class MetricQueries
     /// (a snapshot taken meanwhile is after it, so not served: the reads then compute as of it).
     /// </summary>
     public async ValueTask<DateTime> AnswerInstantAsync(DateTime now, CancellationToken cancellationToken) =>
-        // Whole seconds, as a DateTime parameter reaches SQL: the instant reported is the one computed with.
-        (await ServableSnapshotAsync(now, cancellationToken))?.AsOf ?? now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+        // Milliseconds, as a DateTime64(3) parameter reaches SQL: the instant reported is the one computed with.
+        (await ServableSnapshotAsync(now, cancellationToken))?.AsOf ?? now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
 
     /// <summary>The headline metrics of the period and its customer counts (<see cref="ReadOverviewsAsync"/>).</summary>
     public async Task<OverviewFigures> ReadOverviewAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken) =>

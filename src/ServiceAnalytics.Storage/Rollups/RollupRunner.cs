@@ -174,8 +174,9 @@ public sealed class RollupRunner(
         IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
-        // Whole seconds: how a DateTime parameter reaches SQL, so the run's `now` is the same in SQL and in its record.
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+        // Milliseconds, as the run's `now` reaches SQL (a DateTime64(3) parameter) and its record: the snapshot's
+        // instant is then exactly the one its rows were computed at.
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var startedAt = now;
         var clock = Stopwatch.StartNew();
         var stages = s_summaryTables.ToDictionary(t => t, t => $"{t}_stage_{runId}");

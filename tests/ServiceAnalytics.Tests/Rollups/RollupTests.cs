@@ -17,7 +17,7 @@ namespace ServiceAnalytics.Tests.Rollups;
 /// </summary>
 public sealed class RollupTests
 {
-    /// <summary>Whole seconds, as a run's <c>now</c> is kept: a snapshot served at <c>s_now</c> is as of <c>s_now</c> exactly.</summary>
+    /// <summary>Whole seconds (a run keeps its <c>now</c> to the millisecond): a snapshot served at <c>s_now</c> is as of <c>s_now</c> exactly.</summary>
     private static readonly DateTime s_now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     /// <summary>A service whose query RPCs never serve a snapshot: days after the watermark are computed as of the request.</summary>
