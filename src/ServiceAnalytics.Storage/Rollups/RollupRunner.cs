@@ -94,10 +94,21 @@ public sealed class RollupRunner(
         }
 
         var first = settled.AddDays(1);
-        var parameters = DayParameters(first, first, now, null);
-        parameters.AddParameter("since", previous.ArrivalsThrough - ArrivalVisibilityMargin);
-        var shops = new List<string>();
-        using (var reader = await store.Client.ExecuteReaderAsync($$"""
+        var shops = await ShopsToRefreshAsync(previous.ArrivalsThrough - ArrivalVisibilityMargin, first, now, cancellationToken);
+        return await RunAsync(RollupReason.Refresh, first, DateOnly.FromDateTime(now).AddDays(1), now, null, arrivalsThrough, shops, cancellationToken);
+    }
+
+    /// <summary>
+    /// The shops a refresh computes: an arrival since <paramref name="since"/>, or a row of a day from
+    /// <paramref name="first"/> on whose pending inquiry counts as not answered at <paramref name="now"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ShopsToRefreshAsync(DateTime since, DateOnly first, DateTime now, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("since", since);
+        parameters.AddParameter("first_day", Iso(first));
+        parameters.AddParameter("now", now);
+        using var reader = await store.Client.ExecuteReaderAsync($$"""
             SELECT DISTINCT shop_id
             FROM
             (
@@ -107,15 +118,14 @@ public sealed class RollupRunner(
                 WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
             )
             ORDER BY shop_id
-            """, parameters, cancellationToken: cancellationToken))
+            """, parameters, cancellationToken: cancellationToken);
+        var shops = new List<string>();
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                shops.Add(reader.GetString(0));
-            }
+            shops.Add(reader.GetString(0));
         }
 
-        return await RunAsync(RollupReason.Refresh, first, DateOnly.FromDateTime(now).AddDays(1), now, null, arrivalsThrough, shops, cancellationToken);
+        return shops;
     }
 
     /// <summary>Recomputes local days <paramref name="first"/> to <paramref name="last"/> (a backfill); the watermark is unchanged.</summary>
