@@ -23,7 +23,8 @@ internal static class FactRows
                 var started = fact.ChatStarted;
                 batch.RowsOf(FactTables.ChatStarts)
                     .String(shop).String(started.ChatId).String(id).Timestamp(at).String(started.CustomerId)
-                    .String(ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
+                    // An entry point not known to the producer is stored as ''.
+                    .String(started.EntryPoint == EntryPoint.Unspecified ? "" : ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
                     .EndRow();
                 batch.Touch(shop, started.ChatId, "");
                 break;

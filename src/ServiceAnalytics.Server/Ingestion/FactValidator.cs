@@ -81,7 +81,7 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
     private static FactViolation? ChatStarted(ChatStarted started) =>
         Text(started.ChatId, "chat_started.chat_id", MaxIdLength)
         ?? Text(started.CustomerId, "chat_started.customer_id", MaxIdLength)
-        ?? Enum(started.EntryPoint, "chat_started.entry_point")
+        ?? (started.EntryPoint == EntryPoint.Unspecified ? null : Enum(started.EntryPoint, "chat_started.entry_point"))
         ?? Enum(started.Initiator, "chat_started.initiator")
         ?? Tags(started.Tags, "chat_started.tags", minimum: 0);
 

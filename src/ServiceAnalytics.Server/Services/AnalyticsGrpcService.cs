@@ -366,10 +366,19 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             : throw GrpcErrors.InvalidArgument("last_day", $"a period is at most {MaxPeriodDays} days long, this one has {period.Days}");
     }
 
+    /// <summary>
+    /// Days a period may name: facts are at most 400 days old and minutes in the future, so these hold every day
+    /// with data, and keep every instant a period computes (its end, its previous period, the customer window)
+    /// inside what .NET and ClickHouse's <c>Date</c> hold.
+    /// </summary>
+    private static readonly DateOnly s_firstDay = new(2000, 1, 1);
+
+    private static readonly DateOnly s_lastDay = new(2100, 12, 31);
+
     private static DateOnly Day(string text, string field) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year >= 2000
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day >= s_firstDay && day <= s_lastDay
             ? day
-            : throw GrpcErrors.InvalidArgument(field, "must be a date YYYY-MM-DD from the year 2000 on");
+            : throw GrpcErrors.InvalidArgument(field, "must be a date YYYY-MM-DD from 2000-01-01 to 2100-12-31");
 
     private static PeriodMetrics Metrics(DayPeriod period, OverviewFigures overview)
     {

@@ -151,7 +151,11 @@ public static class ChatOutcomes
         (
             SELECT groupArray(chat_id) AS chats FROM settled_chats
             WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
-                AND has((SELECT customers FROM arrivals), customer_id)
+                AND (has((SELECT customers FROM arrivals), customer_id)
+                    -- A cancellation voids its order whatever customer it names: the order's customer changed too.
+                    OR customer_id IN (SELECT customer_id FROM orders WHERE shop_id = {shop:String} AND kind = 'placed' AND order_id IN
+                        (SELECT order_id FROM orders WHERE shop_id = {shop:String} AND kind IN ('cancelled', 'refunded')
+                            AND has((SELECT customers FROM arrivals), customer_id))))
         ) AS customer_chats
         """;
 
@@ -185,12 +189,15 @@ public static class ChatOutcomes
                 received_at,
                 starts.customer_id AS customer_id,
                 starts.initiator != 'seller' AS received,
+                -- Messages a human agent wrote: agent-role messages except automatic greetings and off-hours replies,
+                -- which sellers commonly send under an agent's or the shop's account and which answer nothing.
+                arrayFilter(m -> m.3 = 'agent' AND m.4 NOT IN ('greeting', 'off_hours_auto_reply'), timeline) AS human_messages,
                 (first_assistant_solution_at IS NOT NULL OR arrayExists(r -> r.2 = 'assistant', resolutions))
-                    AND NOT arrayExists(m -> m.3 = 'agent', timeline) AS assistant_solved,
+                    AND empty(human_messages) AS assistant_solved,
                 has({holidays:Array(Date)}, toDate(received_at, {tz:String})) AS on_holiday,
                 received AND NOT assistant_solved AND NOT on_holiday AS responses_counted,
-                -- Turns that matter for inquiries: customer messages expecting a reply, and human agent messages.
-                arrayFilter(m -> (m.3 = 'customer' AND NOT m.5) OR m.3 = 'agent', timeline) AS turns,
+                -- Turns that matter for inquiries: customer messages expecting a reply, and human messages, in timeline order.
+                arraySort(m -> (m.1, m.2), arrayConcat(arrayFilter(m -> m.3 = 'customer' AND NOT m.5, timeline), human_messages)) AS turns,
                 -- An inquiry starts at a customer turn that follows an agent turn or nothing.
                 arrayFilter(i -> turns[i].3 = 'customer' AND (i = 1 OR turns[i - 1].3 = 'agent'), arrayEnumerate(turns)) AS inquiry_starts,
                 -- (asked at, milliseconds until the next agent turn, or -1 when none came).
@@ -208,7 +215,7 @@ public static class ChatOutcomes
                 arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
                 events.current_agent AS current_agent,
                 events.assignments AS assignments,
-                arrayDistinct(arrayMap(m -> m.6, arrayFilter(m -> m.3 = 'agent', timeline))) AS replying_agents,
+                arrayDistinct(arrayMap(m -> m.6, human_messages)) AS replying_agents,
                 multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
                 -- The one category of a received chat (docs/metrics.md, "Chat status breakdown").
                 multiIf(
@@ -219,9 +226,7 @@ public static class ChatOutcomes
                     inquiries[1].2 > 86400000, 'responded_late',
                     {{UNANSWERED_TYPE}}) AS chat_type,
                 coalesce(ended_at, last_message_at) AS chat_end,
-                arrayExists(
-                    o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7) AND NOT has(purchases.voided, o.1),
-                    purchases.orders) AS converted
+                arrayExists(o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7), purchases.orders) AS converted
             FROM
             (
                 {{CHATS}}
@@ -245,10 +250,17 @@ public static class ChatOutcomes
             ) AS events USING (chat_id)
             LEFT JOIN
             (
-                SELECT customer_id, groupUniqArrayArray(orders) AS orders, groupUniqArrayArray(voided_order_ids) AS voided
-                FROM customer_conversions
-                WHERE shop_id = {shop:String}
-                    AND customer_id IN (SELECT customer_id FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}))
+                -- The customers' orders that still count: a cancellation or refund voids its order (shop + order id)
+                -- whatever customer it names and whenever it is dated (docs/metrics.md, "Conversion").
+                SELECT customer_id, groupUniqArray(placed) AS orders
+                FROM
+                (
+                    SELECT customer_id, arrayJoin(orders) AS placed
+                    FROM customer_conversions
+                    WHERE shop_id = {shop:String}
+                        AND customer_id IN (SELECT customer_id FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}))
+                )
+                WHERE placed.1 NOT IN (SELECT order_id FROM orders WHERE shop_id = {shop:String} AND kind IN ('cancelled', 'refunded'))
                 GROUP BY customer_id
             ) AS purchases ON purchases.customer_id = starts.customer_id
         )

@@ -180,7 +180,7 @@ public sealed class MetricQueries
         sum(chats_received), sum(inquiries_answered_within_24h), sum(inquiries_counted), sum(inquiries_pending),
         sum(length(first_responses_ms)),
         sum(arraySum(first_responses_ms)) / sum(length(first_responses_ms)) / 1000,
-        quantilesExactArray(0.5, 0.9)(arrayMap(ms -> ms / 1000, first_responses_ms)),
+        quantilesExactInclusiveArray(0.5, 0.9)(arrayMap(ms -> ms / 1000, first_responses_ms)),
         sumForEach(rating_distribution),
         sum(converted_chats)
         """;
@@ -498,7 +498,7 @@ public sealed class MetricQueries
     internal const string AgentFromPartials = """
         sum(chats_handled), sum(inquiries_answered), sum(inquiries_answered_within_24h), sum(inquiries_answered_late), sum(inquiries_non_responded),
         sum(chats_rated), sum(chats_rated_4_or_5),
-        sum(arraySum(response_ms)) / sum(length(response_ms)) / 1000, quantileExactArray(0.9)(arrayMap(ms -> ms / 1000, response_ms)),
+        sum(arraySum(response_ms)) / sum(length(response_ms)) / 1000, quantileExactInclusiveArray(0.9)(arrayMap(ms -> ms / 1000, response_ms)),
         sum(transfers_in), sum(transfers_out)
         """;
 

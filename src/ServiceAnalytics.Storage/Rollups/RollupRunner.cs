@@ -9,6 +9,13 @@ using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Storage.Rollups;
 
+/// <summary>
+/// A run that computed some shops gave way to another instance's run that finished while it ran: swapping in, it
+/// would have put back the rows it copied of the other shops, undoing that run.
+/// </summary>
+public sealed class RollupSupersededException()
+    : InvalidOperationException("Superseded: another run finished while this one ran; its shops are computed again by the next.");
+
 /// <summary>One rollup run, finished or failed, as recorded in <c>rollup_runs</c>.</summary>
 public sealed record RollupRun(
     string RunId, string Instance, string Reason, DateTime StartedAt, DateTime FinishedAt, DateOnly FirstDay, DateOnly LastDay,
@@ -19,10 +26,14 @@ public sealed record RollupRun(
     public bool Succeeded => Error.Length == 0;
 }
 
-/// <summary>Why a run ran: the schedule (including the catch-up at start-up), a refresh between scheduled runs, or a request to recompute a range.</summary>
+/// <summary>
+/// Why a run ran: the schedule (including the catch-up at start-up), a backfill of settled days that facts arrived
+/// for (part of a scheduled run), a refresh between scheduled runs, or a request to recompute a range.
+/// </summary>
 public enum RollupReason
 {
     Scheduled,
+    Backfill,
     Refresh,
     Recompute,
 }
@@ -56,7 +67,8 @@ public sealed class RollupRunner(
     /// The scheduled run at <paramref name="now"/>: recomputes the last <see cref="RollupOptions.LateFactWindowDays"/>
     /// local days up to tomorrow (zones ahead of UTC are there already), and every day after the watermark that an
     /// earlier run missed (from the first chat when nothing was settled yet); then advances the watermark to the
-    /// day before the window.
+    /// day before the window. Before that, it backfills the settled days that facts arrived for since the previous
+    /// scheduled run (<see cref="BackfillAsync"/>), so facts for any day show without a recompute by hand.
     /// </summary>
     public async Task<RollupRun> RunScheduledAsync(DateTime now, CancellationToken cancellationToken)
     {
@@ -67,8 +79,95 @@ public sealed class RollupRunner(
         var first = settled is { } day
             ? (day.AddDays(1) < windowStart ? day.AddDays(1) : windowStart)
             : await FirstChatDayAsync(cancellationToken) is { } earliest && earliest < windowStart ? earliest : windowStart;
+        if (settled is not null)
+        {
+            await BackfillAsync(first, now, cancellationToken);
+        }
+
         return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, null, cancellationToken);
     }
+
+    /// <summary>
+    /// Recomputes the days before <paramref name="before"/> (the scheduled window, which is recomputed anyway) of the
+    /// shops that facts arrived for since the previous successful scheduled run began reading them, less
+    /// <see cref="ArrivalVisibilityMargin"/>: from the earliest day such a fact can change (the day of a chat with a
+    /// new fact; the first settled chat of a customer with a new order, cancellation or refund, or of the customer
+    /// of an order a cancellation names; every settled day of a shop whose settings changed) to the day before the
+    /// window. The other shops' rows are kept. A failure fails the scheduled run, whose retry backfills again.
+    /// </summary>
+    private async Task BackfillAsync(DateOnly before, DateTime now, CancellationToken cancellationToken)
+    {
+        var since = await store.Client.ExecuteScalarAsync(
+            "SELECT max(arrivals_through) FROM rollup_runs WHERE error = '' AND reason = 'scheduled'", cancellationToken: cancellationToken);
+        if (since is not DateTime mark)
+        {
+            return;
+        }
+
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("since", mark - ArrivalVisibilityMargin);
+        parameters.AddParameter("before", Iso(before));
+        var shops = new List<string>();
+        DateOnly? first = null;
+        using (var reader = await store.Client.ExecuteReaderAsync(SettledDaysWithArrivals, parameters, cancellationToken: cancellationToken))
+        {
+            while (reader.Read())
+            {
+                shops.Add(reader.GetString(0));
+                var day = Day(reader.GetString(1));
+                first = first is { } earliest && earliest < day ? earliest : day;
+            }
+        }
+
+        for (var attempt = 1; first is { } from; attempt++)
+        {
+            try
+            {
+                await RunAsync(RollupReason.Backfill, from, before.AddDays(-1), now, null, null, shops, cancellationToken);
+                return;
+            }
+            catch (RollupSupersededException) when (attempt < MaxBackfillAttempts)
+            {
+                // Another instance's run swapped months in meanwhile: compute again over its rows.
+            }
+        }
+    }
+
+    /// <summary>How often a backfill that another instance's run superseded is tried again before the scheduled run fails.</summary>
+    private const int MaxBackfillAttempts = 3;
+
+    /// <summary>
+    /// Per shop with a fact arrival since <c>since</c> that changes a day before <c>before</c>, the earliest such day
+    /// (see <see cref="BackfillAsync"/>). A chat's local day is within a day of the UTC day of its first customer
+    /// message, so the day before that one bounds it in every zone.
+    /// </summary>
+    private const string SettledDaysWithArrivals = """
+        WITH arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
+        SELECT shop_id, toString(min(day))
+        FROM
+        (
+            SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
+            FROM chat_responses
+            WHERE (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+            GROUP BY shop_id, chat_id
+            HAVING countIf(first_customer_message_at IS NOT NULL) > 0
+            UNION ALL
+            SELECT shop_id, min(day) AS day
+            FROM settled_chats
+            WHERE (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+                OR (shop_id, customer_id) IN
+                (
+                    SELECT shop_id, customer_id FROM orders WHERE kind = 'placed' AND (shop_id, order_id) IN
+                        (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
+                            AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
+                )
+                OR shop_id IN (SELECT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
+            GROUP BY shop_id
+        )
+        WHERE day < toDate({before:String})
+        GROUP BY shop_id
+        ORDER BY shop_id
+        """;
 
     /// <summary>
     /// How far before the latest snapshot's <c>arrivals_through</c> a refresh looks for arrivals: an arrival row is
@@ -297,7 +396,7 @@ public sealed class RollupRunner(
     {
         if (await SucceededRunsAsync(cancellationToken) != runsBefore)
         {
-            throw new InvalidOperationException("Superseded: another run finished while this refresh ran; the next refresh computes its shops.");
+            throw new RollupSupersededException();
         }
     }
 
@@ -517,6 +616,7 @@ public sealed class RollupRunner(
     private static string Name(RollupReason reason) => reason switch
     {
         RollupReason.Scheduled => "scheduled",
+        RollupReason.Backfill => "backfill",
         RollupReason.Refresh => "refresh",
         _ => "recompute",
     };

@@ -54,6 +54,22 @@ public sealed class FactRoundTripTests(ServiceHostFixture service) : IClassFixtu
             await RowAsync(probe, "SELECT concat(time_zone, '|', toString(business_hours), '|', toString(holidays)) FROM shop_settings", scenario.ShopId));
     }
 
+    [Fact]
+    public async Task A_chat_started_without_an_entry_point_is_accepted_and_stored_with_none_but_an_initiator_is_required()
+    {
+        var scenario = new FactScenario($"shop-{Guid.NewGuid():N}");
+        var at = DateTime.UtcNow.AddHours(-1);
+        scenario.Add(at, f => f.ChatStarted = new ChatStarted { ChatId = "c1", CustomerId = "u1", Initiator = ChatInitiator.Customer });
+        scenario.Add(at, f => f.ChatStarted = new ChatStarted { ChatId = "c2", CustomerId = "u2", EntryPoint = EntryPoint.Live });
+
+        var outcome = (await Client.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } })).Outcome;
+
+        var rejected = Assert.Single(outcome.Rejected);
+        Assert.Equal((1, "chat_started.initiator"), (rejected.Index, rejected.Field));
+        using var probe = StoreProbe.For(service.Host);
+        Assert.Equal("c1||customer", await RowAsync(probe, "SELECT concat(chat_id, '|', entry_point, '|', initiator) FROM chat_starts", scenario.ShopId));
+    }
+
     private static async Task<string> RowAsync(StoreProbe probe, string sql, string shop, bool filter = true)
     {
         var parameters = new ClickHouseParameterCollection();

@@ -19,7 +19,8 @@ public sealed partial class OverviewTests
         Assert.Equal(2.0 / 3, a1.ResponseRate24H, 10);
         Assert.Equal((1L, 0L, 0.0), (a1.ChatsRated, a1.ChatsRated4Or5, a1.SatisfactionRate));
         Assert.Equal((86400 + 86401 + 1800) / 3.0, a1.ResponseMeanSeconds, 6);
-        Assert.Equal(86401, a1.ResponseP90Seconds, 6);
+        // p90 of 1800, 86400, 86401 (inclusive definition): rank 0.9 × 2 = 1.8, so 86400 + 0.8 × (86401 − 86400).
+        Assert.Equal(86400.8, a1.ResponseP90Seconds, 6);
         Assert.Equal((0L, 1L), (a1.TransfersIn, a1.TransfersOut));
         // a2 replied twice in c3 (30 and 10 min) and in c9 (100 min); c8 (holiday) is handled and rated but its
         // late reply is not counted. c3 rated 4, c8 rated 5.
@@ -28,7 +29,8 @@ public sealed partial class OverviewTests
         Assert.Equal((2L, 2L), (a2.ChatsRated, a2.ChatsRated4Or5));
         Assert.Equal(2.0 / 3, a2.SatisfactionRate, 10);
         Assert.Equal((1800 + 600 + 6000) / 3.0, a2.ResponseMeanSeconds, 6);
-        Assert.Equal(6000, a2.ResponseP90Seconds, 6);
+        // p90 of 600, 1800, 6000: rank 1.8, so 1800 + 0.8 × (6000 − 1800).
+        Assert.Equal(5160, a2.ResponseP90Seconds, 6);
         // Nobody was assigned to c3 or c4 when their unanswered inquiries' 24 hours closed.
         var unassigned = agents[2];
         Assert.Equal((0L, 0L, 2L), (unassigned.ChatsHandled, unassigned.InquiriesAnswered, unassigned.NonResponded));

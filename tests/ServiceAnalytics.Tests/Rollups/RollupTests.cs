@@ -169,28 +169,94 @@ public sealed class RollupTests
     }
 
     [Fact]
-    public async Task Recomputing_a_range_takes_in_facts_that_arrived_after_their_days_were_final()
+    public async Task The_next_scheduled_run_takes_in_a_fact_for_a_final_day_and_recomputing_by_hand_changes_nothing_more()
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build("UTC", 6);
+        var quiet = Build("Asia/Tokyo", 16);
         await IngestAsync(host, shop.Facts);
+        await IngestAsync(host, quiet.Facts);
+        await BackdateArrivalsAsync(host);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var day = await ChatDayAsync(host, shop.ShopId, "chat-10");
         var before = (await ShopRowsAsync(host, shop.ShopId))[day];
+        var quietRows = await ShopRowsAsync(host, quiet.ShopId);
 
-        // A rating 38 days late: the day is final, so neither the summary nor the RPCs see it ...
+        // A rating 38 days late: the day is final (before the watermark), yet the next scheduled run backfills it,
+        // computing that shop alone.
         var late = new FactScenario(shop.ShopId);
         late.Rated("chat-10", 5, s_now.AddMinutes(-1));
         await IngestAsync(host, late.Facts, eventPrefix: "late");
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
-        Assert.Equal(before, (await ShopRowsAsync(host, shop.ShopId))[day]);
+        var after = (await ShopRowsAsync(host, shop.ShopId))[day];
+        Assert.NotEqual(before, after);
+        Assert.Equal(Increment(before["rating_distribution"], 4), after["rating_distribution"]);
+        var backfill = Assert.Single(await Runner(host).ReadRecentRunsAsync(10, CancellationToken.None), r => r.Reason == "backfill");
+        Assert.Equal((1L, true), (backfill.Shops, backfill.FirstDay <= DateOnly.Parse(day, CultureInfo.InvariantCulture)));
+        Assert.Equal(quietRows, await ShopRowsAsync(host, quiet.ShopId));
+        await AssertSameAsLiveAsync(host, shop.ShopId);
 
-        // ... until the range is recomputed, after which both do.
+        // Recomputing the day by hand finds nothing left to change.
         var run = await Runner(host).RecomputeAsync(DateOnly.Parse(day, CultureInfo.InvariantCulture), DateOnly.Parse(day, CultureInfo.InvariantCulture), s_now, CancellationToken.None);
         Assert.Equal(("recompute", (DateOnly?)null), (run.Reason, run.SettledThrough));
-        Assert.NotEqual(before, (await ShopRowsAsync(host, shop.ShopId))[day]);
-        await AssertSameAsLiveAsync(host, shop.ShopId);
+        Assert.Equal(after, (await ShopRowsAsync(host, shop.ShopId))[day]);
     }
+
+    [Fact]
+    public async Task Sixty_days_of_history_imported_after_the_days_were_settled_show_after_the_next_scheduled_run()
+    {
+        await using var host = await ServiceHost.StartReadyAsync();
+        var existing = Build("UTC", 17);
+        await IngestAsync(host, existing.Facts);
+        await BackdateArrivalsAsync(host);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+
+        // A new shop imports its last 60 days: one chat a day at noon (Europe/Paris), answered by a human after ten
+        // minutes, rated 5 on even days.
+        var imported = new FactScenario($"shop-imported-{Guid.NewGuid():N}");
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(s_now, paris));
+        imported.Add(s_now.AddDays(-90), f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = "Europe/Paris" });
+        for (var daysAgo = 60; daysAgo >= 1; daysAgo--)
+        {
+            var at = TimeZoneInfo.ConvertTimeToUtc(today.AddDays(-daysAgo).ToDateTime(new TimeOnly(12, 0)), paris);
+            var chat = $"imported-{daysAgo}";
+            imported.ChatStarted(chat, $"customer-{daysAgo}", at, []);
+            imported.Message(chat, SenderRole.Customer, MessageKind.Text, at);
+            imported.Message(chat, SenderRole.Agent, MessageKind.Text, at.AddMinutes(10), "agent-a");
+            if (daysAgo % 2 == 0)
+            {
+                imported.Rated(chat, 5, at.AddHours(1));
+            }
+        }
+
+        await IngestAsync(host, imported.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+
+        // Read as the RPCs serve it: settled days from the rollup tables, the rest from the snapshot.
+        var analytics = new ServiceAnalytics.Contracts.Query.V1.AnalyticsService.AnalyticsServiceClient(host.Channel);
+        var settled = await ServiceSettledThroughAsync(host);
+        Assert.True(settled < today.AddDays(-7));
+        var overview = (await analytics.GetOverviewAsync(new ServiceAnalytics.Contracts.Query.V1.GetOverviewRequest
+        {
+            ShopId = imported.ShopId, FirstDay = Iso(today.AddDays(-60)), LastDay = Iso(settled),
+        })).Current;
+        var days = settled.DayNumber - today.AddDays(-60).DayNumber + 1;
+        var even = Enumerable.Range(0, days).Count(i => (60 - i) % 2 == 0);
+        Assert.Equal((days, days, days, even), (overview.ChatsReceived, overview.Inquiries, overview.InquiriesAnsweredWithin24H, overview.ChatsRated));
+        Assert.Equal(600, overview.FirstResponseMedianSeconds, 6);
+        var all = (await analytics.GetOverviewAsync(new ServiceAnalytics.Contracts.Query.V1.GetOverviewRequest
+        {
+            ShopId = imported.ShopId, FirstDay = Iso(today.AddDays(-60)), LastDay = Iso(today),
+        })).Current;
+        Assert.Equal((60L, 30L), (all.ChatsReceived, all.ChatsRated));
+        await AssertSameAsLiveAsync(host, imported.ShopId);
+    }
+
+    private static async Task<DateOnly> ServiceSettledThroughAsync(ServiceHost host) =>
+        (await host.App.Services.GetRequiredService<SettledWatermark>().ReadAsync(CancellationToken.None))!.Value;
+
+    private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Without_a_servable_snapshot_recent_days_reuse_the_latest_run_except_for_chats_whose_facts_arrived_since()
