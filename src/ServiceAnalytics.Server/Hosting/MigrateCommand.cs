@@ -13,7 +13,7 @@ public static class MigrateCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var builder = Host.CreateApplicationBuilder(args);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
         builder.Services.AddClickHouseStorage(builder.Configuration);
         using var host = builder.Build();
         var report = await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);

@@ -23,7 +23,7 @@ public static class RollupCommand
             return 2;
         }
 
-        var builder = Host.CreateApplicationBuilder(args[2..]);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args[2..], ContentRootPath = ServiceAnalyticsApp.ContentRoot });
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         using var host = builder.Build();

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -16,7 +19,11 @@ public static class ServiceAnalyticsApp
     /// <param name="configure">Lets tests add configuration or services before the app is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
+        // gRPC over plaintext needs HTTP/2 without negotiation; HTTP/1.1 alongside would make Kestrel answer a
+        // producer's HTTP/2 preface with a protocol error. The shipped settings say so for their endpoint; this says
+        // it for every endpoint, whatever settings are found.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
         configure?.Invoke(builder);
 
         var developmentKey = builder.AddServiceAnalyticsSecurity();
@@ -55,10 +62,7 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
         app.UseAuthentication();
-        if (developmentKey is not null)
-        {
-            ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header);
-        }
+        app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, developmentKey));
 
         app.MapGrpcService<IngestionGrpcService>();
         app.MapGrpcService<AnalyticsGrpcService>();
@@ -67,5 +71,28 @@ public static class ServiceAnalyticsApp
         app.MapHealthChecks("/health", HealthReportWriter.Options);
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>
+    /// Where the service reads its settings (<c>appsettings.json</c>): the folder of its binary, whatever the
+    /// working directory, so it behaves the same wherever it is started from. Relative paths in the settings
+    /// (<c>ClickHouse:Embedded:DataPath</c>, <c>Security:DevelopmentKeyPath</c>) still resolve against the working
+    /// directory: data is state, kept where the service is run, not in a folder a redeployment replaces.
+    /// </summary>
+    internal static string ContentRoot => AppContext.BaseDirectory;
+
+    /// <summary>
+    /// Once bound, logs the addresses really listened on (a port of 0 or an override is known only now) and, with the
+    /// development key, how to call them.
+    /// </summary>
+    private static void LogStarted(WebApplication app, string? developmentKey)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        ServerLog.Listening(app.Logger, string.Join(", ", addresses), ContentRoot, Environment.CurrentDirectory);
+        if (developmentKey is not null && addresses.Count > 0 && Uri.TryCreate(addresses[0], UriKind.Absolute, out var address))
+        {
+            var plaintext = address.Scheme == Uri.UriSchemeHttp ? "-plaintext " : "";
+            ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header, plaintext, address.Authority);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Storage.Facts;
@@ -15,10 +16,11 @@ public sealed class InvalidBatchException(string field, string reason) : Excepti
 
 /// <summary>
 /// Ingests one batch of facts with partial success: each invalid fact is rejected with its index, field and
-/// reason; the valid rest is stored, and the call returns once it is committed. A fact repeated within the batch
-/// (same shop and event id) is stored once and counted as accepted each time.
+/// reason; the valid rest is stored, and the call returns once it is committed, with the instant from which query
+/// answers count it (<c>visible_as_of</c>). A fact repeated within the batch (same shop and event id) is stored once
+/// and counted as accepted each time.
 /// </summary>
-public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipeline, ChatQueries chats, IOptions<IngestionOptions> options)
+public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipeline, ChatQueries chats, IOptions<IngestionOptions> options, TimeProvider time)
 {
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
     {
@@ -61,11 +63,13 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         if (rows.RowCount > 0)
         {
             // The pipeline owns the rows from here on.
-            await pipeline.StoreAsync(rows, cancellationToken);
+            outcome.VisibleAsOf = Timestamp.FromDateTime(await pipeline.StoreAsync(rows, cancellationToken));
         }
         else
         {
+            // Nothing accepted, nothing to wait for: any answer from now on is as complete as this batch makes it.
             rows.Dispose();
+            outcome.VisibleAsOf = Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime);
         }
 
         return outcome;

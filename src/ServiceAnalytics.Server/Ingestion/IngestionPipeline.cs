@@ -18,13 +18,15 @@ public sealed class IngestionPipeline : BackgroundService
 {
     private readonly Channel<PendingBatch> _queue;
     private readonly FactWriter _writer;
+    private readonly TimeProvider _time;
     private readonly IngestionOptions _options;
     private readonly ILogger<IngestionPipeline> _logger;
 
-    public IngestionPipeline(FactWriter writer, IOptions<IngestionOptions> options, ILogger<IngestionPipeline> logger)
+    public IngestionPipeline(FactWriter writer, IOptions<IngestionOptions> options, TimeProvider time, ILogger<IngestionPipeline> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _writer = writer;
+        _time = time;
         _options = options.Value;
         _logger = logger;
         _queue = Channel.CreateBounded<PendingBatch>(new BoundedChannelOptions(_options.QueueCapacityBatches)
@@ -34,10 +36,11 @@ public sealed class IngestionPipeline : BackgroundService
     }
 
     /// <summary>
-    /// Takes ownership of <paramref name="batch"/> and completes when it is committed to ClickHouse; throws
-    /// <see cref="StoreUnavailableException"/> when it was not.
+    /// Takes ownership of <paramref name="batch"/> and completes when it is committed to ClickHouse, with the instant
+    /// its facts are visible as of (<see cref="CommittedAt"/>); throws <see cref="StoreUnavailableException"/> when
+    /// it was not committed.
     /// </summary>
-    public async Task StoreAsync(FactBatch batch, CancellationToken cancellationToken)
+    public async Task<DateTime> StoreAsync(FactBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var pending = new PendingBatch(batch);
@@ -57,7 +60,21 @@ public sealed class IngestionPipeline : BackgroundService
         }
 
         // Once queued the batch is written even if this caller goes away; only its acknowledgement is lost.
-        await pending.Committed.Task.WaitAsync(cancellationToken);
+        return await pending.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The acknowledgement's <c>visible_as_of</c>: the service's clock read once the insert has returned (the facts
+    /// and their arrivals are committed by then), rounded up to the millisecond. A query answer is of an instant read
+    /// on the same clock before it reads anything (a request's own, or a rollup snapshot's <c>now</c>, taken before
+    /// the run reads the facts), truncated to the millisecond; so an answer whose <c>as_of</c> is at or after this
+    /// instant began reading after the commit, and counts these facts (docs/ingestion.md, "Read-your-writes").
+    /// </summary>
+    private DateTime CommittedAt()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var partial = now.Ticks % TimeSpan.TicksPerMillisecond;
+        return partial == 0 ? now : now.AddTicks(TimeSpan.TicksPerMillisecond - partial);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -85,9 +102,10 @@ public sealed class IngestionPipeline : BackgroundService
                 try
                 {
                     await _writer.WriteAsync(rows, CancellationToken.None);
+                    var committedAt = CommittedAt();
                     foreach (var pending in batches)
                     {
-                        pending.Committed.TrySetResult();
+                        pending.Committed.TrySetResult(committedAt);
                     }
                 }
                 catch (Exception error)
@@ -137,6 +155,6 @@ public sealed class IngestionPipeline : BackgroundService
     {
         public FactBatch Batch { get; } = batch;
 
-        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<DateTime> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -19,7 +19,8 @@ public sealed class SecurityOptions
 
     /// <summary>
     /// Where the development key is kept when no key or issuer is configured and the service listens on loopback
-    /// only. Default: <c>data/dev-api-key</c>.
+    /// only. Default: <c>data/dev-api-key</c>; a relative path resolves against the working directory, like the data
+    /// folder (<see cref="Hosting.ServiceAnalyticsApp.ContentRoot"/> says why).
     /// </summary>
     public string DevelopmentKeyPath { get; set; } = "data/dev-api-key";
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,9 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
     /// Reads ahead up to <see cref="IngestionOptions.StreamWindowBatches"/> batches while earlier ones are being
     /// committed, and acknowledges each batch, in order, once it is committed. When the window is full the stream is
     /// not read, so HTTP/2 flow control slows the producer. The first batch that cannot be stored ends the stream
-    /// with its status (INVALID_ARGUMENT or UNAVAILABLE); batches acknowledged before it stay stored. When the
+    /// with its status (INVALID_ARGUMENT or UNAVAILABLE); batches acknowledged before it stay stored. A message that
+    /// cannot be read (undecodable, or refused by authorization) ends the stream with its status too, but only after
+    /// every batch read before it is acknowledged: those may be committed already. When the
     /// service shuts down it stops reading, acknowledges every batch already read once it is committed, and ends
     /// the stream with UNAVAILABLE so the producer reconnects and re-sends the rest.
     /// </summary>
@@ -39,7 +42,7 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
 
         var acknowledging = AcknowledgeAsync(inFlight.Reader, responseStream, stopReading, abandon);
         var producerFinished = false;
-        RpcException? refused = null;
+        ExceptionDispatchInfo? unreadable = null;
         try
         {
             while (await requestStream.MoveNext(stopReading.Token))
@@ -54,10 +57,12 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
         {
             // Shutting down, or the acknowledging side failed; either way what was read is still answered below.
         }
-        catch (RpcException error)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
-            // A batch refused as it was read (another shop's facts): the batches before it are still answered.
-            refused = error;
+            // A message refused as it was read (another shop's facts), or bytes that are no message at all: the
+            // batches read before it may be committed already, so they are still answered before the stream ends
+            // with this error (StoreErrorInterceptor maps an undecodable message to INVALID_ARGUMENT).
+            unreadable = ExceptionDispatchInfo.Capture(error);
         }
         finally
         {
@@ -66,10 +71,7 @@ public sealed class IngestionGrpcService(FactIngestor ingestor, IOptions<Ingesti
 
         // A failed batch ends the stream with its status (StoreErrorInterceptor maps it).
         await acknowledging;
-        if (refused is not null)
-        {
-            throw refused;
-        }
+        unreadable?.Throw();
 
         if (!producerFinished)
         {

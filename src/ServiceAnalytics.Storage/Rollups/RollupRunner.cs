@@ -69,6 +69,9 @@ public sealed class RollupRunner(
     /// earlier run missed (from the first chat when nothing was settled yet); then advances the watermark to the
     /// day before the window. Before that, it backfills the settled days that facts arrived for since the previous
     /// scheduled run (<see cref="BackfillAsync"/>), so facts for any day show without a recompute by hand.
+    /// <paramref name="now"/> is the service's clock read before the call (as the job does): the snapshot left is as
+    /// of it, and it reads the facts only after it, so it counts every batch acknowledged with a
+    /// <c>visible_as_of</c> at or before it (docs/ingestion.md, "Read-your-writes").
     /// </summary>
     public async Task<RollupRun> RunScheduledAsync(DateTime now, CancellationToken cancellationToken)
     {
@@ -182,7 +185,9 @@ public sealed class RollupRunner(
     /// <see cref="ArrivalVisibilityMargin"/>, or with a stored row whose pending inquiry's 24 hours have closed by
     /// <paramref name="now"/>; every other shop's rows are current already and are kept. It leaves a snapshot as
     /// current as a scheduled run's for the cost of the shops that changed. Null, and nothing done, before the first
-    /// snapshot (a scheduled run's, which the catch-up at start-up provides).
+    /// snapshot (a scheduled run's, which the catch-up at start-up provides). <paramref name="now"/> is read before
+    /// the call, as for <see cref="RunScheduledAsync"/>: a shop with a batch acknowledged at or before it has an arrival
+    /// since the previous snapshot began reading the facts, or that snapshot counted the batch already.
     /// </summary>
     public async Task<RollupRun?> RefreshAsync(DateTime now, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using ClickHouse.Driver.Utility;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -204,6 +205,42 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
 
         // The service recovers on its own; the producer re-sends what was not acknowledged (here: everything).
         await StreamAsync(scenario.Facts, batchSize: 1_000);
+        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+    }
+
+    [Fact]
+    public async Task Garbage_behind_valid_batches_on_a_stream_ends_it_invalid_argument_after_their_acknowledgements()
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats: 200, seed: 13);
+        var batches = scenario.Facts.Chunk(500).ToList();
+        using var probe = StoreProbe.For(service.Host);
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.DuplexStreaming, "service_analytics.ingest.v1.IngestionService", "IngestStream", bytes, bytes);
+
+        using var call = service.Host.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(method, null, new CallOptions());
+        for (var i = 0; i < batches.Count; i++)
+        {
+            await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = (ulong)i, Facts = { batches[i] } }.ToByteArray());
+        }
+
+        // Right behind them, bytes that are no message (a field tag with wire type 7 does not exist).
+        await call.RequestStream.WriteAsync([0xFF, 0xFF, 0xFF, 0x7F]);
+
+        var acks = new List<ulong>();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                var ack = IngestStreamResponse.Parser.ParseFrom(call.ResponseStream.Current);
+                Assert.Empty(ack.Outcome.Rejected);
+                acks.Add(ack.BatchSequence);
+            }
+        });
+
+        // Every batch before the garbage was committed and is acknowledged, in order; then the stream's error.
+        Assert.Equal(Enumerable.Range(0, batches.Count).Select(i => (ulong)i), acks);
+        AssertBadRequest(error, "request");
+        Assert.StartsWith("request: is not a valid protocol buffer message", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
     }
 

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Hosting;
+
+/// <summary>
+/// The service binary started from a directory that is not its own, as a process manager or an operator might:
+/// it still finds its settings (plaintext HTTP/2 on loopback), says in its log where it really listens and where its
+/// data is, and serves gRPC.
+/// </summary>
+public sealed partial class WorkingDirectoryTests
+{
+    [Fact]
+    public async Task Started_from_another_directory_the_service_serves_grpc_and_logs_its_real_address_and_data_folder()
+    {
+        Assert.True(File.Exists(RepositoryLayout.ServerAssembly), $"Build the solution first: {RepositoryLayout.ServerAssembly} is missing.");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(TestEnvironment.RunFolder, $"elsewhere-{Guid.NewGuid():N}")).FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // Port 0: the real port is known only from the log. No caller configured: the development key's line
+            // is the one that tells a developer where to connect.
+            ArgumentList = { RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Rollups:Enabled=false" },
+            WorkingDirectory = elsewhere,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var log = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, line) => Append(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Append(log, line.Data);
+        Assert.True(process.Start());
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            Match address;
+            while (!(address = DevelopmentKeyLine().Match(Read(log))).Success)
+            {
+                Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Read(log)}");
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No development key line with an address within 60 s:\n{Read(log)}");
+                await Task.Delay(100);
+            }
+
+            // The address logged is the one bound, not the configured default.
+            var port = int.Parse(address.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.NotEqual(5310, port);
+            Assert.Contains($"Now listening on: http://127.0.0.1:{port}", Read(log), StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(elsewhere, "data", "dev-api-key"), address.Value, StringComparison.Ordinal);
+
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+            var status = await ServiceHostTests.WaitForStatusAsync(
+                new Health.HealthClient(channel), HealthCheckResponse.Types.ServingStatus.Serving, TimeSpan.FromSeconds(60));
+            Assert.True(status == HealthCheckResponse.Types.ServingStatus.Serving, $"health is {status}:\n{Read(log)}");
+
+            // Relative data paths resolve against the working directory, and the log says where that is.
+            Assert.Contains($"over {Path.Combine(elsewhere, "data", "clickhouse")}", Read(log), StringComparison.Ordinal);
+            Assert.True(Directory.Exists(Path.Combine(elsewhere, "data", "clickhouse")));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static void Append(StringBuilder log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.AppendLine(line);
+        }
+    }
+
+    private static string Read(StringBuilder log)
+    {
+        lock (log)
+        {
+            return log.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"development key with every scope is in (?<path>\S+) .*grpcurl -plaintext -H ""x-api-key: \$\(cat \S+\)"" 127\.0\.0\.1:(?<port>\d+) list", RegexOptions.Singleline)]
+    private static partial Regex DevelopmentKeyLine();
+}
