@@ -15,7 +15,7 @@ namespace ServiceAnalytics.Tests.Rollups;
 /// The rollup job, triggered directly, on a service of its own per test (a run settles every shop of its
 /// database, so tests do not share one). The reference is the same metrics computed from the facts only.
 /// </summary>
-public sealed class RollupTests
+public sealed partial class RollupTests
 {
     /// <summary>Whole seconds (a run keeps its <c>now</c> to the millisecond): a snapshot served at <c>s_now</c> is as of <c>s_now</c> exactly.</summary>
     private static readonly DateTime s_now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
