@@ -94,17 +94,36 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             [.. request.AgentIds.Select((a, i) => Text(a, $"agent_ids[{i}]"))],
             [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
             request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"),
-            [.. request.HandledByAgentIds.Select((a, i) => Text(a, $"handled_by_agent_ids[{i}]"))]);
+            // The drill-down agent filters take an AgentDetails.agent_id as it is: empty for "unassigned".
+            [.. request.HandledByAgentIds.Select((a, i) => AgentOrUnassigned(a, $"handled_by_agent_ids[{i}]"))])
+        {
+            Ratings = [.. request.Ratings.Select((r, i) => r is >= 1 and <= 5 ? r : throw GrpcErrors.InvalidArgument($"ratings[{i}]", "must be 1 to 5"))],
+            InquiryOutcomes = [.. request.InquiryOutcomes.Select((o, i) => Known(o, $"inquiry_outcomes[{i}]"))],
+            InquiryAgents = [.. request.InquiryAgentIds.Select((a, i) => AgentOrUnassigned(a, $"inquiry_agent_ids[{i}]"))],
+            TransferDirections = [.. request.TransferDirections.Select((d, i) => Known(d, $"transfer_directions[{i}]"))],
+            TransferAgents = [.. request.TransferAgentIds.Select((a, i) => AgentOrUnassigned(a, $"transfer_agent_ids[{i}]"))],
+        };
+        // Every filter enters the fingerprint, each list behind its count, so a token cannot move to other filters.
         var fingerprint = Fingerprint([request.ShopId, request.FirstDay, request.LastDay, filter.CustomerId],
-            filter.ChatTypes, filter.Tags, filter.Agents, filter.Statuses, filter.HandledBy);
+            filter.ChatTypes, filter.Tags, filter.Agents, filter.Statuses, filter.HandledBy,
+            [.. filter.Ratings.Select(r => r.ToString(CultureInfo.InvariantCulture))], filter.InquiryOutcomes, filter.InquiryAgents,
+            filter.TransferDirections, filter.TransferAgents);
         var after = request.PageToken.Length == 0
             ? null
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
 
         var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var rows = await queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after, pageSize + 1, context.CancellationToken);
-        var response = new ListChatsResponse { AsOf = Utc(asOf) };
+        var page = await queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after, pageSize + 1, context.CancellationToken);
+        var rows = page.Rows;
+        var response = new ListChatsResponse
+        {
+            AsOf = Utc(asOf),
+            Total = page.Total,
+            MatchingInquiries = page.MatchingInquiries,
+            MatchingTransfers = page.MatchingTransfers,
+            Customers = page.Customers,
+        };
         foreach (var row in rows.Take(pageSize))
         {
             var chat = new ChatRow
@@ -118,6 +137,8 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
                 CurrentAgentId = row.CurrentAgent,
                 Rating = row.Stars,
                 Converted = row.Converted,
+                MatchingInquiries = row.MatchingInquiries,
+                MatchingTransfers = row.MatchingTransfers,
             };
             if (row.FirstResponseSeconds is { } seconds)
             {
@@ -330,6 +351,10 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     private static string Known<TEnum>(TEnum value, string field)
         where TEnum : struct, System.Enum =>
         ProtoEnums.IsSpecified(value) ? ProtoEnums.Code(value) : throw GrpcErrors.InvalidArgument(field, "is not a known value");
+
+    /// <summary>An agent id, or empty for "unassigned" (the AgentDetails entry without an agent).</summary>
+    private static string AgentOrUnassigned(string value, string field) =>
+        value.Length <= 64 ? value : throw GrpcErrors.InvalidArgument(field, "must be at most 64 characters");
 
     private static string Text(string value, string field) =>
         value.Length is >= 1 and <= 64 ? value : throw GrpcErrors.InvalidArgument(field, "must be 1 to 64 characters");

@@ -43,15 +43,46 @@ public sealed record AgentFigures(
 /// <summary>One tag's figures for a period.</summary>
 public sealed record TagFigures(string Tag, long Chats, long AssistantSolved, long HumanHandled, long InquiriesCounted, long AnsweredWithin24h, long Converted);
 
-/// <summary>A chat in the All Chats list; categories and statuses as stored codes.</summary>
+/// <summary>
+/// A chat in the All Chats list; categories and statuses as stored codes. <see cref="MatchingInquiries"/> and
+/// <see cref="MatchingTransfers"/>: how many of its inquiries and transfers match the list's inquiry and transfer filters.
+/// </summary>
 public sealed record ChatListRow(
     string ChatId, string CustomerId, DateTime ReceivedAt, string Status, string ChatType, IReadOnlyList<string> Tags,
-    string CurrentAgent, double? FirstResponseSeconds, int Stars, bool Converted);
+    string CurrentAgent, double? FirstResponseSeconds, int Stars, bool Converted, long MatchingInquiries, long MatchingTransfers);
 
-/// <summary>Filters of the All Chats list; an empty filter lets everything through.</summary>
+/// <summary>
+/// A page of the All Chats list and the size of the whole filtered list, whatever the page: chats, the sums of the
+/// rows' matching inquiries and transfers, and distinct known customers — what a count of the other RPCs drills into.
+/// </summary>
+public sealed record ChatListPage(IReadOnlyList<ChatListRow> Rows, long Total, long MatchingInquiries, long MatchingTransfers, long Customers);
+
+/// <summary>
+/// Filters of the All Chats list; an empty filter lets everything through. The drill-down filters are set by name:
+/// <see cref="Ratings"/> (latest stars), <see cref="InquiryOutcomes"/> and <see cref="InquiryAgents"/> (inquiries
+/// counted by the response rate, by outcome code and by the agent credited or charged, '' for unassigned),
+/// <see cref="TransferDirections"/> (<c>in</c>, <c>out</c>) and <see cref="TransferAgents"/>.
+/// </summary>
 public sealed record ChatListFilter(
     IReadOnlyList<string> ChatTypes, IReadOnlyList<string> Tags, IReadOnlyList<string> Agents, IReadOnlyList<string> Statuses, string CustomerId,
-    IReadOnlyList<string> HandledBy);
+    IReadOnlyList<string> HandledBy)
+{
+    public IReadOnlyList<int> Ratings { get; init; } = [];
+
+    public IReadOnlyList<string> InquiryOutcomes { get; init; } = [];
+
+    public IReadOnlyList<string> InquiryAgents { get; init; } = [];
+
+    public IReadOnlyList<string> TransferDirections { get; init; } = [];
+
+    public IReadOnlyList<string> TransferAgents { get; init; } = [];
+
+    /// <summary>Whether only chats with a matching inquiry pass: an inquiry filter is set.</summary>
+    public bool FiltersInquiries => InquiryOutcomes.Count > 0 || InquiryAgents.Count > 0;
+
+    /// <summary>Whether only chats with a matching transfer pass: a transfer filter is set.</summary>
+    public bool FiltersTransfers => TransferDirections.Count > 0 || TransferAgents.Count > 0;
+}
 
 /// <summary>Where a page of the list continues: after this chat in the list's order (newest first, then chat id descending).</summary>
 public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
@@ -415,10 +446,64 @@ public sealed class MetricQueries
     }
 
     /// <summary>
-    /// One page of the period's chats received that pass <paramref name="filter"/>, newest first (then chat id
-    /// descending, so the order is total and stable), starting after <paramref name="after"/>.
+    /// The outcomes of an inquiry <c>q</c> of the <c>inquiries</c> column (asked at, response ms or -1, credited agent),
+    /// by the codes of <c>InquiryOutcome</c>: one text each for <see cref="AgentPartials"/> and the All Chats inquiry
+    /// filter, so an agent's count and its list cannot differ. The same conditions as the per-chat counts of
+    /// <see cref="ChatOutcomes"/> (<c>answered_in_24h</c>, <c>answered_late</c>, <c>not_answered</c>, <c>pending</c>).
     /// </summary>
-    public async Task<IReadOnlyList<ChatListRow>> ListChatsAsync(
+    internal const string InquiryAnswered = "q.2 >= 0";
+
+    /// <inheritdoc cref="InquiryAnswered"/>
+    internal const string InquiryAnswered24h = "q.2 >= 0 AND q.2 <= 86400000";
+
+    /// <inheritdoc cref="InquiryAnswered"/>
+    internal const string InquiryAnsweredLate = "q.2 > 86400000";
+
+    /// <inheritdoc cref="InquiryAnswered"/>
+    internal const string InquiryNonResponded = "q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000";
+
+    /// <inheritdoc cref="InquiryAnswered"/>
+    internal const string InquiryPending = "q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) < 86400000";
+
+    /// <summary>
+    /// A transfer <c>a</c> of the <c>assignments</c> column (at, from, to): an assignment from an agent (a first
+    /// assignment, from nobody, is none). In from <c>a.3</c>'s view, out from <c>a.2</c>'s.
+    /// </summary>
+    internal const string IsTransfer = "a.2 != ''";
+
+    /// <summary>
+    /// The inquiries of an All Chats row that match the inquiry filter (<see cref="ChatListFilter.InquiryOutcomes"/>,
+    /// <see cref="ChatListFilter.InquiryAgents"/>; empty lists match any): only chats counted by the response rate
+    /// have any, as every inquiry count of the RPCs is over those chats.
+    /// </summary>
+    private const string MatchingInquiries = $$"""
+        if(responses_counted, arrayCount(q ->
+            (empty({inquiry_outcomes:Array(String)})
+                OR (has({inquiry_outcomes:Array(String)}, 'answered') AND {{InquiryAnswered}})
+                OR (has({inquiry_outcomes:Array(String)}, 'answered_24h') AND {{InquiryAnswered24h}})
+                OR (has({inquiry_outcomes:Array(String)}, 'answered_late') AND {{InquiryAnsweredLate}})
+                OR (has({inquiry_outcomes:Array(String)}, 'non_responded') AND {{InquiryNonResponded}})
+                OR (has({inquiry_outcomes:Array(String)}, 'pending') AND {{InquiryPending}}))
+            AND (empty({inquiry_agents:Array(String)}) OR has({inquiry_agents:Array(String)}, q.3)), inquiries), 0)
+        """;
+
+    /// <summary>The transfers of an All Chats row that match the transfer filter (empty lists match any).</summary>
+    private const string MatchingTransfers = $$"""
+        arrayCount(a -> {{IsTransfer}} AND (
+            ((empty({transfer_directions:Array(String)}) OR has({transfer_directions:Array(String)}, 'in'))
+                AND (empty({transfer_agents:Array(String)}) OR has({transfer_agents:Array(String)}, a.3)))
+            OR ((empty({transfer_directions:Array(String)}) OR has({transfer_directions:Array(String)}, 'out'))
+                AND (empty({transfer_agents:Array(String)}) OR has({transfer_agents:Array(String)}, a.2)))), assignments)
+        """;
+
+    /// <summary>
+    /// One page of the period's chats received that pass <paramref name="filter"/>, newest first (then chat id
+    /// descending, so the order is total and stable), starting after <paramref name="after"/>, with the size of the
+    /// whole filtered list. One statement: the totals are window aggregates over every matching chat (no second
+    /// computation of the outcomes); rows before the cursor sort after the page and are dropped here, so a page
+    /// past the end still carries them.
+    /// </summary>
+    public async Task<ChatListPage> ListChatsAsync(
         string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter, ChatListCursor? after, int limit,
         CancellationToken cancellationToken)
     {
@@ -430,16 +515,31 @@ public sealed class MetricQueries
         parameters.AddParameter("statuses", filter.Statuses.ToArray());
         parameters.AddParameter("customer", filter.CustomerId);
         parameters.AddParameter("handled_by", filter.HandledBy.ToArray());
+        parameters.AddParameter("ratings", filter.Ratings.Select(r => checked((byte)r)).ToArray());
+        parameters.AddParameter("inquiry_outcomes", filter.InquiryOutcomes.ToArray());
+        parameters.AddParameter("inquiry_agents", filter.InquiryAgents.ToArray());
+        parameters.AddParameter("filters_inquiries", filter.FiltersInquiries ? 1 : 0);
+        parameters.AddParameter("transfer_directions", filter.TransferDirections.ToArray());
+        parameters.AddParameter("transfer_agents", filter.TransferAgents.ToArray());
+        parameters.AddParameter("filters_transfers", filter.FiltersTransfers ? 1 : 0);
         parameters.AddParameter("after_at", after?.ReceivedAt ?? DateTime.MaxValue.AddYears(-7000));
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
-            SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted
-            FROM chat_outcomes
-            WHERE received
-                AND (empty({types:Array(String)})
+            SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted,
+                matching_inquiries, matching_transfers,
+                {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}) AS on_page,
+                count() OVER () AS total, sum(matching_inquiries) OVER () AS total_inquiries, sum(matching_transfers) OVER () AS total_transfers,
+                uniqExactIf(customer_id, customer_id != '') OVER () AS customers
+            FROM
+            (
+                SELECT *, {{MatchingInquiries}} AS matching_inquiries, {{MatchingTransfers}} AS matching_transfers
+                FROM chat_outcomes
+                WHERE received
+            )
+            WHERE (empty({types:Array(String)})
                     OR has({types:Array(String)}, chat_type)
                     OR (has({types:Array(String)}, 'rated_1_to_3') AND stars BETWEEN 1 AND 3)
                     OR (has({types:Array(String)}, 'rated_4_or_5') AND stars >= 4)
@@ -449,21 +549,30 @@ public sealed class MetricQueries
                 AND (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
                 AND ({customer:String} = '' OR customer_id = {customer:String})
                 AND (empty({handled_by:Array(String)}) OR hasAny(replying_agents, {handled_by:Array(String)}))
-                AND ({has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}))
-            ORDER BY received_at DESC, chat_id DESC
+                AND (empty({ratings:Array(UInt8)}) OR has({ratings:Array(UInt8)}, stars))
+                AND ({filters_inquiries:UInt8} = 0 OR matching_inquiries > 0)
+                AND ({filters_transfers:UInt8} = 0 OR matching_transfers > 0)
+            ORDER BY on_page DESC, received_at DESC, chat_id DESC
             LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);
         var rows = new List<ChatListRow>();
+        (long Chats, long Inquiries, long Transfers, long Customers) totals = default;
         while (reader.Read())
         {
+            totals = (LongAt(reader, 13), LongAt(reader, 14), LongAt(reader, 15), LongAt(reader, 16));
+            if (!reader.GetBoolean(12))
+            {
+                break;
+            }
+
             rows.Add(new ChatListRow(
                 reader.GetString(0), reader.GetString(1), reader.GetDateTime(2), reader.GetString(3), reader.GetString(4),
                 ((IEnumerable<string>)reader.GetValue(5)).ToList(), reader.GetString(6),
                 reader.IsDBNull(7) ? null : Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture) / 1000,
-                Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetBoolean(9)));
+                Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetBoolean(9), LongAt(reader, 10), LongAt(reader, 11)));
         }
 
-        return rows;
+        return new ChatListPage(rows, totals.Chats, totals.Inquiries, totals.Transfers, totals.Customers);
     }
 
     /// <summary>
@@ -472,17 +581,17 @@ public sealed class MetricQueries
     /// and p90. <see cref="AgentFromPartials"/> turns rows of these into <see cref="AgentFigures"/>. The agent rollup
     /// stores them per day in <c>agent_daily_summary</c> under the same names.
     /// </summary>
-    internal const string AgentPartials = """
+    internal const string AgentPartials = $$"""
         countIf(has(replying_agents, agent)) AS chats_handled,
-        sum(arrayCount(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)) AS inquiries_answered,
-        sum(arrayCount(q -> q.3 = agent AND q.2 >= 0 AND q.2 <= 86400000, counted_inquiries)) AS inquiries_answered_within_24h,
-        sum(arrayCount(q -> q.3 = agent AND q.2 > 86400000, counted_inquiries)) AS inquiries_answered_late,
-        sum(arrayCount(q -> q.3 = agent AND q.2 < 0 AND dateDiff('millisecond', q.1, {now:DateTime64(3, 'UTC')}) >= 86400000, counted_inquiries)) AS inquiries_non_responded,
+        sum(arrayCount(q -> q.3 = agent AND {{InquiryAnswered}}, counted_inquiries)) AS inquiries_answered,
+        sum(arrayCount(q -> q.3 = agent AND {{InquiryAnswered24h}}, counted_inquiries)) AS inquiries_answered_within_24h,
+        sum(arrayCount(q -> q.3 = agent AND {{InquiryAnsweredLate}}, counted_inquiries)) AS inquiries_answered_late,
+        sum(arrayCount(q -> q.3 = agent AND {{InquiryNonResponded}}, counted_inquiries)) AS inquiries_non_responded,
         countIf(has(replying_agents, agent) AND stars > 0) AS chats_rated,
         countIf(has(replying_agents, agent) AND stars >= 4) AS chats_rated_4_or_5,
-        arraySort(groupArrayArray(arrayMap(q -> q.2, arrayFilter(q -> q.3 = agent AND q.2 >= 0, counted_inquiries)))) AS response_ms,
-        sum(arrayCount(a -> a.3 = agent AND a.2 != '', assignments)) AS transfers_in,
-        sum(arrayCount(a -> a.2 = agent, assignments)) AS transfers_out
+        arraySort(groupArrayArray(arrayMap(q -> q.2, arrayFilter(q -> q.3 = agent AND {{InquiryAnswered}}, counted_inquiries)))) AS response_ms,
+        sum(arrayCount(a -> a.3 = agent AND {{IsTransfer}}, assignments)) AS transfers_in,
+        sum(arrayCount(a -> a.2 = agent AND {{IsTransfer}}, assignments)) AS transfers_out
         """;
 
     /// <summary>The names of <see cref="AgentPartials"/>, in order: the columns of <c>agent_daily_summary</c> that hold them.</summary>

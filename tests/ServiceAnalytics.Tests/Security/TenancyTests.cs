@@ -33,7 +33,7 @@ public sealed class TenancyTests
             ShopId = "shop-a", ChatId = "b-chat-1", ToAgentId = "a-agent-2", RequestId = "r-1",
         }).ResponseAsync);
 
-        // Agent ids of shop-b: the transfer target and both list filters, named with their index.
+        // Agent ids of shop-b: the transfer target and every list filter, named with their index.
         await AssertRefusedAsync("to_agent_id", analytics.TransferChatAsync(new TransferChatRequest
         {
             ShopId = "shop-a", ChatId = "a-chat-1", ToAgentId = "b-agent-2", RequestId = "r-2",
@@ -45,6 +45,14 @@ public sealed class TenancyTests
         await AssertRefusedAsync("handled_by_agent_ids[1]", analytics.ListChatsAsync(new ListChatsRequest
         {
             ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, HandledByAgentIds = { "a-agent-1", "b-agent-1" },
+        }).ResponseAsync);
+        await AssertRefusedAsync("inquiry_agent_ids[1]", analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, InquiryAgentIds = { "", "b-agent-1" },
+        }).ResponseAsync);
+        await AssertRefusedAsync("transfer_agent_ids[0]", analytics.ListChatsAsync(new ListChatsRequest
+        {
+            ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, TransferAgentIds = { "b-agent-2" },
         }).ResponseAsync);
 
         // A page token of shop-b's list (made by a caller of shop-b), under shop-a and under shop-b.
