@@ -22,6 +22,9 @@ public sealed class InvalidBatchException(string field, string reason) : Excepti
 /// </summary>
 public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipeline, ChatQueries chats, IOptions<IngestionOptions> options, TimeProvider time)
 {
+    /// <summary>Tags of this process's batches not committed yet (the ingestor is one per process).</summary>
+    private readonly PendingChatTags _pendingTags = new();
+
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
@@ -31,8 +34,38 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
             throw new InvalidBatchException("facts", $"a batch holds 1 to {limit} facts, this one has {facts.Count}");
         }
 
+        var tagged = facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatTagged).Select(f => (Shop: f.ShopId, Chat: f.ChatTagged.ChatId)).Distinct().ToList();
+        if (tagged.Count == 0)
+        {
+            var (outcome, rows) = Take(facts, tags: null);
+            await StoreAsync(rows, cancellationToken);
+            return outcome;
+        }
+
+        // Read, check and mark pending under the chats' locks (PendingChatTags says why this keeps the limit).
+        IngestOutcome tagging;
+        FactBatch taken;
+        ChatTags tags;
+        using (await _pendingTags.LockAsync(tagged, cancellationToken))
+        {
+            tags = await ChatTagsAsync(facts, tagged, cancellationToken);
+            (tagging, taken) = Take(facts, tags);
+            _pendingTags.Add(tags.Added);
+        }
+
+        var stored = StoreAsync(taken, CancellationToken.None);
+        _ = UnmarkWhenStoredAsync(stored, tags.Added);
+        await stored.WaitAsync(cancellationToken);
+        return tagging;
+    }
+
+    /// <summary>
+    /// Validates each fact (and the tag limit, when <paramref name="tags"/> are given) and encodes the valid ones,
+    /// each (shop, event id) once.
+    /// </summary>
+    private (IngestOutcome Outcome, FactBatch Rows) Take(IReadOnlyList<Fact> facts, ChatTags? tags)
+    {
         var outcome = new IngestOutcome();
-        var tags = await ChatTagsAsync(facts, cancellationToken);
         var rows = new FactBatch();
         try
         {
@@ -60,6 +93,11 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
             throw;
         }
 
+        return (outcome, rows);
+    }
+
+    private async Task StoreAsync(FactBatch rows, CancellationToken cancellationToken)
+    {
         if (rows.RowCount > 0)
         {
             // The pipeline owns the rows from here on.
@@ -71,49 +109,59 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
             rows.Dispose();
             outcome.VisibleAsOf = Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime);
         }
-
-        return outcome;
     }
 
     /// <summary>
-    /// The stored tags of the chats this batch tags (only batches with <c>ChatTagged</c> facts read the store); the
-    /// batch's own accepted tags are added as it is taken.
+    /// Ends the pending state of a batch's tags once the pipeline is done with the batch (committed or failed), not
+    /// when its caller stops waiting: a queued batch is written even if its caller goes away, and its tags must count
+    /// for racing batches until the store holds them. The batch is stored without the caller's cancellation for the
+    /// same reason; the caller reports its failure, if still waiting.
     /// </summary>
-    private async Task<Dictionary<(string Shop, string Chat), HashSet<string>>> ChatTagsAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
+    private async Task UnmarkWhenStoredAsync(Task stored, IReadOnlyDictionary<(string Shop, string Chat), HashSet<string>> added)
     {
-        var tagged = facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatTagged).Select(f => (Shop: f.ShopId, Chat: f.ChatTagged.ChatId)).Distinct().ToList();
-        var tags = new Dictionary<(string Shop, string Chat), HashSet<string>>();
-        if (tagged.Count == 0)
-        {
-            return tags;
-        }
+        await stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _ = stored.Exception;
+        await _pendingTags.RemoveAsync(added);
+    }
 
+    /// <summary>
+    /// The tags of the chats this batch tags: stored (initial and added) and pending (other batches of this process
+    /// that are not committed yet); the batch's own are added to both as it is taken.
+    /// </summary>
+    private async Task<ChatTags> ChatTagsAsync(IReadOnlyList<Fact> facts, List<(string Shop, string Chat)> tagged, CancellationToken cancellationToken)
+    {
+        var tags = new ChatTags();
         foreach (var shop in tagged.GroupBy(t => t.Shop))
         {
             var stored = await chats.ReadTagsAsync(shop.Key, [.. shop.Select(t => t.Chat)], cancellationToken);
             foreach (var (_, chat) in shop)
             {
-                tags[(shop.Key, chat)] = stored.GetValueOrDefault(chat) ?? new HashSet<string>(StringComparer.Ordinal);
+                var known = stored.GetValueOrDefault(chat) ?? new HashSet<string>(StringComparer.Ordinal);
+                known.UnionWith(_pendingTags.Of(shop.Key, chat));
+                tags.Known[(shop.Key, chat)] = known;
+                tags.Added[(shop.Key, chat)] = new HashSet<string>(StringComparer.Ordinal);
             }
         }
 
-        foreach (var start in facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatStarted && tags.ContainsKey((f.ShopId, f.ChatStarted.ChatId))))
+        foreach (var start in facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatStarted && tags.Known.ContainsKey((f.ShopId, f.ChatStarted.ChatId))))
         {
-            tags[(start.ShopId, start.ChatStarted.ChatId)].UnionWith(start.ChatStarted.Tags);
+            tags.Known[(start.ShopId, start.ChatStarted.ChatId)].UnionWith(start.ChatStarted.Tags);
+            tags.Added[(start.ShopId, start.ChatStarted.ChatId)].UnionWith(start.ChatStarted.Tags);
         }
 
         return tags;
     }
 
     /// <summary>Rejects a <c>ChatTagged</c> fact that would take its chat over <see cref="IngestionOptions.MaxTagsPerChat"/>; else counts its tags in.</summary>
-    private FactViolation? TagLimit(Fact fact, Dictionary<(string Shop, string Chat), HashSet<string>> tags)
+    private FactViolation? TagLimit(Fact fact, ChatTags? tags)
     {
-        if (fact.KindCase != Fact.KindOneofCase.ChatTagged)
+        if (fact.KindCase != Fact.KindOneofCase.ChatTagged || tags is null)
         {
             return null;
         }
 
-        var set = tags[(fact.ShopId, fact.ChatTagged.ChatId)];
+        var chat = (fact.ShopId, fact.ChatTagged.ChatId);
+        var set = tags.Known[chat];
         var after = set.Union(fact.ChatTagged.Tags).Count();
         if (after > options.Value.MaxTagsPerChat)
         {
@@ -121,6 +169,15 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         }
 
         set.UnionWith(fact.ChatTagged.Tags);
+        tags.Added[chat].UnionWith(fact.ChatTagged.Tags);
         return null;
+    }
+
+    /// <summary>Per tagged chat: the tags it has (stored, pending, this batch's accepted) and those this batch adds.</summary>
+    private sealed class ChatTags
+    {
+        public Dictionary<(string Shop, string Chat), HashSet<string>> Known { get; } = [];
+
+        public Dictionary<(string Shop, string Chat), HashSet<string>> Added { get; } = [];
     }
 }

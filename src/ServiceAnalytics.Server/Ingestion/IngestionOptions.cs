@@ -35,8 +35,9 @@ public sealed class IngestionOptions
 
     /// <summary>
     /// Most distinct tags one chat may carry (its start's and every <c>ChatTagged</c>'s); a <c>ChatTagged</c> fact
-    /// that would exceed it is rejected. Checked against the stored tags when the batch is taken, so two batches
-    /// racing may pass it by a fact each. Default: 64.
+    /// that would exceed it is rejected. Checked against the stored tags and those of this instance's batches not yet
+    /// committed (<see cref="PendingChatTags"/>), so it holds under racing batches in one instance; with N instances
+    /// a chat can reach up to N × the limit at worst. Default: 64.
     /// </summary>
     public int MaxTagsPerChat { get; set; } = 64;
 

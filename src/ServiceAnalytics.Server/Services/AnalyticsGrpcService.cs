@@ -253,8 +253,17 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     }
 
     /// <summary>
+    /// Transfers in progress, per shop and chat and per shop and request id: process-wide, since the service object is
+    /// created per call.
+    /// </summary>
+    private static readonly KeyedLocks s_transfers = new();
+
+    /// <summary>
     /// Records a transfer as a <c>ChatAssigned</c> fact through the ingestion path, under the event id
-    /// <c>transfer:{request_id}</c>: a repeated request finds its transfer already recorded and answers with it.
+    /// <c>transfer:{request_id}</c>: a repeated request finds its transfer already recorded and answers with it. The
+    /// check and the recording hold the chat's and the request id's locks until the fact is committed, so copies of a
+    /// request racing each other record one transfer and all answer with it, and a request id is never used on two
+    /// chats (event ids are unique per shop): reused on another chat it is refused.
     /// </summary>
     public override async Task<TransferChatResponse> TransferChat(TransferChatRequest request, ServerCallContext context)
     {
@@ -264,9 +273,13 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         var toAgent = Text(request.ToAgentId, "to_agent_id");
         var eventId = "transfer:" + Text(request.RequestId, "request_id");
         await FindShopAsync(request.ShopId, context.CancellationToken);
+        using var held = await s_transfers.AcquireAsync(
+            [KeyedLocks.Key("chat", request.ShopId, chatId), KeyedLocks.Key("request", request.ShopId, eventId)], context.CancellationToken);
         if (await chats.FindAssignmentAsync(request.ShopId, chatId, eventId, context.CancellationToken) is { } recorded)
         {
-            return Transferred(recorded.FromAgent, recorded.ToAgent, recorded.At);
+            return recorded.ChatId == chatId
+                ? Transferred(recorded.FromAgent, recorded.ToAgent, recorded.At)
+                : throw GrpcErrors.InvalidArgument("request_id", $"'{request.RequestId}' already names the transfer of chat '{recorded.ChatId}'; use a new request id for each transfer");
         }
 
         var state = await chats.ReadChatStateAsync(request.ShopId, chatId, context.CancellationToken) ?? throw GrpcErrors.NotFound("chat", chatId);
@@ -296,7 +309,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             OccurredAt = Timestamp.FromDateTime(now),
             ChatAssigned = new ChatAssigned { ChatId = chatId, FromAgentId = state.CurrentAgent, ToAgentId = toAgent },
         };
-        var outcome = await ingestor.IngestAsync([fact], context.CancellationToken);
+        // Not cancelled with the call: the locks are held until the pipeline is done with the fact, which it writes
+        // even when its caller goes away, so a copy of this request waiting for them finds it.
+        var outcome = await ingestor.IngestAsync([fact], CancellationToken.None);
         if (outcome.Rejected.Count > 0)
         {
             throw GrpcErrors.InvalidArgument(outcome.Rejected[0].Field.Replace("chat_assigned.", "", StringComparison.Ordinal), outcome.Rejected[0].Reason);

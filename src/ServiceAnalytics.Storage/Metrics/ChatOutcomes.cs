@@ -242,8 +242,16 @@ public static class ChatOutcomes
                     chat_id,
                     argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
                     groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
-                    argMaxIf(to_agent_id, occurred_at, kind = 'assigned') AS current_agent,
-                    arraySort(groupUniqArrayIf((occurred_at, from_agent_id, to_agent_id), kind = 'assigned')) AS assignments,
+                    -- Assignments as (at, from, to), one per event id (its earliest copy: copies of one transfer recorded by
+                    -- racing instances differ in time only), in order of (occurred_at, event id), leaving out those that
+                    -- give the chat to the agent who has it. "from" is the previous assignment's "to", whatever the
+                    -- producer sent: a first assignment is never a transfer.
+                    arraySort(groupArrayIf((occurred_at, event_id, to_agent_id), kind = 'assigned')) AS assigned_copies,
+                    arrayMap(a -> a.2, assigned_copies) AS assigned_ids,
+                    arrayFilter((a, i) -> indexOf(assigned_ids, a.2) = i, assigned_copies, arrayEnumerate(assigned_copies)) AS assigned_once,
+                    arrayFilter((a, i) -> i = 1 OR a.3 != assigned_once[i - 1].3, assigned_once, arrayEnumerate(assigned_once)) AS assigned_moves,
+                    arrayMap((a, i) -> (a.1, if(i = 1, '', assigned_moves[i - 1].3), a.3), assigned_moves, arrayEnumerate(assigned_moves)) AS assignments,
+                    if(empty(assignments), '', assignments[-1].3) AS current_agent,
                     countIf(kind = 'resolved') > 0 AS resolved,
                     countIf(kind = 'ended') > 0 AS ended
                 FROM chat_events WHERE shop_id = {shop:String} AND chat_id IN ({{CANDIDATES}}) GROUP BY chat_id

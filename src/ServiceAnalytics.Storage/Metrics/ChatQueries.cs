@@ -13,7 +13,7 @@ public sealed record ChatTimelineFact(
 public sealed record ChatState(bool Resolved, bool Ended, string CurrentAgent);
 
 /// <summary>A recorded assignment of a chat.</summary>
-public sealed record ChatAssignment(string FromAgent, string ToAgent, DateTime At);
+public sealed record ChatAssignment(string ChatId, string FromAgent, string ToAgent, DateTime At);
 
 /// <summary>A pending inquiry in the SLA queue.</summary>
 public sealed record PendingInquiryRow(string ChatId, string CustomerId, DateTime AskedAt, double SecondsLeft, string CurrentAgent);
@@ -59,7 +59,7 @@ public sealed class ChatQueries(ClickHouseStore store)
             SELECT
                 (SELECT count() FROM chat_starts WHERE shop_id = {shop:String} AND chat_id = {chat:String})
                     + (SELECT count() FROM chat_messages WHERE shop_id = {shop:String} AND chat_id = {chat:String}),
-                countIf(kind = 'resolved') > 0, countIf(kind = 'ended') > 0, argMaxIf(to_agent_id, occurred_at, kind = 'assigned')
+                countIf(kind = 'resolved') > 0, countIf(kind = 'ended') > 0, argMaxIf(to_agent_id, (occurred_at, event_id), kind = 'assigned')
             FROM chat_events WHERE shop_id = {shop:String} AND chat_id = {chat:String}
             """, Parameters(shopId, ("chat", chatId)), cancellationToken: cancellationToken);
         reader.Read();
@@ -78,15 +78,19 @@ public sealed class ChatQueries(ClickHouseStore store)
         return Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 0 ? null : reader.GetBoolean(1);
     }
 
-    /// <summary>The assignment recorded under <paramref name="eventId"/>, if any.</summary>
+    /// <summary>
+    /// The assignment recorded under <paramref name="eventId"/> in the shop, if any: on <paramref name="chatId"/> when
+    /// there is one there (its earliest copy, the one the metrics count), else on another chat. Event ids are unique
+    /// per shop, not per chat, so this reads the shop's chat events, not one chat's.
+    /// </summary>
     public async Task<ChatAssignment?> FindAssignmentAsync(string shopId, string chatId, string eventId, CancellationToken cancellationToken)
     {
         using var reader = await store.Client.ExecuteReaderAsync("""
-            SELECT from_agent_id, to_agent_id, occurred_at FROM chat_events FINAL
-            WHERE shop_id = {shop:String} AND chat_id = {chat:String} AND event_id = {event:String} AND kind = 'assigned'
-            ORDER BY occurred_at LIMIT 1
+            SELECT chat_id, from_agent_id, to_agent_id, occurred_at FROM chat_events
+            WHERE shop_id = {shop:String} AND event_id = {event:String} AND kind = 'assigned'
+            ORDER BY chat_id = {chat:String} DESC, occurred_at, chat_id LIMIT 1
             """, Parameters(shopId, ("chat", chatId), ("event", eventId)), cancellationToken: cancellationToken);
-        return reader.Read() ? new ChatAssignment(reader.GetString(0), reader.GetString(1), reader.GetDateTime(2)) : null;
+        return reader.Read() ? new ChatAssignment(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3)) : null;
     }
 
     /// <summary>

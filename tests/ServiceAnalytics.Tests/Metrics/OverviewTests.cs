@@ -229,8 +229,9 @@ public sealed partial class OverviewTests(ServiceHostFixture service) : IClassFi
         s.Agent("a2", "Bo", true, Local(-30, 0, 0));
         s.Add(Local(2, 11, 2), f => f.ChatTagged = new ChatTagged { ChatId = "c5", Tags = { "pre-purchase" } });
         s.Add(Local(2, 12, 1), f => f.ChatTagged = new ChatTagged { ChatId = "c6", Tags = { "pre-purchase" } });
-        // For the list filters: c3 gets a tag, c2 a new agent, c5 an assistant resolution.
+        // For the list filters: c3 gets a tag, c2 goes from a1 to a new agent, c5 an assistant resolution.
         s.Add(Local(1, 13, 30), f => f.ChatTagged = new ChatTagged { ChatId = "c3", Tags = { "logistics" } });
+        s.Assigned("c2", "", "a1", Local(0, 10, 30));
         s.Assigned("c2", "a1", "a9", Local(0, 11, 0));
         s.Add(Local(2, 11, 1), f => f.ChatResolved = new ChatResolved { ChatId = "c5", ResolvedBy = ResolvedBy.Assistant });
         await IngestShuffledTwiceAsync(s);
