@@ -38,7 +38,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         if (tagged.Count == 0)
         {
             var (outcome, rows) = Take(facts, tags: null);
-            await StoreAsync(rows, cancellationToken);
+            outcome.VisibleAsOf = await StoreAsync(rows, cancellationToken);
             return outcome;
         }
 
@@ -55,7 +55,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
 
         var stored = StoreAsync(taken, CancellationToken.None);
         _ = UnmarkWhenStoredAsync(stored, tags.Added);
-        await stored.WaitAsync(cancellationToken);
+        tagging.VisibleAsOf = await stored.WaitAsync(cancellationToken);
         return tagging;
     }
 
@@ -96,19 +96,18 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         return (outcome, rows);
     }
 
-    private async Task StoreAsync(FactBatch rows, CancellationToken cancellationToken)
+    /// <summary>Stores the rows and returns the instant answers include them from (<c>IngestOutcome.visible_as_of</c>).</summary>
+    private async Task<Timestamp> StoreAsync(FactBatch rows, CancellationToken cancellationToken)
     {
         if (rows.RowCount > 0)
         {
             // The pipeline owns the rows from here on.
-            outcome.VisibleAsOf = Timestamp.FromDateTime(await pipeline.StoreAsync(rows, cancellationToken));
+            return Timestamp.FromDateTime(await pipeline.StoreAsync(rows, cancellationToken));
         }
-        else
-        {
-            // Nothing accepted, nothing to wait for: any answer from now on is as complete as this batch makes it.
-            rows.Dispose();
-            outcome.VisibleAsOf = Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime);
-        }
+
+        // Nothing accepted, nothing to wait for: any answer from now on is as complete as this batch makes it.
+        rows.Dispose();
+        return Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>
