@@ -18,12 +18,12 @@ internal static partial class ServerLog
     [LoggerMessage(104, LogLevel.Warning, "Rollup run failed ({ErrorType}); retrying in {Delay}")]
     public static partial void RollupRetryScheduled(ILogger logger, TimeSpan delay, string errorType);
 
-    [LoggerMessage(105, LogLevel.Warning, "No caller is configured: a development key with every scope is in {Path} (readable by this user only). Send it as the {Header} header, e.g. grpcurl {Plaintext}-H \"{Header}: $(cat {Path})\" {Address} list")]
-    public static partial void DevelopmentKeyInUse(ILogger logger, string path, string header, string plaintext, string address);
+    [LoggerMessage(105, LogLevel.Warning, "No caller is configured: a development key with every scope is in {Path} (readable by this user only). Send it as the {Header} header, e.g. curl -H \"{Header}: $(cat {Path})\" {WebAddress}/v1/rollups/status")]
+    public static partial void DevelopmentKeyInUse(ILogger logger, string path, string header, string webAddress);
 
     [LoggerMessage(106, LogLevel.Warning, "Rollup refresh failed; the next one comes within the refresh interval")]
     public static partial void RollupRefreshFailed(ILogger logger, Exception error);
 
-    [LoggerMessage(107, LogLevel.Information, "Listening on {Addresses}; settings from {ContentRoot}; relative data paths resolve against the working directory {WorkingDirectory}")]
-    public static partial void Listening(ILogger logger, string addresses, string contentRoot, string workingDirectory);
+    [LoggerMessage(107, LogLevel.Information, "Listening: gRPC (HTTP/2) on {GrpcAddresses}; HTTP/JSON, gRPC-Web and OpenAPI (/openapi/v1.json) on {WebAddresses}; settings from {ContentRoot}; relative data paths resolve against the working directory {WorkingDirectory}")]
+    public static partial void Listening(ILogger logger, string grpcAddresses, string webAddresses, string contentRoot, string workingDirectory);
 }

@@ -1,6 +1,5 @@
+using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -21,9 +20,11 @@ public static class ServiceAnalyticsApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
         // gRPC over plaintext needs HTTP/2 without negotiation; HTTP/1.1 alongside would make Kestrel answer a
-        // producer's HTTP/2 preface with a protocol error. The shipped settings say so for their endpoint; this says
-        // it for every endpoint, whatever settings are found.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+        // producer's HTTP/2 preface with a protocol error. So every endpoint is HTTP/2 only unless its settings say
+        // otherwise, as the shipped web endpoint's do (ServiceEndpoints).
+        var endpoints = new ServiceEndpoints();
+        builder.Services.AddSingleton(endpoints);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoints.Add));
         configure?.Invoke(builder);
 
         var developmentKey = builder.AddServiceAnalyticsSecurity();
@@ -53,6 +54,9 @@ public static class ServiceAnalyticsApp
             grpc.Interceptors.Add<StoreErrorInterceptor>();
             grpc.Interceptors.Add<CallerAuthorizationInterceptor>();
         });
+        // HTTP/JSON (the google.api.http routes of protos/) runs each call through the same services and interceptors.
+        grpcBuilder.AddJsonTranscoding(transcoding => transcoding.TypeRegistry = GrpcErrors.DetailTypes);
+        builder.Services.AddHttpOpenApi();
         // A body that is not a message fails inside gRPC's handler, before any interceptor; detailed errors let the
         // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.
         grpcBuilder.AddServiceOptions<IngestionGrpcService>(options => options.EnableDetailedErrors = true);
@@ -62,6 +66,9 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
         app.UseAuthentication();
+        // gRPC-Web for browsers, on every gRPC service (the same services, interceptors included).
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseHttpOpenApi();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, developmentKey));
 
         app.MapGrpcService<IngestionGrpcService>();
@@ -87,12 +94,14 @@ public static class ServiceAnalyticsApp
     /// </summary>
     private static void LogStarted(WebApplication app, string? developmentKey)
     {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        ServerLog.Listening(app.Logger, string.Join(", ", addresses), ContentRoot, Environment.CurrentDirectory);
-        if (developmentKey is not null && addresses.Count > 0 && Uri.TryCreate(addresses[0], UriKind.Absolute, out var address))
+        var server = app.Services.GetRequiredService<IServer>();
+        var endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
+        var grpc = endpoints.Grpc(server);
+        var web = endpoints.Web(server);
+        ServerLog.Listening(app.Logger, string.Join(", ", grpc), string.Join(", ", web), ContentRoot, Environment.CurrentDirectory);
+        if (developmentKey is not null && web.Count > 0)
         {
-            var plaintext = address.Scheme == Uri.UriSchemeHttp ? "-plaintext " : "";
-            ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header, plaintext, address.Authority);
+            ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header, web[0].GetLeftPart(UriPartial.Authority));
         }
     }
 }

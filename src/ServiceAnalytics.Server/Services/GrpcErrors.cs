@@ -10,6 +10,13 @@ internal static class GrpcErrors
 {
     private const string Domain = "service-analytics";
 
+    /// <summary>
+    /// Every <c>google.rpc</c> detail the services attach (here and in the security interceptor): HTTP/JSON callers
+    /// get them in the error body, which needs their types to write them as JSON.
+    /// </summary>
+    public static Google.Protobuf.Reflection.TypeRegistry DetailTypes { get; } = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+        BadRequest.Descriptor, PreconditionFailure.Descriptor, ResourceInfo.Descriptor, RetryInfo.Descriptor, ErrorInfo.Descriptor);
+
     public static RpcException InvalidArgument(string field, string reason) => new Google.Rpc.Status
     {
         Code = (int)Code.InvalidArgument,

@@ -23,7 +23,11 @@ public sealed partial class WorkingDirectoryTests
         {
             // Port 0: the real port is known only from the log. No caller configured: the development key's line
             // is the one that tells a developer where to connect.
-            ArgumentList = { RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Rollups:Enabled=false" },
+            ArgumentList =
+            {
+                RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:Web:Url=http://127.0.0.1:0",
+                "--Rollups:Enabled=false",
+            },
             WorkingDirectory = elsewhere,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -39,16 +43,20 @@ public sealed partial class WorkingDirectoryTests
         {
             var deadline = Stopwatch.StartNew();
             Match address;
-            while (!(address = DevelopmentKeyLine().Match(Read(log))).Success)
+            Match listening = Match.Empty;
+            while (!(address = DevelopmentKeyLine().Match(Read(log))).Success || !(listening = ListeningLine().Match(Read(log))).Success)
             {
                 Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Read(log)}");
                 Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No development key line with an address within 60 s:\n{Read(log)}");
                 await Task.Delay(100);
             }
 
-            // The address logged is the one bound, not the configured default.
-            var port = int.Parse(address.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.NotEqual(5310, port);
+            // The addresses logged are the ones bound, not the configured defaults: gRPC's and the web door's.
+            var port = int.Parse(listening.Groups["grpc"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var webPort = int.Parse(listening.Groups["web"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.DoesNotContain(5310, new[] { port, webPort });
+            Assert.DoesNotContain(5311, new[] { port, webPort });
+            Assert.Equal(webPort.ToString(System.Globalization.CultureInfo.InvariantCulture), address.Groups["port"].Value);
             Assert.Contains($"Now listening on: http://127.0.0.1:{port}", Read(log), StringComparison.Ordinal);
             Assert.Contains(Path.Combine(elsewhere, "data", "dev-api-key"), address.Value, StringComparison.Ordinal);
 
@@ -56,6 +64,13 @@ public sealed partial class WorkingDirectoryTests
             var status = await ServiceHostTests.WaitForStatusAsync(
                 new Health.HealthClient(channel), HealthCheckResponse.Types.ServingStatus.Serving, TimeSpan.FromSeconds(60));
             Assert.True(status == HealthCheckResponse.Types.ServingStatus.Serving, $"health is {status}:\n{Read(log)}");
+
+            // The web door answers HTTP/1.1 JSON with the development key, as the log line says to call it.
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
+            http.DefaultRequestHeaders.Add("x-api-key", (await File.ReadAllTextAsync(address.Groups["path"].Value)).Trim());
+            using var rollups = await http.GetAsync(new Uri("/v1/rollups/status", UriKind.Relative));
+            Assert.True(rollups.IsSuccessStatusCode, $"{rollups.StatusCode}: {await rollups.Content.ReadAsStringAsync()}");
+            Assert.Equal(new Version(1, 1), rollups.Version);
 
             // Relative data paths resolve against the working directory, and the log says where that is.
             Assert.Contains($"over {Path.Combine(elsewhere, "data", "clickhouse")}", Read(log), StringComparison.Ordinal);
@@ -89,6 +104,9 @@ public sealed partial class WorkingDirectoryTests
         }
     }
 
-    [GeneratedRegex(@"development key with every scope is in (?<path>\S+) .*grpcurl -plaintext -H ""x-api-key: \$\(cat \S+\)"" 127\.0\.0\.1:(?<port>\d+) list", RegexOptions.Singleline)]
+    [GeneratedRegex(@"development key with every scope is in (?<path>\S+) .*curl -H ""x-api-key: \$\(cat \S+\)"" http://127\.0\.0\.1:(?<port>\d+)/v1/rollups/status", RegexOptions.Singleline)]
     private static partial Regex DevelopmentKeyLine();
+
+    [GeneratedRegex(@"gRPC \(HTTP/2\) on http://127\.0\.0\.1:(?<grpc>\d+); HTTP/JSON, gRPC-Web and OpenAPI \(/openapi/v1\.json\) on http://127\.0\.0\.1:(?<web>\d+);")]
+    private static partial Regex ListeningLine();
 }

@@ -20,16 +20,21 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>The key of every test host: every scope, every shop.</summary>
     public const string TestKey = "test-key-every-scope-every-shop";
 
-    private ServiceHost(WebApplication app, Uri address)
+    private ServiceHost(WebApplication app, Uri address, Uri webAddress)
     {
         App = app;
         Address = address;
+        WebAddress = webAddress;
         Channel = CreateChannel(metadata => metadata.Add("x-api-key", TestKey));
     }
 
     public WebApplication App { get; }
 
+    /// <summary>The gRPC endpoint (HTTP/2).</summary>
     public Uri Address { get; }
+
+    /// <summary>The web endpoint (HTTP/1.1: JSON transcoding, gRPC-Web, OpenAPI).</summary>
+    public Uri WebAddress { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -60,6 +65,7 @@ public sealed class ServiceHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:0",
             ["ClickHouse:Database"] = TestEnvironment.UniqueDatabaseName("service"),
             ["ClickHouse:Embedded:DataPath"] = TestEnvironment.EmbeddedDataPath,
             ["Logging:LogLevel:Default"] = "Warning",
@@ -91,8 +97,9 @@ public sealed class ServiceHost : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new ServiceHost(app, new Uri(address));
+        var server = app.Services.GetRequiredService<IServer>();
+        var endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
+        return new ServiceHost(app, endpoints.Grpc(server).Single(), endpoints.Web(server).Single());
     }
 
     /// <summary>Starts the service (see <see cref="StartAsync"/>) and waits until its schema is migrated.</summary>
