@@ -98,7 +98,8 @@ public static class ServiceAnalyticsApp
         var endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
         var grpc = endpoints.Grpc(server);
         var web = endpoints.Web(server);
-        ServerLog.Listening(app.Logger, string.Join(", ", grpc), string.Join(", ", web), ContentRoot, Environment.CurrentDirectory);
+        static string Join(IEnumerable<Uri> addresses) => string.Join(", ", addresses.Select(a => a.GetLeftPart(UriPartial.Authority)));
+        ServerLog.Listening(app.Logger, Join(grpc), Join(web), ContentRoot, Environment.CurrentDirectory);
         if (developmentKey is not null && web.Count > 0)
         {
             ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header, web[0].GetLeftPart(UriPartial.Authority));

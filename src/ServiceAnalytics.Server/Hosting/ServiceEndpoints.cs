@@ -6,7 +6,7 @@ namespace ServiceAnalytics.Server.Hosting;
 
 /// <summary>
 /// The service's two doors as bound: gRPC (HTTP/2 only: plaintext gRPC needs it without negotiation) and web
-/// (HTTP/1.1, and HTTP/2 where TLS negotiates it: JSON transcoding, gRPC-Web, OpenAPI, health). Kestrel reports bound
+/// (HTTP/1.1 as shipped; Http1AndHttp2 behind TLS: JSON transcoding, gRPC-Web, OpenAPI, health). Kestrel reports bound
 /// addresses without their endpoint's name, so each endpoint's options are kept as they are configured and matched
 /// with the bound addresses by port once the server has started.
 /// </summary>

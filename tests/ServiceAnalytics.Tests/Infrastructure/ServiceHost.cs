@@ -56,6 +56,23 @@ public sealed class ServiceHost : IAsyncDisposable
         MaxSendMessageSize = 64 * 1024 * 1024,
     });
 
+    /// <summary>A gRPC-Web channel (text or binary) to the web endpoint, as a browser's generated client calls it.</summary>
+    public GrpcChannel CreateWebChannel(Action<Metadata> authenticate, Grpc.Net.Client.Web.GrpcWebMode mode) => GrpcChannel.ForAddress(WebAddress, new GrpcChannelOptions
+    {
+        HttpHandler = new Grpc.Net.Client.Web.GrpcWebHandler(mode, new HttpClientHandler()),
+        HttpVersion = System.Net.HttpVersion.Version11,
+        HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            authenticate(metadata);
+            return Task.CompletedTask;
+        })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
+
+    /// <summary>An HTTP/1.1 client of the web endpoint (JSON transcoding, OpenAPI).</summary>
+    public HttpClient CreateHttpClient() => new() { BaseAddress = WebAddress };
+
     /// <param name="overrides">Configuration on top of the test defaults.</param>
     /// <param name="withTestKey">Configures <see cref="TestKey"/>; without it and other keys the service makes a development key.</param>
     /// <param name="configure">Services to add before the app is built (a log capture, say).</param>

@@ -9,9 +9,10 @@ using ServiceAnalytics.Tests.Infrastructure;
 namespace ServiceAnalytics.Tests.Security;
 
 /// <summary>
-/// Who may call what: every unary RPC of every service against every kind of wrong credentials, each refused with
-/// its status before reaching the store — the fact tables are detached for the matrix, so a call that got through
-/// would fail UNAVAILABLE instead (the control call shows it does).
+/// Who may call what: every unary RPC of every service against every kind of wrong credentials, through every door
+/// (gRPC, gRPC-Web text and binary, HTTP/JSON), each refused with its status before reaching the store — the fact
+/// tables are detached for the matrix, so a call that got through would fail UNAVAILABLE instead (the control call
+/// shows it does).
 /// </summary>
 public sealed class AuthorizationTests
 {
@@ -41,17 +42,20 @@ public sealed class AuthorizationTests
         try
         {
             var failures = new List<string>();
+            using var http = host.CreateHttpClient();
             foreach (var method in s_services.SelectMany(Callers.UnaryMethods))
             {
                 foreach (var credentials in s_wrongCredentials)
                 {
-                    var (channel, expected) = Wrong(host, method, credentials);
-                    using (channel)
+                    var (authenticate, expected) = Wrong(method, credentials);
+                    var request = Callers.Request(method, method.Service.Name == "OperationsService" ? "" : "shop-b");
+                    foreach (var door in Enum.GetValues<Door>())
                     {
-                        var status = await Callers.CallAsync(channel, method, Callers.Request(method, method.Service.Name == "OperationsService" ? "" : "shop-b"));
-                        if (status.StatusCode != expected)
+                        var (status, httpStatus) = await CallAsync(host, http, door, authenticate, method, request);
+                        var expectedHttp = expected == StatusCode.Unauthenticated ? 401 : 403;
+                        if (status.StatusCode != expected || (door == Door.HttpJson && httpStatus != expectedHttp))
                         {
-                            failures.Add($"{method.FullName} with {credentials}: {status.StatusCode} ({status.Detail}), expected {expected}");
+                            failures.Add($"{method.FullName} over {door} with {credentials}: {status.StatusCode} ({status.Detail}) HTTP {httpStatus}, expected {expected}");
                         }
                     }
                 }
@@ -59,8 +63,14 @@ public sealed class AuthorizationTests
 
             Assert.Empty(failures);
 
-            // The refusals say why, without echoing the credential.
+            // The refusals say why, without echoing the credential, through every door.
             var getOverview = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetOverview");
+            foreach (var door in Enum.GetValues<Door>())
+            {
+                var (status, _) = await CallAsync(host, http, door, Callers.KeyHeader("not-a-key"), getOverview, Callers.Request(getOverview, "shop-b"));
+                Assert.Equal((StatusCode.Unauthenticated, "The credentials sent are not valid."), (status.StatusCode, status.Detail));
+            }
+
             using (var expired = Callers.WithToken(host, Callers.Token(["shop-b"], expires: DateTime.UtcNow.AddMinutes(-5))))
             {
                 Assert.Equal("The bearer token has expired.", (await Callers.CallAsync(expired, getOverview, Callers.Request(getOverview, "shop-b"))).Detail);
@@ -72,11 +82,15 @@ public sealed class AuthorizationTests
             }
 
             // Control: an allowed caller gets through to the store, which fails without its tables.
-            using var allowed = Callers.WithToken(host, Callers.Token(["shop-b"]));
             var overview = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetOverview");
-            var request = (GetOverviewRequest)Callers.Request(overview, "shop-b");
-            request.FirstDay = request.LastDay = "2026-01-01";
-            Assert.Equal(StatusCode.Unavailable, (await Callers.CallAsync(allowed, overview, request)).StatusCode);
+            var allowed = (GetOverviewRequest)Callers.Request(overview, "shop-b");
+            allowed.FirstDay = allowed.LastDay = "2026-01-01";
+            foreach (var door in Enum.GetValues<Door>())
+            {
+                var (status, httpStatus) = await CallAsync(host, http, door, Callers.TokenHeader(Callers.Token(["shop-b"])), overview, allowed);
+                Assert.Equal(StatusCode.Unavailable, status.StatusCode);
+                Assert.True(door != Door.HttpJson || httpStatus == 503, $"HTTP {httpStatus}");
+            }
         }
         finally
         {
@@ -87,24 +101,49 @@ public sealed class AuthorizationTests
         }
     }
 
-    /// <summary>A channel with the named kind of wrong credentials for <paramref name="method"/>, and the status it must get.</summary>
-    private static (GrpcChannel Channel, StatusCode Expected) Wrong(ServiceHost host, MethodDescriptor method, string credentials)
+    /// <summary>The doors onto the same services.</summary>
+    private enum Door
+    {
+        Grpc,
+        GrpcWebText,
+        GrpcWebBinary,
+        HttpJson,
+    }
+
+    /// <summary>Calls <paramref name="method"/> through <paramref name="door"/>; its status, and for HTTP/JSON the HTTP status.</summary>
+    private static async Task<(Status Status, int HttpStatus)> CallAsync(
+        ServiceHost host, HttpClient http, Door door, Action<Metadata> authenticate, MethodDescriptor method, Google.Protobuf.IMessage request)
+    {
+        if (door == Door.HttpJson)
+        {
+            var answer = await HttpJsonCalls.CallAsync(http, method, request, authenticate);
+            return (answer.Status, (int)answer.HttpStatus);
+        }
+
+        using var channel = door == Door.Grpc
+            ? host.CreateChannel(authenticate)
+            : host.CreateWebChannel(authenticate, door == Door.GrpcWebText ? Grpc.Net.Client.Web.GrpcWebMode.GrpcWebText : Grpc.Net.Client.Web.GrpcWebMode.GrpcWeb);
+        return (await Callers.CallAsync(channel, method, request), 0);
+    }
+
+    /// <summary>The named kind of wrong credentials for <paramref name="method"/>, and the status it must get.</summary>
+    private static (Action<Metadata> Credentials, StatusCode Expected) Wrong(MethodDescriptor method, string credentials)
     {
         var ingestion = method.Service.Name == "IngestionService";
         var operations = method.Service.Name == "OperationsService";
         var keys = Callers.Keys;
         return credentials switch
         {
-            "none" => (Callers.Anonymous(host), StatusCode.Unauthenticated),
-            "unknown key" => (Callers.WithKey(host, "not-a-key"), StatusCode.Unauthenticated),
-            "expired token" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, expires: DateTime.UtcNow.AddMinutes(-5))), StatusCode.Unauthenticated),
-            "wrong audience" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, audience: "another-service")), StatusCode.Unauthenticated),
-            "wrong issuer" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, issuer: "https://evil.test")), StatusCode.Unauthenticated),
-            "foreign signature" => (Callers.WithToken(host, Callers.Token(["shop-b"], transfer: true, key: Callers.OtherSigningKey)), StatusCode.Unauthenticated),
+            "none" => (_ => { }, StatusCode.Unauthenticated),
+            "unknown key" => (Callers.KeyHeader("not-a-key"), StatusCode.Unauthenticated),
+            "expired token" => (Callers.TokenHeader(Callers.Token(["shop-b"], transfer: true, expires: DateTime.UtcNow.AddMinutes(-5))), StatusCode.Unauthenticated),
+            "wrong audience" => (Callers.TokenHeader(Callers.Token(["shop-b"], transfer: true, audience: "another-service")), StatusCode.Unauthenticated),
+            "wrong issuer" => (Callers.TokenHeader(Callers.Token(["shop-b"], transfer: true, issuer: "https://evil.test")), StatusCode.Unauthenticated),
+            "foreign signature" => (Callers.TokenHeader(Callers.Token(["shop-b"], transfer: true, key: Callers.OtherSigningKey)), StatusCode.Unauthenticated),
             // A key for shop-b's data with every scope but the one the method needs.
-            "missing scope" => (Callers.WithKey(host, (ingestion ? keys["query-transfer-a"] : operations ? keys["query-a"] : keys["ingest-a"]).Key), StatusCode.PermissionDenied),
+            "missing scope" => (Callers.KeyHeader((ingestion ? keys["query-transfer-a"] : operations ? keys["query-a"] : keys["ingest-a"]).Key), StatusCode.PermissionDenied),
             // The right scope, for shop-a only (operations: a key limited to shop-a cannot act on every shop).
-            "other shop" => (Callers.WithKey(host, (ingestion ? keys["ingest-a"] : operations ? keys["ops-a"] : keys["query-transfer-a"]).Key), StatusCode.PermissionDenied),
+            "other shop" => (Callers.KeyHeader((ingestion ? keys["ingest-a"] : operations ? keys["ops-a"] : keys["query-transfer-a"]).Key), StatusCode.PermissionDenied),
             _ => throw new ArgumentOutOfRangeException(nameof(credentials)),
         };
     }
@@ -117,8 +156,8 @@ public sealed class AuthorizationTests
     {
         await using var host = await ServiceHost.StartReadyAsync(Callers.Settings());
         var method = IngestionServiceReflection.Descriptor.Services[0].FindMethodByName("IngestStream");
-        var (channel, expected) = Wrong(host, method, credentials);
-        using (channel)
+        var (authenticate, expected) = Wrong(method, credentials);
+        using (var channel = host.CreateChannel(authenticate))
         {
             using var stream = new IngestionService.IngestionServiceClient(channel).IngestStream();
             var error = await Assert.ThrowsAsync<RpcException>(async () =>

@@ -81,9 +81,13 @@ internal static class Callers
         });
     }
 
-    public static GrpcChannel WithKey(ServiceHost host, string key) => host.CreateChannel(m => m.Add("x-api-key", key));
+    public static GrpcChannel WithKey(ServiceHost host, string key) => host.CreateChannel(KeyHeader(key));
 
-    public static GrpcChannel WithToken(ServiceHost host, string token) => host.CreateChannel(m => m.Add("authorization", "Bearer " + token));
+    public static GrpcChannel WithToken(ServiceHost host, string token) => host.CreateChannel(TokenHeader(token));
+
+    public static Action<Metadata> KeyHeader(string key) => m => m.Add("x-api-key", key);
+
+    public static Action<Metadata> TokenHeader(string token) => m => m.Add("authorization", "Bearer " + token);
 
     public static GrpcChannel Anonymous(ServiceHost host) => host.CreateChannel(_ => { });
 
@@ -115,6 +119,8 @@ internal static class Callers
         var request = method.InputType.Parser.ParseFrom(ByteString.Empty);
         var shopField = method.InputType.FindFieldByName("shop_id");
         shopField?.Accessor.SetValue(request, shop);
+        // A chat id, so an HTTP route with the chat in its path (/v1/shops/{shop_id}/chats/{chat_id}) is reached.
+        method.InputType.FindFieldByName("chat_id")?.Accessor.SetValue(request, "chat-security");
         if (method.InputType.FindFieldByName("facts") is { } facts)
         {
             var fact = new Contracts.Ingest.V1.Fact
