@@ -68,6 +68,7 @@ public static class ServiceAnalyticsApp
         app.UseAuthentication();
         // gRPC-Web for browsers, on every gRPC service (the same services, interceptors included).
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseHttpRequestChecks();
         app.UseHttpOpenApi();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, developmentKey));
 

@@ -59,7 +59,9 @@ public static class TestEnvironment
         var root = Path.Combine(Path.GetTempPath(), "service-analytics-tests");
         if (Directory.Exists(root))
         {
-            foreach (var previous in Directory.EnumerateDirectories(root))
+            // A folder is named after its process (below): only those of processes that ended are removed, so test
+            // runs side by side (two checkouts, CI and a developer) keep their engines' files.
+            foreach (var previous in Directory.EnumerateDirectories(root).Where(p => !IsRunning(p)))
             {
                 try
                 {
@@ -75,5 +77,24 @@ public static class TestEnvironment
         var folder = Path.Combine(root, $"{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(folder);
         return folder;
+    }
+
+    /// <summary>Whether the process a run folder (<c>time-pid</c>) was made by still runs.</summary>
+    private static bool IsRunning(string folder)
+    {
+        if (!int.TryParse(Path.GetFileName(folder).Split('-').Last(), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }
