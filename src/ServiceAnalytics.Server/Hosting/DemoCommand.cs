@@ -3,6 +3,7 @@ using ServiceAnalytics.Server.Demo;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage;
+using ServiceAnalytics.Storage.Embedded;
 using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Migrations;
 
@@ -34,7 +35,16 @@ public static class DemoCommand
         builder.Services.AddFactIngestion(builder.Configuration);
         builder.Services.AddSingleton<DemoLoader>();
         using var host = builder.Build();
-        await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+        try
+        {
+            await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+        }
+        catch (EmbeddedEngineUnavailableException error)
+        {
+            // The likeliest cause for a newcomer: the service is running over the same folder.
+            await output.WriteLineAsync($"{error.Message} If the service is running, stop it, load the demo, then start it again.");
+            return 1;
+        }
 
         // The pipeline alone, not the host: nothing else of the service runs, and no "press Ctrl+C" lifetime.
         var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
