@@ -15,7 +15,7 @@ public sealed class DemoShopOptions
     /// <summary>Local days of history before today. Default: 60.</summary>
     public int Days { get; set; } = 60;
 
-    /// <summary>Chats a day on average (weekends bring a fifth more). Default: 60, about 3,600 chats over 60 days.</summary>
+    /// <summary>Chats a day on average (weekends bring a fifth more). Default: 60, about 3,800 chats over 60 days.</summary>
     public int ChatsPerDay { get; set; } = 60;
 
     /// <summary>Why these options cannot make a demo, or null when they can.</summary>
