@@ -3,8 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Server.Rollups;
 using ServiceAnalytics.Server.Security;
@@ -31,14 +29,8 @@ public static class ServiceAnalyticsApp
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddHostedService<SchemaMigrationService>();
 
-        builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<FactWriter>();
-        builder.Services.AddSingleton<FactValidator>();
-        builder.Services.AddSingleton<FactIngestor>();
-        builder.Services.AddSingleton<IngestionPipeline>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<IngestionPipeline>());
-        builder.Services.AddSingleton<ChatQueries>();
+        builder.Services.AddFactIngestion(builder.Configuration);
         builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
         builder.Services.AddSingleton<PageTokens>();
 

@@ -1,0 +1,24 @@
+using ServiceAnalytics.Storage.Facts;
+using ServiceAnalytics.Storage.Metrics;
+
+namespace ServiceAnalytics.Server.Ingestion;
+
+public static class IngestionServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the ingestion path — validation, the ingestor, the pipeline and its writer — for the service and for
+    /// the commands that ingest in process (<c>demo</c>), so both store facts by the same rules. Needs the storage
+    /// services and a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IServiceCollection AddFactIngestion(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.SectionName));
+        services.AddSingleton<FactWriter>();
+        services.AddSingleton<FactValidator>();
+        services.AddSingleton<FactIngestor>();
+        services.AddSingleton<IngestionPipeline>();
+        services.AddHostedService(provider => provider.GetRequiredService<IngestionPipeline>());
+        services.AddSingleton<ChatQueries>();
+        return services;
+    }
+}
