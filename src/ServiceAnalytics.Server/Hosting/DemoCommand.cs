@@ -74,8 +74,8 @@ public static class DemoCommand
         var breakdown = await metrics.ReadBreakdownAsync(demo.ShopId, calendar, period, asOf, CancellationToken.None);
         var h = overview.Headline;
         var keyPath = Path.GetFullPath(configuration["Security:DevelopmentKeyPath"] ?? new SecurityOptions().DevelopmentKeyPath);
-        var address = new Uri(configuration["Kestrel:Endpoints:Grpc:Url"] ?? "http://127.0.0.1:5310").Authority;
-        var request = $$"""{"shop_id":"{{demo.ShopId}}","first_day":"{{Iso(period.FirstDay)}}","last_day":"{{Iso(period.LastDay)}}"}""";
+        var web = new Uri(configuration["Kestrel:Endpoints:Web:Url"] ?? "http://127.0.0.1:5311").GetLeftPart(UriPartial.Authority);
+        var overviewUrl = $"{web}/v1/shops/{Uri.EscapeDataString(demo.ShopId)}/overview?first_day={Iso(period.FirstDay)}&last_day={Iso(period.LastDay)}";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
             {demo.ShopId}: {demo.Chats:N0} chats over {demo.LastDay.DayNumber - demo.FirstDay.DayNumber + 1} days ({Iso(demo.FirstDay)} to {Iso(demo.LastDay)}, {DemoShop.TimeZoneId}), {demo.Facts.Count:N0} facts ingested in {load.Ingestion.TotalSeconds:F1} s
             rollup: settled through {load.Rollup.SettledThrough:yyyy-MM-dd}, snapshot as of {load.Rollup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {load.Rollup.Duration.TotalSeconds:F1} s
@@ -89,8 +89,8 @@ public static class DemoCommand
               status breakdown       {breakdown.Responded24h:N0} within 24 h, {breakdown.RespondedLate:N0} late, {breakdown.NonResponded:N0} non-responded, {breakdown.Pending:N0} pending, {breakdown.AssistantSolved:N0} assistant-solved, {breakdown.NoInquiry:N0} no inquiry
 
             Running demo again today adds nothing (same facts, same event ids); on a later day it adds the days since and what came due for earlier chats.
-            Start the service (dotnet run --project src/ServiceAnalytics.Server) and ask it for the same figures, e.g. with grpcurl (the service makes the key on its first start):
-              grpcurl -plaintext -H "x-api-key: $(cat {keyPath})" -d '{request}' {address} service_analytics.query.v1.AnalyticsService/GetOverview
+            Start the service (dotnet run --project src/ServiceAnalytics.Server) and ask it for the same figures over HTTP/JSON (the service makes the key on its first start):
+              curl -H "x-api-key: $(cat {keyPath})" "{overviewUrl}"
             """));
     }
 
