@@ -192,7 +192,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static async Task WaitUntilServingAsync(GrpcChannel channel)
+    internal static async Task WaitUntilServingAsync(GrpcChannel channel)
     {
         var health = new Health.HealthClient(channel);
         var deadline = Stopwatch.StartNew();
@@ -223,7 +223,7 @@ internal static class IngestBenchmark
         return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

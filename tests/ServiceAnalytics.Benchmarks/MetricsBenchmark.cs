@@ -224,7 +224,7 @@ internal static class MetricsBenchmark
     }
 
     /// <summary>About 10 facts per chat: start, inquiries and replies (some late, some assistant-solved), assignment, end, rating, orders.</summary>
-    private static IEnumerable<Fact> ChatFacts(string shop, int n, DateTime at)
+    internal static IEnumerable<Fact> ChatFacts(string shop, int n, DateTime at)
     {
         var chat = $"chat-{n:D8}";
         var customer = $"customer-{n / 3:D8}";

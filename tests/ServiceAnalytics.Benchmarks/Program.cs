@@ -6,6 +6,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["insert"] = InsertBenchmark.RunAsync,
     ["ingest"] = IngestBenchmark.RunAsync,
     ["metrics"] = MetricsBenchmark.RunAsync,
+    ["export"] = ExportBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))

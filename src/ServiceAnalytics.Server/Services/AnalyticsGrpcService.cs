@@ -88,21 +88,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             >= 1 and <= MaxPageSize => request.PageSize,
             _ => throw GrpcErrors.InvalidArgument("page_size", $"must be 1 to {MaxPageSize}, or 0 for {DefaultPageSize}"),
         };
-        var filter = new ChatListFilter(
-            [.. request.ChatTypes.Select((t, i) => Known(t, $"chat_types[{i}]"))],
-            [.. request.Tags.Select((t, i) => Text(t, $"tags[{i}]"))],
-            [.. request.AgentIds.Select((a, i) => Text(a, $"agent_ids[{i}]"))],
-            [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
-            request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"),
-            // The drill-down agent filters take an AgentDetails.agent_id as it is: empty for "unassigned".
-            [.. request.HandledByAgentIds.Select((a, i) => AgentOrUnassigned(a, $"handled_by_agent_ids[{i}]"))])
-        {
-            Ratings = [.. request.Ratings.Select((r, i) => r is >= 1 and <= 5 ? r : throw GrpcErrors.InvalidArgument($"ratings[{i}]", "must be 1 to 5"))],
-            InquiryOutcomes = [.. request.InquiryOutcomes.Select((o, i) => Known(o, $"inquiry_outcomes[{i}]"))],
-            InquiryAgents = [.. request.InquiryAgentIds.Select((a, i) => AgentOrUnassigned(a, $"inquiry_agent_ids[{i}]"))],
-            TransferDirections = [.. request.TransferDirections.Select((d, i) => Known(d, $"transfer_directions[{i}]"))],
-            TransferAgents = [.. request.TransferAgentIds.Select((a, i) => AgentOrUnassigned(a, $"transfer_agent_ids[{i}]"))],
-        };
+        var filter = Filter(request);
         // Every filter enters the fingerprint, each list behind its count, so a token cannot move to other filters.
         var fingerprint = Fingerprint([request.ShopId, request.FirstDay, request.LastDay, filter.CustomerId],
             filter.ChatTypes, filter.Tags, filter.Agents, filter.Statuses, filter.HandledBy,
@@ -124,29 +110,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             MatchingTransfers = page.MatchingTransfers,
             Customers = page.Customers,
         };
-        foreach (var row in rows.Take(pageSize))
-        {
-            var chat = new ChatRow
-            {
-                ChatId = row.ChatId,
-                CustomerId = row.CustomerId,
-                ReceivedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.ReceivedAt, DateTimeKind.Utc)),
-                Status = ProtoEnums.FromCode<ChatStatus>(row.Status),
-                Type = ProtoEnums.FromCode<ChatType>(row.ChatType),
-                Tags = { row.Tags },
-                CurrentAgentId = row.CurrentAgent,
-                Rating = row.Stars,
-                Converted = row.Converted,
-                MatchingInquiries = row.MatchingInquiries,
-                MatchingTransfers = row.MatchingTransfers,
-            };
-            if (row.FirstResponseSeconds is { } seconds)
-            {
-                chat.FirstResponseSeconds = seconds;
-            }
-
-            response.Chats.Add(chat);
-        }
+        response.Chats.Add(rows.Take(pageSize).Select(Row));
 
         if (rows.Count > pageSize)
         {
@@ -155,6 +119,49 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// All Chats as CSV: every row of the filter, read from the store one at a time and sent in chunks of whole
+    /// records (<see cref="ChatCsv"/>), so memory stays that of a chunk however many chats match. The filter is checked
+    /// and mapped as for <see cref="ListChats"/>, and each row is the <see cref="ChatRow"/> the list would show.
+    /// </summary>
+    public override async Task ExportChats(ExportChatsRequest request, IServerStreamWriter<Google.Api.HttpBody> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var period = Period(request.FirstDay, request.LastDay);
+        var filter = Filter(request);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var http = context.GetHttpContext();
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{ChatCsv.FileName(request.ShopId, period)}\"";
+        var csv = new ChatCsv();
+        var sent = false;
+        try
+        {
+            await foreach (var row in queries.ExportChatsAsync(request.ShopId, calendar, period, asOf, filter, context.CancellationToken))
+            {
+                csv.Append(Row(row));
+                if (csv.IsFull)
+                {
+                    await responseStream.WriteAsync(csv.Take(), context.CancellationToken);
+                    sent = true;
+                }
+            }
+
+            if (!csv.IsEmpty)
+            {
+                await responseStream.WriteAsync(csv.Take(), context.CancellationToken);
+            }
+        }
+        catch (Exception) when (sent)
+        {
+            // Part of the file is out with a success status: only a broken transfer tells the client it is not whole.
+            http.Abort();
+            throw;
+        }
     }
 
     public override async Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context)
@@ -350,6 +357,48 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         ToAgentId = to,
         TransferredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
     };
+
+    /// <summary>The All Chats filter of a list or export request, each value checked (INVALID_ARGUMENT naming the field).</summary>
+    private static ChatListFilter Filter(IChatListRequest request) => new(
+        [.. request.ChatTypes.Select((t, i) => Known(t, $"chat_types[{i}]"))],
+        [.. request.Tags.Select((t, i) => Text(t, $"tags[{i}]"))],
+        [.. request.AgentIds.Select((a, i) => Text(a, $"agent_ids[{i}]"))],
+        [.. request.Statuses.Select((s, i) => Known(s, $"statuses[{i}]"))],
+        request.CustomerId.Length == 0 ? "" : Text(request.CustomerId, "customer_id"),
+        // The drill-down agent filters take an AgentDetails.agent_id as it is: empty for "unassigned".
+        [.. request.HandledByAgentIds.Select((a, i) => AgentOrUnassigned(a, $"handled_by_agent_ids[{i}]"))])
+    {
+        Ratings = [.. request.Ratings.Select((r, i) => r is >= 1 and <= 5 ? r : throw GrpcErrors.InvalidArgument($"ratings[{i}]", "must be 1 to 5"))],
+        InquiryOutcomes = [.. request.InquiryOutcomes.Select((o, i) => Known(o, $"inquiry_outcomes[{i}]"))],
+        InquiryAgents = [.. request.InquiryAgentIds.Select((a, i) => AgentOrUnassigned(a, $"inquiry_agent_ids[{i}]"))],
+        TransferDirections = [.. request.TransferDirections.Select((d, i) => Known(d, $"transfer_directions[{i}]"))],
+        TransferAgents = [.. request.TransferAgentIds.Select((a, i) => AgentOrUnassigned(a, $"transfer_agent_ids[{i}]"))],
+    };
+
+    /// <summary>A chat of the All Chats list as the list and the export show it.</summary>
+    private static ChatRow Row(ChatListRow row)
+    {
+        var chat = new ChatRow
+        {
+            ChatId = row.ChatId,
+            CustomerId = row.CustomerId,
+            ReceivedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(row.ReceivedAt, DateTimeKind.Utc)),
+            Status = ProtoEnums.FromCode<ChatStatus>(row.Status),
+            Type = ProtoEnums.FromCode<ChatType>(row.ChatType),
+            Tags = { row.Tags },
+            CurrentAgentId = row.CurrentAgent,
+            Rating = row.Stars,
+            Converted = row.Converted,
+            MatchingInquiries = row.MatchingInquiries,
+            MatchingTransfers = row.MatchingTransfers,
+        };
+        if (row.FirstResponseSeconds is { } seconds)
+        {
+            chat.FirstResponseSeconds = seconds;
+        }
+
+        return chat;
+    }
 
     /// <summary>An unambiguous text of a request's identity: each value length-prefixed, each list sorted.</summary>
     private static string Fingerprint(IReadOnlyList<string> values, params IReadOnlyList<string>[] lists)

@@ -43,6 +43,20 @@ public sealed class StoreErrorInterceptor(IOptions<IngestionOptions> options, IL
         }
     }
 
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception error) when (Translate(error, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
     private RpcException? Translate(Exception error, ServerCallContext context)
     {
         switch (error)

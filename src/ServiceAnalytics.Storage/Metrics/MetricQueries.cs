@@ -509,49 +509,18 @@ public sealed class MetricQueries
     {
         ArgumentNullException.ThrowIfNull(filter);
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
-        parameters.AddParameter("types", filter.ChatTypes.ToArray());
-        parameters.AddParameter("tags", filter.Tags.ToArray());
-        parameters.AddParameter("agents", filter.Agents.ToArray());
-        parameters.AddParameter("statuses", filter.Statuses.ToArray());
-        parameters.AddParameter("customer", filter.CustomerId);
-        parameters.AddParameter("handled_by", filter.HandledBy.ToArray());
-        parameters.AddParameter("ratings", filter.Ratings.Select(r => checked((byte)r)).ToArray());
-        parameters.AddParameter("inquiry_outcomes", filter.InquiryOutcomes.ToArray());
-        parameters.AddParameter("inquiry_agents", filter.InquiryAgents.ToArray());
-        parameters.AddParameter("filters_inquiries", filter.FiltersInquiries ? 1 : 0);
-        parameters.AddParameter("transfer_directions", filter.TransferDirections.ToArray());
-        parameters.AddParameter("transfer_agents", filter.TransferAgents.ToArray());
-        parameters.AddParameter("filters_transfers", filter.FiltersTransfers ? 1 : 0);
+        AddChatListFilter(parameters, filter);
         parameters.AddParameter("after_at", after?.ReceivedAt ?? DateTime.MaxValue.AddYears(-7000));
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
-            SELECT chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted,
-                matching_inquiries, matching_transfers,
+            SELECT {{ChatListColumns}},
                 {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}) AS on_page,
                 count() OVER () AS total, sum(matching_inquiries) OVER () AS total_inquiries, sum(matching_transfers) OVER () AS total_transfers,
                 uniqExactIf(customer_id, customer_id != '') OVER () AS customers
-            FROM
-            (
-                SELECT *, {{MatchingInquiries}} AS matching_inquiries, {{MatchingTransfers}} AS matching_transfers
-                FROM chat_outcomes
-                WHERE received
-            )
-            WHERE (empty({types:Array(String)})
-                    OR has({types:Array(String)}, chat_type)
-                    OR (has({types:Array(String)}, 'rated_1_to_3') AND stars BETWEEN 1 AND 3)
-                    OR (has({types:Array(String)}, 'rated_4_or_5') AND stars >= 4)
-                    OR (has({types:Array(String)}, 'converted') AND converted))
-                AND (empty({tags:Array(String)}) OR hasAny(tags, {tags:Array(String)}))
-                AND (empty({agents:Array(String)}) OR has({agents:Array(String)}, current_agent))
-                AND (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
-                AND ({customer:String} = '' OR customer_id = {customer:String})
-                AND (empty({handled_by:Array(String)}) OR hasAny(replying_agents, {handled_by:Array(String)}))
-                AND (empty({ratings:Array(UInt8)}) OR has({ratings:Array(UInt8)}, stars))
-                AND ({filters_inquiries:UInt8} = 0 OR matching_inquiries > 0)
-                AND ({filters_transfers:UInt8} = 0 OR matching_transfers > 0)
+            FROM ({{ChatListMatches}})
             ORDER BY on_page DESC, received_at DESC, chat_id DESC
             LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);
@@ -565,15 +534,95 @@ public sealed class MetricQueries
                 break;
             }
 
-            rows.Add(new ChatListRow(
-                reader.GetString(0), reader.GetString(1), reader.GetDateTime(2), reader.GetString(3), reader.GetString(4),
-                ((IEnumerable<string>)reader.GetValue(5)).ToList(), reader.GetString(6),
-                reader.IsDBNull(7) ? null : Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture) / 1000,
-                Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetBoolean(9), LongAt(reader, 10), LongAt(reader, 11)));
+            rows.Add(ReadChatListRow(reader));
         }
 
         return new ChatListPage(rows, totals.Chats, totals.Inquiries, totals.Transfers, totals.Customers);
     }
+
+    /// <summary>
+    /// Every chat of the All Chats list for a filter, in the list's order, one row at a time as the store sends
+    /// them: the CSV export. The same outcomes, filter text and columns as <see cref="ListChatsAsync"/>, without
+    /// the totals' window aggregates (which would hold every row) and without pages: nothing here keeps more than
+    /// the row being read, so memory does not grow with the list.
+    /// </summary>
+    public async IAsyncEnumerable<ChatListRow> ExportChatsAsync(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
+        AddChatListFilter(parameters, filter);
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{outcomes}}
+            SELECT {{ChatListColumns}}
+            FROM ({{ChatListMatches}})
+            ORDER BY received_at DESC, chat_id DESC
+            """, parameters, cancellationToken: cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadChatListRow(reader);
+        }
+    }
+
+    /// <summary>The columns of <see cref="ChatListRow"/>, in its order, as <see cref="ReadChatListRow"/> reads them.</summary>
+    private const string ChatListColumns = """
+        chat_id, customer_id, received_at, status, chat_type, tags, current_agent, first_response_ms, stars, converted,
+        matching_inquiries, matching_transfers
+        """;
+
+    /// <summary>
+    /// The received chats of <c>chat_outcomes</c> that match the All Chats filter bound by
+    /// <see cref="AddChatListFilter"/>, with their matching inquiries and transfers: the filter's one text, for the
+    /// list's pages and for the export.
+    /// </summary>
+    private const string ChatListMatches = $$"""
+        SELECT *
+        FROM
+        (
+            SELECT *, {{MatchingInquiries}} AS matching_inquiries, {{MatchingTransfers}} AS matching_transfers
+            FROM chat_outcomes
+            WHERE received
+        )
+        WHERE (empty({types:Array(String)})
+                OR has({types:Array(String)}, chat_type)
+                OR (has({types:Array(String)}, 'rated_1_to_3') AND stars BETWEEN 1 AND 3)
+                OR (has({types:Array(String)}, 'rated_4_or_5') AND stars >= 4)
+                OR (has({types:Array(String)}, 'converted') AND converted))
+            AND (empty({tags:Array(String)}) OR hasAny(tags, {tags:Array(String)}))
+            AND (empty({agents:Array(String)}) OR has({agents:Array(String)}, current_agent))
+            AND (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
+            AND ({customer:String} = '' OR customer_id = {customer:String})
+            AND (empty({handled_by:Array(String)}) OR hasAny(replying_agents, {handled_by:Array(String)}))
+            AND (empty({ratings:Array(UInt8)}) OR has({ratings:Array(UInt8)}, stars))
+            AND ({filters_inquiries:UInt8} = 0 OR matching_inquiries > 0)
+            AND ({filters_transfers:UInt8} = 0 OR matching_transfers > 0)
+        """;
+
+    /// <summary>Binds the values <see cref="ChatListMatches"/> filters by: every value reaches the SQL as a parameter.</summary>
+    private static void AddChatListFilter(ClickHouseParameterCollection parameters, ChatListFilter filter)
+    {
+        parameters.AddParameter("types", filter.ChatTypes.ToArray());
+        parameters.AddParameter("tags", filter.Tags.ToArray());
+        parameters.AddParameter("agents", filter.Agents.ToArray());
+        parameters.AddParameter("statuses", filter.Statuses.ToArray());
+        parameters.AddParameter("customer", filter.CustomerId);
+        parameters.AddParameter("handled_by", filter.HandledBy.ToArray());
+        parameters.AddParameter("ratings", filter.Ratings.Select(r => checked((byte)r)).ToArray());
+        parameters.AddParameter("inquiry_outcomes", filter.InquiryOutcomes.ToArray());
+        parameters.AddParameter("inquiry_agents", filter.InquiryAgents.ToArray());
+        parameters.AddParameter("filters_inquiries", filter.FiltersInquiries ? 1 : 0);
+        parameters.AddParameter("transfer_directions", filter.TransferDirections.ToArray());
+        parameters.AddParameter("transfer_agents", filter.TransferAgents.ToArray());
+        parameters.AddParameter("filters_transfers", filter.FiltersTransfers ? 1 : 0);
+    }
+
+    /// <summary>A row of <see cref="ChatListColumns"/> (the reader's first twelve columns).</summary>
+    private static ChatListRow ReadChatListRow(System.Data.Common.DbDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetDateTime(2), reader.GetString(3), reader.GetString(4),
+        ((IEnumerable<string>)reader.GetValue(5)).ToList(), reader.GetString(6),
+        reader.IsDBNull(7) ? null : Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture) / 1000,
+        Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetBoolean(9), LongAt(reader, 10), LongAt(reader, 11));
 
     /// <summary>
     /// Agent details as partial aggregates over rows of <see cref="AgentChats"/> array-joined on <c>agents AS agent</c>:

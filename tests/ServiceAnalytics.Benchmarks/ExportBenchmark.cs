@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ServiceAnalytics.Contracts.Ingest.V1;
+using ServiceAnalytics.Server.Security;
+
+namespace ServiceAnalytics.Benchmarks;
+
+/// <summary>
+/// The All Chats CSV export at scale: the real service in its own process (embedded engine, Release build), one shop
+/// with N chats over 60 days (~10 facts each, <see cref="MetricsBenchmark.ChatFacts"/>) ingested over gRPC; then the
+/// service is restarted, so its peak RSS is that of serving exports rather than of ingesting, and the whole period is
+/// downloaded over HTTP/1.1 (GET …/chats.csv) a few times. Prints time to first byte, total time, rows/s, and the
+/// service's RSS before the exports, its peak (VmHWM) after a ListChats page of the same period (the engine's working
+/// memory for the same outcomes) and after the exports. Rollups are off: the rows are computed from
+/// the facts, the export's slowest path.
+/// </summary>
+internal static class ExportBenchmark
+{
+    private const string BenchmarkKey = "benchmark-export-key";
+    private const string Shop = "shop-big";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var chats = BenchmarkEnvironment.IntOption(args, "--chats", 200_000);
+        var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 3);
+        Console.WriteLine($"export: {chats:N0} chats of one shop over 60 days, {repeat} downloads of the whole period, service in its own process");
+        BenchmarkEnvironment.RemoveStaleScratchFolders();
+        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
+        if (Directory.Exists(dataPath))
+        {
+            Directory.Delete(dataPath, recursive: true);
+        }
+
+        try
+        {
+            // Chats over the 60 days ending 10 days ago: their later facts (replies, ratings, orders) are in the past too.
+            var origin = DateTime.UtcNow.Date.AddDays(-70);
+            await WithServiceAsync(dataPath, async (grpc, _, _) =>
+            {
+                var stopwatch = Stopwatch.StartNew();
+                var client = new IngestionService.IngestionServiceClient(grpc);
+                var facts = Enumerable.Range(0, chats).SelectMany(c => MetricsBenchmark.ChatFacts(Shop, c, origin.AddSeconds((long)c * 60 * 86400 / chats)));
+                foreach (var batch in facts.Chunk(10_000))
+                {
+                    var outcome = (await client.IngestBatchAsync(new IngestBatchRequest { Facts = { batch } })).Outcome;
+                    if (outcome.Rejected.Count > 0)
+                    {
+                        throw new InvalidOperationException($"Rejected: {outcome.Rejected[0]}");
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ingested {chats:N0} chats in {stopwatch.Elapsed.TotalSeconds:F0} s"));
+            });
+
+            var query = string.Create(CultureInfo.InvariantCulture, $"first_day={origin.AddDays(-1):yyyy-MM-dd}&last_day={origin.AddDays(61):yyyy-MM-dd}");
+            await WithServiceAsync(dataPath, async (_, web, process) =>
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service RSS before the exports: {Rss(process.Id, "VmRSS:") / (1024.0 * 1024.0):F0} MiB"));
+                using var http = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromMinutes(30) };
+                http.DefaultRequestHeaders.Add("x-api-key", BenchmarkKey);
+                // The control: the first page of the same list computes the same outcomes in the engine, so the peak
+                // after it is the engine's working memory for the statement; what the exports add is theirs.
+                var stopwatch = Stopwatch.StartNew();
+                using (var page = await http.GetAsync(new Uri($"/v1/shops/{Shop}/chats?{query}&page_size=50", UriKind.Relative)))
+                {
+                    page.EnsureSuccessStatusCode();
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  control, ListChats first page of the same period: {stopwatch.Elapsed.TotalSeconds:F2} s; service peak RSS after it {Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
+                for (var run = 1; run <= repeat; run++)
+                {
+                    await DownloadAsync(http, $"/v1/shops/{Shop}/chats.csv?{query}", chats, run);
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service peak RSS (VmHWM) after the exports: {Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
+            });
+        }
+        finally
+        {
+            if (Directory.Exists(dataPath))
+            {
+                Directory.Delete(dataPath, recursive: true);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Downloads the CSV, reading it as it arrives (nothing kept), and prints its figures.</summary>
+    private static async Task DownloadAsync(HttpClient http, string path, int chats, int run)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        long lines = 0, bytes = 0;
+        TimeSpan? firstByte = null;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            firstByte ??= stopwatch.Elapsed;
+            bytes += read;
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+
+        ArrayPool<byte>.Shared.Return(buffer);
+        stopwatch.Stop();
+        var rows = lines - 1;
+        if (rows != chats)
+        {
+            throw new InvalidOperationException($"The export held {rows} rows, not {chats}.");
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  run {run}: {rows:N0} rows, {bytes / (1024.0 * 1024.0):F1} MiB; first byte after {firstByte?.TotalSeconds:F2} s; total {stopwatch.Elapsed.TotalSeconds:F2} s; {rows / stopwatch.Elapsed.TotalSeconds:N0} rows/s"));
+    }
+
+    /// <summary>Runs the service over <paramref name="dataPath"/> until <paramref name="work"/> is done.</summary>
+    private static async Task WithServiceAsync(string dataPath, Func<GrpcChannel, Uri, Process, Task> work)
+    {
+        var (grpcPort, webPort) = (IngestBenchmark.FreePort(), IngestBenchmark.FreePort());
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "ServiceAnalytics.Server.dll"), $"--ClickHouse:Embedded:DataPath={dataPath}",
+                $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}", $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
+                "--Logging:LogLevel:Default=Warning",
+                "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
+                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Scopes:1=query", "--Security:ApiKeys:0:Shops:0=*",
+                "--Security:RequestsPerSecond=100000", "--Rollups:Enabled=false",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  service: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
+            {
+                MaxSendMessageSize = 64 * 1024 * 1024,
+                Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+                {
+                    metadata.Add("x-api-key", BenchmarkKey);
+                    return Task.CompletedTask;
+                })),
+                UnsafeUseInsecureChannelCallCredentials = true,
+            });
+            await IngestBenchmark.WaitUntilServingAsync(channel);
+            await work(channel, new Uri($"http://127.0.0.1:{webPort}"), process);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>A memory figure of a process from /proc (VmRSS now, VmHWM its peak), in bytes.</summary>
+    private static long Rss(int processId, string key)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith(key, StringComparison.Ordinal));
+        return long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+}
