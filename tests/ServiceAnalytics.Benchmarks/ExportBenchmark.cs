@@ -15,7 +15,9 @@ namespace ServiceAnalytics.Benchmarks;
 /// downloaded over HTTP/1.1 (GET …/chats.csv) a few times. Prints time to first byte, total time, rows/s, and the
 /// service's RSS before the exports, its peak (VmHWM) after a ListChats page of the same period (the engine's working
 /// memory for the same outcomes) and after the exports. Rollups are off: the rows are computed from
-/// the facts, the export's slowest path.
+/// the facts, the export's slowest path. Then, with rollups on (answers from the snapshot, as the page is served),
+/// the HTTP/JSON door's overhead: GetOverview and ListChats over gRPC and over JSON transcoding, interleaved, p50
+/// and p99 of each and the ratio of the p50s, measured in the same run.
 /// </summary>
 internal static class ExportBenchmark
 {
@@ -38,7 +40,7 @@ internal static class ExportBenchmark
         {
             // Chats over the 60 days ending 10 days ago: their later facts (replies, ratings, orders) are in the past too.
             var origin = DateTime.UtcNow.Date.AddDays(-70);
-            await WithServiceAsync(dataPath, async (grpc, _, _) =>
+            await WithServiceAsync(dataPath, rollups: false, async (grpc, _, _) =>
             {
                 var stopwatch = Stopwatch.StartNew();
                 var client = new IngestionService.IngestionServiceClient(grpc);
@@ -56,7 +58,7 @@ internal static class ExportBenchmark
             });
 
             var query = string.Create(CultureInfo.InvariantCulture, $"first_day={origin.AddDays(-1):yyyy-MM-dd}&last_day={origin.AddDays(61):yyyy-MM-dd}");
-            await WithServiceAsync(dataPath, async (_, web, process) =>
+            await WithServiceAsync(dataPath, rollups: false, async (_, web, process) =>
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service RSS before the exports: {Rss(process.Id, "VmRSS:") / (1024.0 * 1024.0):F0} MiB"));
                 using var http = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromMinutes(30) };
@@ -78,6 +80,8 @@ internal static class ExportBenchmark
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service peak RSS (VmHWM) after the exports: {Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
             });
+
+            await WithServiceAsync(dataPath, rollups: true, (grpc, web, _) => TranscodingOverheadAsync(grpc, web, origin, repeat * 100));
         }
         finally
         {
@@ -120,8 +124,74 @@ internal static class ExportBenchmark
             $"  run {run}: {rows:N0} rows, {bytes / (1024.0 * 1024.0):F1} MiB; first byte after {firstByte?.TotalSeconds:F2} s; total {stopwatch.Elapsed.TotalSeconds:F2} s; {rows / stopwatch.Elapsed.TotalSeconds:N0} rows/s"));
     }
 
+    /// <summary>
+    /// GetOverview (the last 30 days of the data) and ListChats (its first page) over gRPC and over HTTP/JSON, each
+    /// call of one door followed by the same call of the other, once the start-up rollup has left a snapshot.
+    /// </summary>
+    private static async Task TranscodingOverheadAsync(GrpcChannel grpc, Uri web, DateTime origin, int runs)
+    {
+        var operations = new Contracts.Operations.V1.OperationsService.OperationsServiceClient(grpc);
+        var waited = Stopwatch.StartNew();
+        while ((await operations.GetRollupStatusAsync(new Contracts.Operations.V1.GetRollupStatusRequest())).SnapshotAsOf is null)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  transcoding: the start-up rollup left a snapshot after {waited.Elapsed.TotalSeconds:F0} s; {runs} calls per door"));
+        var analytics = new Contracts.Query.V1.AnalyticsService.AnalyticsServiceClient(grpc);
+        using var http = new HttpClient { BaseAddress = web };
+        http.DefaultRequestHeaders.Add("x-api-key", BenchmarkKey);
+        var (first, last) = (origin.AddDays(31).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), origin.AddDays(60).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var cases = new (string Name, Func<Task> Grpc, Func<Task> Json)[]
+        {
+            ("GetOverview", () => analytics.GetOverviewAsync(new() { ShopId = Shop, FirstDay = first, LastDay = last }).ResponseAsync,
+                () => GetAsync(http, $"/v1/shops/{Shop}/overview?first_day={first}&last_day={last}")),
+            ("ListChats", () => analytics.ListChatsAsync(new() { ShopId = Shop, FirstDay = first, LastDay = last, PageSize = 50 }).ResponseAsync,
+                () => GetAsync(http, $"/v1/shops/{Shop}/chats?first_day={first}&last_day={last}&page_size=50")),
+        };
+        foreach (var (name, overGrpc, overJson) in cases)
+        {
+            var (grpcTimes, jsonTimes) = (new List<double>(), new List<double>());
+            for (var i = 0; i < runs + 10; i++)
+            {
+                var grpcTime = await TimeAsync(overGrpc);
+                var jsonTime = await TimeAsync(overJson);
+                if (i >= 10)
+                {
+                    // The first ten of each are warm-up.
+                    grpcTimes.Add(grpcTime);
+                    jsonTimes.Add(jsonTime);
+                }
+            }
+
+            var (grpcP50, jsonP50) = (Percentile(grpcTimes, 0.5), Percentile(jsonTimes, 0.5));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name}: gRPC p50 {grpcP50:F2} ms / p99 {Percentile(grpcTimes, 0.99):F2} ms; HTTP/JSON p50 {jsonP50:F2} ms / p99 {Percentile(jsonTimes, 0.99):F2} ms; JSON p50 / gRPC p50 = {jsonP50 / grpcP50:F3} (overhead {(jsonP50 / grpcP50 - 1) * 100:F1} %)"));
+        }
+    }
+
+    private static async Task GetAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> call)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await call();
+        return stopwatch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Percentile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(q * sorted.Count) - 1)];
+    }
+
     /// <summary>Runs the service over <paramref name="dataPath"/> until <paramref name="work"/> is done.</summary>
-    private static async Task WithServiceAsync(string dataPath, Func<GrpcChannel, Uri, Process, Task> work)
+    private static async Task WithServiceAsync(string dataPath, bool rollups, Func<GrpcChannel, Uri, Process, Task> work)
     {
         var (grpcPort, webPort) = (IngestBenchmark.FreePort(), IngestBenchmark.FreePort());
         var start = new ProcessStartInfo("dotnet")
@@ -132,8 +202,8 @@ internal static class ExportBenchmark
                 $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}", $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
                 "--Logging:LogLevel:Default=Warning",
                 "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
-                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Scopes:1=query", "--Security:ApiKeys:0:Shops:0=*",
-                "--Security:RequestsPerSecond=100000", "--Rollups:Enabled=false",
+                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Scopes:1=query", "--Security:ApiKeys:0:Scopes:2=operations",
+                "--Security:ApiKeys:0:Shops:0=*", "--Security:RequestsPerSecond=100000", $"--Rollups:Enabled={(rollups ? "true" : "false")}",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
