@@ -514,31 +514,41 @@ public sealed class MetricQueries
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
-        using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{outcomes}}
-            SELECT {{ChatListColumns}},
-                {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}) AS on_page,
-                count() OVER () AS total, sum(matching_inquiries) OVER () AS total_inquiries, sum(matching_transfers) OVER () AS total_transfers,
-                uniqExactIf(customer_id, customer_id != '') OVER () AS customers
-            FROM ({{ChatListMatches}})
-            ORDER BY on_page DESC, received_at DESC, chat_id DESC
-            LIMIT {limit:UInt32}
-            """, parameters, cancellationToken: cancellationToken);
+        // The page is a top-N of the rows after the cursor; the totals, one aggregate over every match, come with it as
+        // a scalar subquery (window aggregates over all rows would sort them all for every page).
         var rows = new List<ChatListRow>();
         (long Chats, long Inquiries, long Transfers, long Customers) totals = default;
-        while (reader.Read())
+        using (var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{outcomes}}, (SELECT tuple({{ChatListTotals}}) FROM ({{ChatListMatches}})) AS totals
+            SELECT {{ChatListColumns}}, totals.1, totals.2, totals.3, totals.4
+            FROM ({{ChatListMatches}})
+            WHERE {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String})
+            ORDER BY received_at DESC, chat_id DESC
+            LIMIT {limit:UInt32}
+            """, parameters, cancellationToken: cancellationToken))
         {
-            totals = (LongAt(reader, 13), LongAt(reader, 14), LongAt(reader, 15), LongAt(reader, 16));
-            if (!reader.GetBoolean(12))
+            while (reader.Read())
             {
-                break;
+                totals = (LongAt(reader, 12), LongAt(reader, 13), LongAt(reader, 14), LongAt(reader, 15));
+                rows.Add(ReadChatListRow(reader));
             }
+        }
 
-            rows.Add(ReadChatListRow(reader));
+        if (rows.Count == 0 && after is not null)
+        {
+            // A page past the end has no row to carry the totals: they are read alone (no cursor: no rows, all zero).
+            using var reader = await _store.Client.ExecuteReaderAsync(
+                $"WITH {outcomes} SELECT {ChatListTotals} FROM ({ChatListMatches})", parameters, cancellationToken: cancellationToken);
+            reader.Read();
+            totals = (LongAt(reader, 0), LongAt(reader, 1), LongAt(reader, 2), LongAt(reader, 3));
         }
 
         return new ChatListPage(rows, totals.Chats, totals.Inquiries, totals.Transfers, totals.Customers);
     }
+
+    /// <summary>The totals of a <see cref="ChatListMatches"/> filter: chats, matching inquiries and transfers, known customers.</summary>
+    private const string ChatListTotals =
+        "count(), sum(matching_inquiries), sum(matching_transfers), uniqExactIf(customer_id, customer_id != '')";
 
     /// <summary>
     /// Every chat of the All Chats list for a filter, in the list's order, one row at a time as the store sends
