@@ -26,4 +26,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(107, LogLevel.Information, "Listening: gRPC (HTTP/2) on {GrpcAddresses}; HTTP/JSON, gRPC-Web and OpenAPI (/openapi/v1.json) on {WebAddresses}; settings from {ContentRoot}; relative data paths resolve against the working directory {WorkingDirectory}")]
     public static partial void Listening(ILogger logger, string grpcAddresses, string webAddresses, string contentRoot, string workingDirectory);
+
+    [LoggerMessage(108, LogLevel.Information, "The Service Analytics page: {PageAddress} (sign in with an API key with the query scope or a JWT)")]
+    public static partial void PageAt(ILogger logger, string pageAddress);
 }

@@ -57,6 +57,7 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
+        app.UseServiceAnalyticsPage();
         app.UseAuthentication();
         // gRPC-Web for browsers, on every gRPC service (the same services, interceptors included).
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
@@ -93,6 +94,10 @@ public static class ServiceAnalyticsApp
         var web = endpoints.Web(server);
         static string Join(IEnumerable<Uri> addresses) => string.Join(", ", addresses.Select(a => a.GetLeftPart(UriPartial.Authority)));
         ServerLog.Listening(app.Logger, Join(grpc), Join(web), ContentRoot, Environment.CurrentDirectory);
+        if (web.Count > 0)
+        {
+            ServerLog.PageAt(app.Logger, web[0].GetLeftPart(UriPartial.Authority) + "/");
+        }
         if (developmentKey is not null && web.Count > 0)
         {
             ServerLog.DevelopmentKeyInUse(app.Logger, developmentKey, ApiKeyAuthenticationHandler.Header, web[0].GetLeftPart(UriPartial.Authority));

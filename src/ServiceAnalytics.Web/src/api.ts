@@ -1,0 +1,134 @@
+// The query RPCs through the service's HTTP/JSON door (gRPC JSON transcoding of the google.api.http routes in
+// protos/). Field names are the proto3 JSON mapping's (camelCase); 64-bit integers arrive as JSON numbers; an unset
+// optional rate is absent. The page computes no metric: it shows these answers.
+
+import { type Credential, credentialHeaders } from "./credential";
+
+export interface PeriodMetrics {
+  firstDay: string;
+  lastDay: string;
+  chatsReceived: number;
+  inquiries: number;
+  inquiriesAnsweredWithin24h: number;
+  inquiriesPending: number;
+  responseRate24h?: number;
+  firstResponsesMeasured: number;
+  firstResponseMeanSeconds?: number;
+  firstResponseMedianSeconds?: number;
+  firstResponseP90Seconds?: number;
+  chatsRated: number;
+  chatsRated4Or5: number;
+  ratingDistribution: number[];
+  satisfactionRate?: number;
+  satisfactionRateOfRated?: number;
+  ratedShare?: number;
+  convertedChats: number;
+  conversionRate?: number;
+  potentialCustomers: number;
+  convertedCustomers: number;
+}
+
+export interface Overview {
+  timeZone: string;
+  current: PeriodMetrics;
+  previous: PeriodMetrics;
+  asOf: string;
+}
+
+export interface StatusBreakdown {
+  responded24h: number;
+  respondedLate: number;
+  nonResponded: number;
+  pending: number;
+  assistantSolved: number;
+  noInquiry: number;
+  asOf: string;
+}
+
+export interface ChatRow {
+  chatId: string;
+  customerId: string;
+  receivedAt: string;
+  status: string;
+  type: string;
+  tags: string[];
+  currentAgentId: string;
+  firstResponseSeconds?: number;
+  rating: number;
+  converted: boolean;
+}
+
+export interface ChatPage {
+  chats: ChatRow[];
+  nextPageToken: string;
+  asOf: string;
+  total: number;
+}
+
+export interface Period {
+  firstDay: string;
+  lastDay: string;
+}
+
+/** A call the service refused or could not answer: the HTTP status and the gRPC status body's message. */
+export class ApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = "ApiError";
+  }
+}
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+async function get<T>(credential: Credential, path: string, query: Query): Promise<T> {
+  const parameters = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const item of Array.isArray(value) ? value : value === undefined || value === "" ? [] : [value]) {
+      parameters.append(name, String(item));
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${path}?${parameters}`, { headers: { Accept: "application/json", ...credentialHeaders(credential) } });
+  } catch (error) {
+    throw new ApiError(0, `The service could not be reached (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  const body = await response.text();
+  if (!response.ok) {
+    throw new ApiError(response.status, errorMessage(response, body));
+  }
+  return JSON.parse(body) as T;
+}
+
+/** The gRPC status body's message ({"code", "message", "details"}), or the HTTP status when there is none. */
+function errorMessage(response: Response, body: string): string {
+  try {
+    const status = JSON.parse(body) as { message?: unknown };
+    if (typeof status.message === "string" && status.message !== "") {
+      return status.message;
+    }
+  } catch {
+    // Not a status body (a proxy's page, say): the HTTP status is all there is.
+  }
+  return `HTTP ${response.status} ${response.statusText}`.trim();
+}
+
+const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shopId)}`;
+
+export const getOverview = (credential: Credential, shopId: string, period: Period) =>
+  get<Overview>(credential, `${shopPath(shopId)}/overview`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export const getStatusBreakdown = (credential: Credential, shopId: string, period: Period) =>
+  get<StatusBreakdown>(credential, `${shopPath(shopId)}/status-breakdown`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export const listChats = (credential: Credential, shopId: string, period: Period, chatTypes: string[], pageSize: number, pageToken: string) =>
+  get<ChatPage>(credential, `${shopPath(shopId)}/chats`, {
+    first_day: period.firstDay,
+    last_day: period.lastDay,
+    chat_types: chatTypes,
+    page_size: pageSize,
+    page_token: pageToken,
+  });

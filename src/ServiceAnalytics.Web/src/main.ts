@@ -1,0 +1,189 @@
+// The Service Analytics page: sign-in, shop and period, the Chats Overview, Chat details and All Chats, and the
+// states a user meets (loading, empty period, a failed call with a retry, a credential refused, a shop not visible).
+
+import { ApiError, getOverview, getStatusBreakdown, type Overview, type Period, type StatusBreakdown } from "./api";
+import { renderBreakdown } from "./breakdown";
+import { ChatList } from "./chats";
+import { type CredentialKind, forgetCredential, loadCredential, saveCredential } from "./credential";
+import { byId, h } from "./dom";
+import { formatInstant } from "./format";
+import { renderOverview } from "./overview";
+import { presetPeriod, type Preset } from "./period";
+import "./style.css";
+
+const signIn = byId<HTMLFormElement>("sign-in");
+const signInReason = byId<HTMLElement>("sign-in-reason");
+const credentialKind = byId<HTMLSelectElement>("credential-kind");
+const credentialValue = byId<HTMLInputElement>("credential-value");
+const signOut = byId<HTMLButtonElement>("sign-out");
+const query = byId<HTMLFormElement>("query");
+const shopInput = byId<HTMLInputElement>("shop-id");
+const presetInput = byId<HTMLSelectElement>("preset");
+const firstDayInput = byId<HTMLInputElement>("first-day");
+const lastDayInput = byId<HTMLInputElement>("last-day");
+const status = byId<HTMLElement>("status");
+const report = byId<HTMLElement>("report");
+const context = byId<HTMLElement>("context");
+
+/** Each shop's time zone once an answer has told it: presets are days in the shop's zone. */
+const shopZones = new Map<string, string>();
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const chatList = new ChatList(loadCredential, handleAuthFailure);
+/** Increases with every load, so the answers of an earlier one are dropped. */
+let generation = 0;
+
+function showSignIn(reason: string | null): void {
+  signIn.hidden = false;
+  query.hidden = true;
+  signOut.hidden = true;
+  report.hidden = true;
+  status.replaceChildren();
+  signInReason.hidden = reason === null;
+  signInReason.textContent = reason ?? "";
+  credentialValue.value = "";
+  credentialValue.focus();
+}
+
+function showQuery(): void {
+  signIn.hidden = true;
+  query.hidden = false;
+  signOut.hidden = false;
+  shopInput.focus();
+}
+
+/** A 401 asks for a credential again; a 403 says the shop is not visible. Anything else is the caller's to show. */
+function handleAuthFailure(error: ApiError): boolean {
+  if (error.httpStatus === 401) {
+    forgetCredential();
+    showSignIn(`The service did not accept your credential (${error.reason}). Enter an API key or a token.`);
+    return true;
+  }
+  if (error.httpStatus === 403) {
+    report.hidden = true;
+    status.replaceChildren(
+      h("p", { class: "error", role: "alert", id: "forbidden" }, `Shop “${shopInput.value.trim()}” is not visible to your credential (${error.reason}).`),
+    );
+    return true;
+  }
+  return false;
+}
+
+function selectedPeriod(shopId: string): Period | null {
+  const preset = presetInput.value as Preset;
+  if (preset === "custom") {
+    return firstDayInput.value && lastDayInput.value ? { firstDay: firstDayInput.value, lastDay: lastDayInput.value } : null;
+  }
+  return presetPeriod(Number(preset), shopZones.get(shopId) ?? browserZone);
+}
+
+async function load(): Promise<void> {
+  const credential = loadCredential();
+  if (credential === null) {
+    showSignIn(null);
+    return;
+  }
+  const shopId = shopInput.value.trim();
+  const period = selectedPeriod(shopId);
+  if (period === null) {
+    status.replaceChildren(h("p", { class: "error", role: "alert" }, "Choose the first and last day of the custom range."));
+    return;
+  }
+  const current = ++generation;
+  chatList.hide();
+  report.setAttribute("aria-busy", "true");
+  status.replaceChildren(h("p", { class: "loading" }, `Loading ${shopId}, ${period.firstDay} – ${period.lastDay}…`));
+  let overview: Overview;
+  let breakdown: StatusBreakdown;
+  try {
+    [overview, breakdown] = await Promise.all([getOverview(credential, shopId, period), getStatusBreakdown(credential, shopId, period)]);
+  } catch (error) {
+    if (current === generation) {
+      report.removeAttribute("aria-busy");
+      showFailure(error instanceof ApiError ? error : new ApiError(0, String(error)));
+    }
+    return;
+  }
+  if (current !== generation) {
+    return;
+  }
+  report.removeAttribute("aria-busy");
+  const knownZone = shopZones.get(shopId);
+  shopZones.set(shopId, overview.timeZone);
+  if (knownZone === undefined && presetInput.value !== "custom") {
+    // The preset was computed in the browser's zone before the shop's was known; ask again if that moved its days.
+    const corrected = presetPeriod(Number(presetInput.value), overview.timeZone);
+    if (corrected.firstDay !== period.firstDay || corrected.lastDay !== period.lastDay) {
+      await load();
+      return;
+    }
+  }
+  show(shopId, period, overview, breakdown);
+}
+
+function showFailure(error: ApiError): void {
+  if (handleAuthFailure(error)) {
+    return;
+  }
+  report.hidden = true;
+  const retry = h("button", { type: "button", id: "retry" }, "Retry");
+  retry.addEventListener("click", () => void load());
+  status.replaceChildren(h("p", { class: "error", role: "alert", id: "failure" }, `Could not load the figures: ${error.reason} `, retry));
+}
+
+function show(shopId: string, period: Period, overview: Overview, breakdown: StatusBreakdown): void {
+  context.replaceChildren(
+    h("strong", { id: "shop" }, shopId),
+    ` · ${period.firstDay} – ${period.lastDay} (previous: ${overview.previous.firstDay} – ${overview.previous.lastDay}) · time zone `,
+    h("span", { id: "time-zone" }, overview.timeZone),
+    " · figures as of ",
+    h("time", { id: "as-of", datetime: overview.asOf }, formatInstant(overview.asOf, overview.timeZone)),
+  );
+  status.replaceChildren(
+    overview.current.chatsReceived === 0
+      ? h("p", { class: "notice", id: "empty" }, "No chats were received in this period.")
+      : "",
+  );
+  renderOverview(byId("overview"), overview);
+  renderBreakdown(byId("breakdown"), breakdown, (category) =>
+    chatList.open({ shopId, period, timeZone: overview.timeZone, chatType: category.chatType, label: category.label }),
+  );
+  report.hidden = false;
+}
+
+signIn.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = credentialValue.value.trim();
+  if (value === "") {
+    return;
+  }
+  saveCredential({ kind: credentialKind.value as CredentialKind, value });
+  credentialValue.value = "";
+  showQuery();
+  if (shopInput.value.trim() !== "") {
+    void load();
+  }
+});
+
+signOut.addEventListener("click", () => {
+  forgetCredential();
+  showSignIn(null);
+});
+
+query.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void load();
+});
+
+function toggleCustom(): void {
+  for (const label of document.querySelectorAll<HTMLElement>(".custom")) {
+    label.hidden = presetInput.value !== "custom";
+  }
+}
+presetInput.addEventListener("change", toggleCustom);
+toggleCustom();
+
+if (loadCredential() === null) {
+  showSignIn(null);
+} else {
+  showQuery();
+}
