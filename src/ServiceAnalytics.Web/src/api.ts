@@ -81,7 +81,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | string[] | undefined>;
+export type Query = Record<string, string | number | string[] | undefined>;
 
 async function get<T>(credential: Credential, path: string, query: Query): Promise<T> {
   const parameters = new URLSearchParams();
@@ -124,11 +124,46 @@ export const getOverview = (credential: Credential, shopId: string, period: Peri
 export const getStatusBreakdown = (credential: Credential, shopId: string, period: Period) =>
   get<StatusBreakdown>(credential, `${shopPath(shopId)}/status-breakdown`, { first_day: period.firstDay, last_day: period.lastDay });
 
-export const listChats = (credential: Credential, shopId: string, period: Period, chatTypes: string[], pageSize: number, pageToken: string) =>
+/**
+ * ListChats' filters (ListChatsRequest's fields of the same snake_case names): every drill-down of the page is one of
+ * these, so the list shows exactly the chats the RPC counts. Unset or empty means "any".
+ */
+export interface ChatCriteria {
+  chatTypes?: string[];
+  tags?: string[];
+  agentIds?: string[];
+  statuses?: string[];
+  customerId?: string;
+  handledByAgentIds?: string[];
+  ratings?: number[];
+  inquiryOutcomes?: string[];
+  inquiryAgentIds?: string[];
+  transferDirections?: string[];
+  transferAgentIds?: string[];
+}
+
+/** ListChatsRequest's query parameters for a filter (the JSON door takes proto field names). */
+export function criteriaQuery(criteria: ChatCriteria): Query {
+  return {
+    chat_types: criteria.chatTypes,
+    tags: criteria.tags,
+    agent_ids: criteria.agentIds,
+    statuses: criteria.statuses,
+    customer_id: criteria.customerId,
+    handled_by_agent_ids: criteria.handledByAgentIds,
+    ratings: criteria.ratings?.map(String),
+    inquiry_outcomes: criteria.inquiryOutcomes,
+    inquiry_agent_ids: criteria.inquiryAgentIds,
+    transfer_directions: criteria.transferDirections,
+    transfer_agent_ids: criteria.transferAgentIds,
+  };
+}
+
+export const listChats = (credential: Credential, shopId: string, period: Period, criteria: ChatCriteria, pageSize: number, pageToken: string) =>
   get<ChatPage>(credential, `${shopPath(shopId)}/chats`, {
     first_day: period.firstDay,
     last_day: period.lastDay,
-    chat_types: chatTypes,
+    ...criteriaQuery(criteria),
     page_size: pageSize,
     page_token: pageToken,
   });

@@ -1,7 +1,7 @@
 // All Chats: one ListChats filter, keyset-paged ("More chats" appends the next page by next_page_token), with the
 // list's exact total from the RPC.
 
-import { ApiError, type ChatPage, type ChatRow, listChats, type Period } from "./api";
+import { ApiError, type ChatCriteria, type ChatPage, type ChatRow, listChats, type Period } from "./api";
 import type { Credential } from "./credential";
 import { byId, h } from "./dom";
 import { formatDuration, formatInstant, formatValue, missing } from "./format";
@@ -10,7 +10,8 @@ export interface ChatFilter {
   shopId: string;
   period: Period;
   timeZone: string;
-  chatType: string;
+  criteria: ChatCriteria;
+  /** What the list is, in words ("Not responded", "Ada's chats handled"). */
   label: string;
 }
 
@@ -84,7 +85,7 @@ export class ChatList {
     this.section.setAttribute("aria-busy", "true");
     let page: ChatPage;
     try {
-      page = await listChats(credential, filter.shopId, filter.period, [filter.chatType], Number(this.pageSize.value), this.nextToken);
+      page = await listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken);
     } catch (error) {
       if (generation !== this.generation) {
         return;

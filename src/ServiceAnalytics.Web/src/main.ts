@@ -145,7 +145,7 @@ function show(shopId: string, period: Period, overview: Overview, breakdown: Sta
   );
   renderOverview(byId("overview"), overview);
   renderBreakdown(byId("breakdown"), breakdown, (category) =>
-    chatList.open({ shopId, period, timeZone: overview.timeZone, chatType: category.chatType, label: category.label }),
+    chatList.open({ shopId, period, timeZone: overview.timeZone, criteria: { chatTypes: [category.chatType] }, label: category.label }),
   );
   report.hidden = false;
 }

@@ -23,13 +23,14 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         var (scenario, day) = PageScenario.Build();
         var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
         Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } })).Outcome.Rejected);
-        var (first, last) = (Text(day), Text(day.AddDays(6)));
+        var (first, last) = (PageSession.Day(day), PageSession.Day(day.AddDays(6)));
         var overview = await Analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         var breakdown = await Analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
 
-        var (page, errors) = await OpenAsync();
-        await SignInAsync(page, ServiceHost.TestKey);
-        await ShowAsync(page, scenario.ShopId, first, last);
+        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        var page = session.Page;
+        await session.SignInAsync(ServiceHost.TestKey);
+        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
 
         Assert.False(await page.IsVisibleAsync("#sign-in"));
         Assert.Equal(PageScenario.TimeZone, await page.TextContentAsync("#time-zone"));
@@ -45,11 +46,11 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         }
 
         Assert.Equal("20", await page.Locator("tr[data-metric='chatsReceived'] td[data-period='current']").TextContentAsync());
-        await ScreenshotAsync(page, "overview-desktop");
+        await session.ScreenshotAsync("overview-desktop");
 
         // Ten chats a page (the list shows once a count is clicked), so twelve take two pages.
         await page.ClickAsync("li[data-metric='responded24h'] a");
-        await WaitForListAsync(page);
+        await session.WaitForChatListAsync();
         await page.SelectOptionAsync("#page-size", "10");
         var counts = BreakdownCounts(breakdown);
         Assert.Equal(PageScenario.Breakdown, counts);
@@ -58,41 +59,41 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
             var link = page.Locator($"li[data-metric='{category}'] a");
             Assert.Equal(count.ToString(CultureInfo.InvariantCulture), await link.GetAttributeAsync("data-value"));
             await link.ClickAsync();
-            await WaitForListAsync(page);
+            await session.WaitForChatListAsync();
             while (await page.IsVisibleAsync("#chats-more"))
             {
                 await page.ClickAsync("#chats-more");
-                await WaitForListAsync(page);
+                await session.WaitForChatListAsync();
             }
 
             Assert.Equal(count, await page.Locator("#chats tbody tr").CountAsync());
             Assert.Equal(count.ToString(CultureInfo.InvariantCulture), await page.Locator("#chats-total").GetAttributeAsync("data-value"));
             if (category == "responded24h")
             {
-                await ScreenshotAsync(page, "all-chats-desktop");
+                await session.ScreenshotAsync("all-chats-desktop");
             }
         }
 
         await page.SetViewportSizeAsync(390, 844);
-        await ScreenshotAsync(page, "all-chats-phone");
+        await session.ScreenshotAsync("all-chats-phone");
         await page.EvaluateAsync("window.scrollTo(0, 0)");
-        await ScreenshotAsync(page, "overview-phone");
+        await session.ScreenshotAsync("overview-phone");
 
         // A period without chats says so.
-        await ShowAsync(page, scenario.ShopId, Text(day.AddYears(-1)), Text(day.AddYears(-1).AddDays(6)));
+        await session.ShowAsync(scenario.ShopId, day.AddYears(-1), day.AddYears(-1).AddDays(6));
         Assert.True(await page.IsVisibleAsync("#empty"));
         await page.SetViewportSizeAsync(1280, 900);
-        await ScreenshotAsync(page, "empty-period-desktop");
+        await session.ScreenshotAsync("empty-period-desktop");
 
-        Assert.Empty(errors);
-        await page.Context.CloseAsync();
+        Assert.Empty(session.Errors);
     }
 
     [Fact]
     public async Task A_wrong_key_asks_for_a_credential_and_the_key_stays_out_of_the_url()
     {
-        var (page, errors) = await OpenAsync();
-        await SignInAsync(page, "not-a-key");
+        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        var page = session.Page;
+        await session.SignInAsync("not-a-key");
         await page.FillAsync("#shop-id", "any-shop");
         await page.ClickAsync("#query button[type=submit]");
         await page.WaitForSelectorAsync("#sign-in-reason", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible });
@@ -102,64 +103,10 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         Assert.False(await page.IsVisibleAsync("#query"));
         Assert.DoesNotContain("not-a-key", page.Url, StringComparison.Ordinal);
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('service-analytics.credential')"));
-        await ScreenshotAsync(page, "wrong-key-desktop");
+        await session.ScreenshotAsync("wrong-key-desktop");
         // The browser reports the refused request itself; nothing else may reach the console.
-        Assert.All(errors, error => Assert.Contains("401", error, StringComparison.Ordinal));
-        await page.Context.CloseAsync();
+        Assert.All(session.Errors, error => Assert.Contains("401", error, StringComparison.Ordinal));
     }
-
-    /// <summary>A fresh browser context (en-US numbers) on the page, with everything that reaches its console as an error.</summary>
-    private async Task<(IPage Page, List<string> Errors)> OpenAsync()
-    {
-        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            Locale = "en-US",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-        });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                lock (errors)
-                {
-                    errors.Add(message.Text);
-                }
-            }
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (errors)
-            {
-                errors.Add(error);
-            }
-        };
-        await page.GotoAsync(service.Host.WebAddress.ToString());
-        return (page, errors);
-    }
-
-    private static async Task SignInAsync(IPage page, string key)
-    {
-        await page.SelectOptionAsync("#credential-kind", "api-key");
-        await page.FillAsync("#credential-value", key);
-        await page.ClickAsync("#sign-in button[type=submit]");
-    }
-
-    private static async Task ShowAsync(IPage page, string shop, string first, string last)
-    {
-        await page.FillAsync("#shop-id", shop);
-        await page.SelectOptionAsync("#preset", "custom");
-        await page.FillAsync("#first-day", first);
-        await page.FillAsync("#last-day", last);
-        await page.ClickAsync("#query button[type=submit]");
-        await page.WaitForFunctionAsync(
-            "([first, last]) => !document.querySelector('#report').hasAttribute('aria-busy') && document.querySelector('#context')?.textContent.includes(first + ' – ' + last)",
-            new[] { first, last });
-    }
-
-    private static Task WaitForListAsync(IPage page) =>
-        page.WaitForFunctionAsync("() => !document.querySelector('#all-chats').hasAttribute('aria-busy') && document.querySelector('#chats-total') !== null");
 
     /// <summary>Every headline figure of a period by the page's name for it (JSON name; ratingDistribution.&lt;stars&gt;), null when unset.</summary>
     private static IEnumerable<(string Metric, double? Value)> Figures(PeriodMetrics metrics)
@@ -189,8 +136,4 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
     private static double? Parse(string? shown) =>
         string.IsNullOrEmpty(shown) ? null : double.Parse(shown, NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    private static async Task ScreenshotAsync(IPage page, string name) =>
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, $"{name}.png"), FullPage = true });
-
-    private static string Text(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.Playwright;
+using ServiceAnalytics.Tests.Infrastructure;
+
+namespace ServiceAnalytics.Tests.Page;
+
+/// <summary>
+/// One browser tab on the page, as a person uses it: a fresh context (en-US numbers, a desktop viewport), everything
+/// that reaches the console as an error collected in <see cref="Errors"/>, and the steps every page test takes.
+/// </summary>
+internal sealed class PageSession : IAsyncDisposable
+{
+    private PageSession(IPage page) => Page = page;
+
+    public IPage Page { get; }
+
+    /// <summary>Console errors and uncaught exceptions, in order.</summary>
+    public List<string> Errors { get; } = [];
+
+    public static async Task<PageSession> OpenAsync(ChromiumFixture chromium, ServiceHost host)
+    {
+        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        var session = new PageSession(await context.NewPageAsync());
+        session.Page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                session.AddError(message.Text);
+            }
+        };
+        session.Page.PageError += (_, error) => session.AddError(error);
+        await session.Page.GotoAsync(host.WebAddress.ToString());
+        return session;
+    }
+
+    public async Task SignInAsync(string key)
+    {
+        await Page.SelectOptionAsync("#credential-kind", "api-key");
+        await Page.FillAsync("#credential-value", key);
+        await Page.ClickAsync("#sign-in button[type=submit]");
+    }
+
+    /// <summary>Shows a shop for a custom period and waits until the report says it shows that period.</summary>
+    public async Task ShowAsync(string shop, DateOnly first, DateOnly last)
+    {
+        var (firstDay, lastDay) = (Day(first), Day(last));
+        await Page.FillAsync("#shop-id", shop);
+        await Page.SelectOptionAsync("#preset", "custom");
+        await Page.FillAsync("#first-day", firstDay);
+        await Page.FillAsync("#last-day", lastDay);
+        await Page.ClickAsync("#query button[type=submit]");
+        await Page.WaitForFunctionAsync(
+            "([first, last]) => !document.querySelector('#report').hasAttribute('aria-busy') && document.querySelector('#context')?.textContent.includes(first + ' – ' + last)",
+            new[] { firstDay, lastDay });
+    }
+
+    /// <summary>Waits until All Chats has loaded its current page.</summary>
+    public Task WaitForChatListAsync() =>
+        Page.WaitForFunctionAsync("() => !document.querySelector('#all-chats').hasAttribute('aria-busy') && document.querySelector('#chats-total') !== null");
+
+    /// <summary>A full-page screenshot under <see cref="ChromiumFixture.ScreenshotFolder"/> for a reviewer to look at.</summary>
+    public Task ScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, $"{name}.png"), FullPage = true });
+
+    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync() => await Page.Context.CloseAsync();
+
+    private void AddError(string error)
+    {
+        lock (Errors)
+        {
+            Errors.Add(error);
+        }
+    }
+}
