@@ -35,6 +35,19 @@ export interface Overview {
   asOf: string;
 }
 
+export interface DailyTrends {
+  /** One entry per day of the period with chats received, in day order; each a one-day period. */
+  days?: PeriodMetrics[];
+  asOf: string;
+}
+
+export interface CallerGrants {
+  callerName: string;
+  scopes?: string[];
+  shopIds?: string[];
+  allShops?: boolean;
+}
+
 export interface StatusBreakdown {
   responded24h: number;
   respondedLate: number;
@@ -120,6 +133,11 @@ const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shopId)}`;
 
 export const getOverview = (credential: Credential, shopId: string, period: Period) =>
   get<Overview>(credential, `${shopPath(shopId)}/overview`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export const getDailyTrends = (credential: Credential, shopId: string, period: Period) =>
+  get<DailyTrends>(credential, `${shopPath(shopId)}/daily-trends`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export const getCaller = (credential: Credential) => get<CallerGrants>(credential, "/v1/caller", {});
 
 export const getStatusBreakdown = (credential: Credential, shopId: string, period: Period) =>
   get<StatusBreakdown>(credential, `${shopPath(shopId)}/status-breakdown`, { first_day: period.firstDay, last_day: period.lastDay });
