@@ -214,6 +214,8 @@ function show(shopId: string, period: Period, overview: Overview, breakdown: Sta
   report.hidden = false;
   // Charts measure their container, so they are drawn once the report is laid out.
   trendCharts.render(trends, period.firstDay, period.lastDay);
+  // The first view is complete: a timeline mark for whoever measures it (the page benchmark), costless otherwise.
+  performance.mark("first-view", { detail: { shopId, asOf: overview.asOf } });
 }
 
 signIn.addEventListener("submit", (event) => {
