@@ -40,13 +40,12 @@ function hints(overview: Overview, breakdown: StatusBreakdown): Hint[] {
   const late = breakdown.respondedLate ?? 0;
   const assistantSolved = breakdown.assistantSolved ?? 0;
   const found: Hint[] = [];
-  const chatsFigure = figure("chatsReceived", received, "count");
 
   if (current.ratedShare !== undefined && current.ratedShare < fewRatedShare && nonResponded > 0 && nonResponded >= manyNonResponded * received) {
     found.push({
       id: "few-ratings",
       title: "Few ratings, many chats never answered",
-      body: [figure("chatsRated", current.chatsRated ?? 0, "count"), " of ", chatsFigure.cloneNode(true), " chats were rated (", figure("ratedShare", current.ratedShare, "rate"), "), and ", figure("nonResponded", nonResponded, "count"), " chats never got a human reply."],
+      body: ["Chats rated: ", figure("chatsRated", current.chatsRated ?? 0, "count"), " of ", figure("chatsReceived", received, "count"), " received (", figure("ratedShare", current.ratedShare, "rate"), "). Chats never answered by a human: ", figure("nonResponded", nonResponded, "count"), "."],
       advice: "Customers seldom rate a chat nobody answered: replying within 24 hours is the way to more ratings.",
     });
   }
@@ -54,7 +53,7 @@ function hints(overview: Overview, breakdown: StatusBreakdown): Hint[] {
     found.push({
       id: "assistant-low",
       title: assistantSolved === 0 ? "The assistant solved no chat" : "The assistant solves few chats",
-      body: [figure("assistantSolved", assistantSolved, "count"), " of ", chatsFigure.cloneNode(true), " chats were solved by the assistant."],
+      body: ["Chats solved by the assistant: ", figure("assistantSolved", assistantSolved, "count"), " of ", figure("chatsReceived", received, "count"), " received."],
       advice: "Automated answers (FAQ cards) could take routine questions off your agents; the Tags table shows which topics still need a human.",
     });
   }
@@ -62,12 +61,12 @@ function hints(overview: Overview, breakdown: StatusBreakdown): Hint[] {
     found.push({
       id: "low-conversion",
       title: "Low conversion while inquiries wait",
-      body: ["Conversion rate ", figure("conversionRate", current.conversionRate, "rate"), ", with ", figure("respondedLate", late, "count"), " chats answered after 24 hours and ", figure("nonResponded", nonResponded, "count"), " never answered (24-hour response rate ", figure("responseRate24h", current.responseRate24h, "rate"), ")."],
+      body: ["Conversion rate ", figure("conversionRate", current.conversionRate, "rate"), ". Chats answered after 24 hours: ", figure("respondedLate", late, "count"), "; never answered: ", figure("nonResponded", nonResponded, "count"), " (24-hour response rate ", figure("responseRate24h", current.responseRate24h, "rate"), ")."],
       advice: "Pre-purchase questions answered late or not at all lose sales: answer them first and clearly.",
     });
   }
   for (const [id, field, title] of [
-    ["satisfaction-falling", "satisfactionRate", "Satisfaction is falling"],
+    ["satisfaction-falling", "satisfactionRate", "Satisfaction (4–5★ of chats received) is falling"],
     ["response-rate-falling", "responseRate24h", "The 24-hour response rate is falling"],
   ] as const) {
     const [now, before] = [current[field], previous[field]];
