@@ -79,6 +79,10 @@ internal static class PageBenchmark
                 null, new PageWaitForFunctionOptions { Timeout = 60_000 });
             var ms = (await mark.GetPropertyAsync("ms")).ToString() ?? "";
             asOf = (await mark.GetPropertyAsync("asOf")).ToString();
+            // The sections after the first view load next; they finish before the next view, as one person's would.
+            await page.WaitForFunctionAsync(
+                "() => ['agents-section', 'tags-section', 'sla-section'].every(id => !document.getElementById(id).hasAttribute('aria-busy'))",
+                null, new PageWaitForFunctionOptions { Timeout = 120_000 });
             if (view >= warmUp)
             {
                 times.Add(double.Parse(ms, CultureInfo.InvariantCulture));

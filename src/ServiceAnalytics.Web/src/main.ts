@@ -1,6 +1,9 @@
-// The Service Analytics page: sign-in, shop and period, the Chats Overview, Chat details and All Chats, and the
-// states a user meets (loading, empty period, a failed call with a retry, a credential refused, a shop not visible).
+// The Service Analytics page: sign-in, shop and period, and the report: the first view (Chats Overview, trends,
+// hints, Chat details) and, once it is drawn, the sections that follow it (agents, tags, SLA queue); All Chats lists
+// on demand. Also the states a user meets: loading, empty period, a failed call with a retry, a credential refused,
+// a shop not visible.
 
+import { AgentsSection } from "./agents";
 import {
   ApiError,
   type DailyTrends,
@@ -17,10 +20,14 @@ import { ChatList } from "./chats";
 import { type CredentialKind, forgetCredential, loadCredential, saveCredential } from "./credential";
 import { byId, h } from "./dom";
 import { formatInstant } from "./format";
+import { HintsSection } from "./hints";
 import { renderOverview } from "./overview";
 import { presetPeriod, type Preset } from "./period";
+import type { ReportSection } from "./report";
+import { SlaSection } from "./sla";
 import { TrendCharts } from "./trends";
 import "./style.css";
+import { TagsSection } from "./tags";
 
 const signIn = byId<HTMLFormElement>("sign-in");
 const signInReason = byId<HTMLElement>("sign-in-reason");
@@ -43,10 +50,19 @@ const shopZones = new Map<string, string>();
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const chatList = new ChatList(loadCredential, handleAuthFailure);
 const trendCharts = new TrendCharts(byId("trends"));
+const hints = new HintsSection();
+/** Loaded once the first view (overview + breakdown) has rendered, so they never delay it. */
+const laterSections: ReportSection[] = [new AgentsSection(chatList, handleAuthFailure), new TagsSection(chatList, handleAuthFailure), new SlaSection(handleAuthFailure)];
 /** Increases with every load, so the answers of an earlier one are dropped. */
 let generation = 0;
 
+function hideSections(): void {
+  hints.hide();
+  laterSections.forEach((section) => section.hide());
+}
+
 function showSignIn(reason: string | null): void {
+  hideSections();
   signIn.hidden = false;
   query.hidden = true;
   signOut.hidden = true;
@@ -149,6 +165,7 @@ async function load(): Promise<void> {
   }
   const current = ++generation;
   chatList.hide();
+  hideSections();
   report.setAttribute("aria-busy", "true");
   status.replaceChildren(h("p", { class: "loading" }, `Loading ${shopId}, ${period.firstDay} – ${period.lastDay}…`));
   let overview: Overview;
@@ -211,11 +228,16 @@ function show(shopId: string, period: Period, overview: Overview, breakdown: Sta
   renderBreakdown(byId("breakdown"), breakdown, (category) =>
     chatList.open({ shopId, period, timeZone: overview.timeZone, criteria: { chatTypes: [category.chatType] }, label: category.label }),
   );
+  hints.render(overview, breakdown);
   report.hidden = false;
   // Charts measure their container, so they are drawn once the report is laid out.
   trendCharts.render(trends, period.firstDay, period.lastDay);
   // The first view is complete: a timeline mark for whoever measures it (the page benchmark), costless otherwise.
   performance.mark("first-view", { detail: { shopId, asOf: overview.asOf } });
+  const credential = loadCredential();
+  if (credential !== null) {
+    laterSections.forEach((section) => section.show({ shopId, period, timeZone: overview.timeZone, credential }));
+  }
 }
 
 signIn.addEventListener("submit", (event) => {
