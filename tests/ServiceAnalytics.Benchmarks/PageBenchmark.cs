@@ -21,11 +21,14 @@ internal static class PageBenchmark
     {
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 200_000);
         var views = BenchmarkEnvironment.IntOption(args, "--views", 40);
+        // --keep-data: ingest once into a folder kept between runs (and reused by the next run with the option).
+        var keepData = args.Contains("--keep-data");
         Console.WriteLine($"page: {chats:N0} chats of one shop over 60 days ending 2 days ago; {views} first views of the last 30 days, each in a fresh browser context");
         PrintAssets(Path.Combine(AppContext.BaseDirectory, "page"));
         BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
-        if (Directory.Exists(dataPath))
+        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, keepData ? $"page-{chats}" : $"service-{Environment.ProcessId}");
+        var ingested = keepData && Directory.Exists(dataPath);
+        if (!ingested && Directory.Exists(dataPath))
         {
             Directory.Delete(dataPath, recursive: true);
         }
@@ -33,7 +36,10 @@ internal static class PageBenchmark
         try
         {
             var origin = DateTime.UtcNow.Date.AddDays(-62);
-            await ServiceProcess.RunAsync(dataPath, rollups: false, (grpc, _, _) => ServiceProcess.IngestShopAsync(grpc, Shop, chats, origin));
+            if (!ingested)
+            {
+                await ServiceProcess.RunAsync(dataPath, rollups: false, (grpc, _, _) => ServiceProcess.IngestShopAsync(grpc, Shop, chats, origin));
+            }
             await ServiceProcess.RunAsync(dataPath, rollups: true, async (grpc, web, _) =>
             {
                 var waited = await ServiceProcess.WaitForSnapshotAsync(grpc);
@@ -46,7 +52,7 @@ internal static class PageBenchmark
         }
         finally
         {
-            if (Directory.Exists(dataPath))
+            if (!keepData && Directory.Exists(dataPath))
             {
                 Directory.Delete(dataPath, recursive: true);
             }
@@ -66,6 +72,8 @@ internal static class PageBenchmark
         });
         var signedIn = $"sessionStorage.setItem('service-analytics.credential', JSON.stringify({{ kind: 'api-key', value: '{ShopKey}' }}));";
         var times = new List<double>();
+        // Each API call's duration as the browser saw it (Resource Timing), by route.
+        var calls = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         string? asOf = null;
         const int warmUp = 3;
         for (var view = 0; view < views + warmUp; view++)
@@ -86,7 +94,20 @@ internal static class PageBenchmark
             if (view >= warmUp)
             {
                 times.Add(double.Parse(ms, CultureInfo.InvariantCulture));
+                var entries = await page.EvaluateAsync<ResourceTiming[]>(
+                    "() => performance.getEntriesByType('resource').filter(e => e.startTime <= performance.getEntriesByName('first-view')[0].startTime).map(e => ({ name: new URL(e.name).pathname, start: e.startTime, duration: e.duration }))");
+                foreach (var entry in entries)
+                {
+                    var route = entry.Name.StartsWith("/v1/", StringComparison.Ordinal) ? entry.Name.Replace($"/{Shop}/", "/{shop}/", StringComparison.Ordinal) : "assets";
+                    (calls.TryGetValue(route, out var list) ? list : calls[route] = []).Add(entry.Duration);
+                }
             }
+        }
+
+        foreach (var (route, durations) in calls.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    {route}: p50 {ExportBenchmark.Percentile(durations, 0.5):F0} ms, p95 {ExportBenchmark.Percentile(durations, 0.95):F0} ms ({durations.Count} requests)"));
         }
 
         var status = await new Contracts.Operations.V1.OperationsService.OperationsServiceClient(grpc).GetRollupStatusAsync(new Contracts.Operations.V1.GetRollupStatusRequest());
@@ -98,6 +119,16 @@ internal static class PageBenchmark
             $"  figures as of {served:O}; latest snapshot {snapshot:O}: {(Math.Abs((served - snapshot).TotalSeconds) < 1 ? "served from the snapshot" : "NOT the snapshot's")}"));
     }
 
+    /// <summary>A Resource Timing entry as the page reports it (Playwright fills it by property).</summary>
+    private sealed class ResourceTiming
+    {
+        public string Name { get; set; } = "";
+
+        public double Start { get; set; }
+
+        public double Duration { get; set; }
+    }
+
     /// <summary>The page's assets as the build left them beside the service, raw and gzip-compressed (what a browser downloads).</summary>
     private static void PrintAssets(string folder)
     {
@@ -106,7 +137,7 @@ internal static class PageBenchmark
         {
             var bytes = File.ReadAllBytes(file);
             using var gzipped = new MemoryStream();
-            using (var gzip = new GZipStream(gzipped, CompressionLevel.Optimal))
+            using (var gzip = new GZipStream(gzipped, CompressionLevel.Optimal, leaveOpen: true))
             {
                 gzip.Write(bytes);
             }

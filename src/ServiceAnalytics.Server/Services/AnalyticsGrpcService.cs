@@ -123,8 +123,9 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
     }
 
     /// <summary>
-    /// All Chats as CSV: every row of the filter, read from the store one at a time and sent in chunks of whole
-    /// records (<see cref="ChatCsv"/>), so memory stays that of a chunk however many chats match. The filter is checked
+    /// All Chats as CSV: every row of the filter, read from the store in day slices of about
+    /// <see cref="MetricQueries.ExportSliceChats"/> chats (<see cref="MetricQueries.ExportChatsAsync"/>) and sent in
+    /// chunks of whole records (<see cref="ChatCsv"/>), so memory follows a slice and a chunk, not the list's length. The filter is checked
     /// and mapped as for <see cref="ListChats"/>, and each row is the <see cref="ChatRow"/> the list would show.
     /// </summary>
     public override async Task ExportChats(ExportChatsRequest request, IServerStreamWriter<Google.Api.HttpBody> responseStream, ServerCallContext context)

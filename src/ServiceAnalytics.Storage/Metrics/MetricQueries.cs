@@ -551,28 +551,82 @@ public sealed class MetricQueries
         "count(), sum(matching_inquiries), sum(matching_transfers), uniqExactIf(customer_id, customer_id != '')";
 
     /// <summary>
-    /// Every chat of the All Chats list for a filter, in the list's order, one row at a time as the store sends
-    /// them: the CSV export. The same outcomes, filter text and columns as <see cref="ListChatsAsync"/>, without
-    /// the totals' window aggregates (which would hold every row) and without pages: nothing here keeps more than
-    /// the row being read, so memory does not grow with the list.
+    /// Every chat of the All Chats list for a filter, in the list's order: the CSV export. The same outcomes, filter
+    /// text and columns as <see cref="ListChatsAsync"/>, without totals or pages. The period is read in slices of
+    /// consecutive days, newest first, each holding about <see cref="ExportSliceChats"/> chats (by the shop's chat
+    /// starts per day) and each one statement: a chat belongs to the slice of its received day, so the slices list
+    /// every chat once and in order, and the engine holds one slice's outcomes and sorted result, not the period's.
+    /// Memory so follows the busiest day's chats, not the list's length. Each slice is of the latest snapshot (or
+    /// the request's instant) when it is read. <c>sliceChats</c> (about how many chats a slice holds) is there for
+    /// tests, to cut a small shop's period.
     /// </summary>
     public async IAsyncEnumerable<ChatListRow> ExportChatsAsync(
         string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, int sliceChats = ExportSliceChats)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
-        AddChatListFilter(parameters, filter);
-        using var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{outcomes}}
-            SELECT {{ChatListColumns}}
-            FROM ({{ChatListMatches}})
-            ORDER BY received_at DESC, chat_id DESC
-            """, parameters, cancellationToken: cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var slice in await ExportSlicesAsync(shopId, calendar, period, sliceChats, cancellationToken))
         {
-            yield return ReadChatListRow(reader);
+            var (outcomes, parameters) = await SourceAsync(shopId, calendar, slice, now, includeCustomerWindow: false, cancellationToken);
+            AddChatListFilter(parameters, filter);
+            using var reader = await _store.Client.ExecuteReaderAsync($$"""
+                WITH {{outcomes}}
+                SELECT {{ChatListColumns}}
+                FROM ({{ChatListMatches}})
+                ORDER BY received_at DESC, chat_id DESC
+                """, parameters, cancellationToken: cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                yield return ReadChatListRow(reader);
+            }
         }
+    }
+
+    /// <summary>About how many chats one statement of the export reads: enough that per-statement costs vanish.</summary>
+    public const int ExportSliceChats = 20_000;
+
+    /// <summary>
+    /// <paramref name="period"/> cut into runs of consecutive days, newest first, each holding about
+    /// <paramref name="sliceChats"/> chat starts (a day is never split; a busier day is a slice of its own). Starts
+    /// only size the slices: which chats a slice lists is decided by their received day, as everywhere.
+    /// </summary>
+    private async Task<List<DayPeriod>> ExportSlicesAsync(string shopId, ShopCalendar calendar, DayPeriod period, int sliceChats, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("from", calendar.StartOf(period.FirstDay));
+        parameters.AddParameter("to", calendar.StartOf(period.LastDay.AddDays(1)));
+        parameters.AddParameter("tz", calendar.TimeZone.Id);
+        var startsByDay = new Dictionary<DateOnly, long>();
+        using (var reader = await _store.Client.ExecuteReaderAsync("""
+            SELECT toString(toDate(occurred_at, {tz:String})) AS day, count() AS starts
+            FROM chat_starts
+            WHERE shop_id = {shop:String} AND occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+            GROUP BY day
+            """, parameters, cancellationToken: cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                startsByDay[DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            }
+        }
+
+        var slices = new List<DayPeriod>();
+        var (last, chats) = (period.LastDay, 0L);
+        for (var day = period.LastDay; day >= period.FirstDay; day = day.AddDays(-1))
+        {
+            var starts = startsByDay.GetValueOrDefault(day);
+            if (chats > 0 && chats + starts > sliceChats)
+            {
+                slices.Add(new DayPeriod(day.AddDays(1), last));
+                (last, chats) = (day, 0);
+            }
+
+            chats += starts;
+        }
+
+        slices.Add(new DayPeriod(period.FirstDay, last));
+        return slices;
     }
 
     /// <summary>The columns of <see cref="ChatListRow"/>, in its order, as <see cref="ReadChatListRow"/> reads them.</summary>

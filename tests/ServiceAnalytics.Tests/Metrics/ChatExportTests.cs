@@ -5,6 +5,7 @@ using System.Text;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using ServiceAnalytics.Contracts.Ingest.V1;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Tests.Infrastructure;
@@ -122,6 +123,37 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
         Assert.All(records.SelectMany(r => r), cell => Assert.False(cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r', cell));
         Assert.Equal(values, records.Skip(1).Select(r => FromRecord(r).ChatId));
         Assert.Equal(values.Select(v => new[] { v, "x" }), records.Skip(1).Select(r => FromRecord(r).Tags.ToArray()));
+    }
+
+    [Fact]
+    public async Task An_export_read_in_day_slices_lists_every_chat_once_in_the_lists_order()
+    {
+        // 700 chats over 30 days is one slice at the service's size; slices of about 25 chats cut the period into
+        // dozens of statements, a day each at most, a busy day on its own.
+        var (shop, first, last) = await IngestAsync();
+        var queries = service.Host.App.Services.GetRequiredService<ServiceAnalytics.Storage.Metrics.MetricQueries>();
+        var calendar = await queries.FindShopAsync(shop, CancellationToken.None) ?? throw new InvalidOperationException("no shop");
+        var period = new ServiceAnalytics.Storage.Metrics.DayPeriod(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(last, CultureInfo.InvariantCulture));
+        var everything = new ServiceAnalytics.Storage.Metrics.ChatListFilter([], [], [], [], "", []);
+        foreach (var (filter, request) in new[]
+        {
+            (everything, new ListChatsRequest { ShopId = shop, FirstDay = first, LastDay = last, PageSize = 200 }),
+            (everything with { Tags = ["pre-purchase"] }, new ListChatsRequest { ShopId = shop, FirstDay = first, LastDay = last, PageSize = 200, Tags = { "pre-purchase" } }),
+        })
+        {
+            var listed = (await ListAllAsync(request)).Select(r => r.ChatId).ToList();
+            Assert.True(listed.Count > 100, $"{listed.Count} chats");
+            foreach (var slice in new[] { 1, 25, ServiceAnalytics.Storage.Metrics.MetricQueries.ExportSliceChats })
+            {
+                var exported = new List<string>();
+                await foreach (var row in queries.ExportChatsAsync(shop, calendar, period, DateTime.UtcNow, filter, CancellationToken.None, slice))
+                {
+                    exported.Add(row.ChatId);
+                }
+
+                Assert.Equal(listed, exported);
+            }
+        }
     }
 
     /// <summary>
