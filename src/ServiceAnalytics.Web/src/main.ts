@@ -118,6 +118,7 @@ async function load(): Promise<void> {
     }
   }
   show(shopId, period, overview, breakdown);
+  chatList.show({ shopId, period, timeZone: overview.timeZone, credential });
 }
 
 function showFailure(error: ApiError): void {
