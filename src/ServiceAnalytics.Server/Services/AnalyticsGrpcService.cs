@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Ingestion;
+using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage.Metrics;
 
 namespace ServiceAnalytics.Server.Services;
@@ -349,6 +350,22 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
             CurrentAgentId = r.CurrentAgent,
         }));
         return response;
+    }
+
+    public override Task<GetCallerResponse> GetCaller(GetCallerRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = context.GetHttpContext().User;
+        var shops = caller.FindAll(CallerClaims.Shop).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        var allShops = shops.Contains(CallerClaims.AllShops);
+        var response = new GetCallerResponse { CallerName = caller.CallerName(), AllShops = allShops };
+        response.Scopes.Add(caller.FindAll(CallerClaims.Scope).Select(c => c.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        if (!allShops)
+        {
+            response.ShopIds.Add(shops.Order(StringComparer.Ordinal));
+        }
+
+        return Task.FromResult(response);
     }
 
     private static TransferChatResponse Transferred(string from, string to, DateTime at) => new()

@@ -79,7 +79,7 @@ public sealed partial class OverviewTests
             .SelectMany(file => file.Services[0].Methods)
             .Where(m => m.GetOptions()?.GetExtension(Google.Api.AnnotationsExtensions.Http) is not null)
             .ToList();
-        Assert.Equal(13, methods.Count);   // every query and operations RPC (the CSV export among them), and the batch ingestion
+        Assert.Equal(14, methods.Count);   // every query and operations RPC (the CSV export and GetCaller among them), and the batch ingestion
         foreach (var method in methods)
         {
             var rule = method.GetOptions().GetExtension(Google.Api.AnnotationsExtensions.Http);

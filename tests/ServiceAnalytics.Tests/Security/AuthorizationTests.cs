@@ -45,7 +45,8 @@ public sealed class AuthorizationTests
             using var http = host.CreateHttpClient();
             foreach (var method in s_services.SelectMany(Callers.UnaryMethods))
             {
-                foreach (var credentials in s_wrongCredentials)
+                // A method that names no shop (GetCaller) has no wrong shop.
+                foreach (var credentials in s_wrongCredentials.Where(c => c != "other shop" || method.InputType.FindFieldByName("shop_id") is not null || method.Service.Name == "OperationsService"))
                 {
                     var (authenticate, expected) = Wrong(method, credentials);
                     var request = Callers.Request(method, method.Service.Name == "OperationsService" ? "" : "shop-b");
