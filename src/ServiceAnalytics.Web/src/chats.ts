@@ -211,6 +211,8 @@ export class ChatList implements ReportSection {
   private clearList(): void {
     this.generation++;
     this.filter = null;
+    this.nextToken = "";
+    this.loaded = 0;
     this.rows.clear();
     this.title.textContent = "";
     this.summary.replaceChildren();

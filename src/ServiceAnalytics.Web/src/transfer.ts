@@ -144,6 +144,7 @@ export class TransferDialog {
           return;
         }
         known = list;
+        this.current.textContent = `Now with ${row.currentAgentId ? agentName(list, row.currentAgentId) : "nobody (unassigned)"}.`;
         const others = list.filter((agent) => agent.agentId !== row.currentAgentId);
         this.agentSelect.replaceChildren(
           h("option", { value: "" }, others.length === 0 ? "No other agent in this period" : "Choose an agent"),

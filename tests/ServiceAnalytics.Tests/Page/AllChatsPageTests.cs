@@ -44,6 +44,9 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         }
     }
 
+    /// <summary>An option is never "visible" to Playwright; present is what the dialog waits for.</summary>
+    private static readonly PageWaitForSelectorOptions Attached = new() { State = WaitForSelectorState.Attached };
+
     private AnalyticsService.AnalyticsServiceClient Analytics => new(service.Host.Channel);
 
     [Fact]
@@ -67,11 +70,17 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         await ListAsync(session);
         Assert.Equal(AllChatsScenario.NewestFirst[..10], await RowsAsync(page));
         Assert.Equal("12", await page.Locator("#chats-total").GetAttributeAsync("data-value"));
+        Assert.Contains("showing 10.", await page.TextContentAsync("#chats-summary"), StringComparison.Ordinal);
         Assert.Contains("All chats", await page.TextContentAsync("#chats-filter"), StringComparison.Ordinal);
         await page.ClickAsync("#chats-more");
         await session.WaitForChatListAsync();
         Assert.Equal(AllChatsScenario.NewestFirst, await RowsAsync(page));
         Assert.False(await page.IsVisibleAsync("#chats-more"));
+        Assert.Contains("showing 12.", await page.TextContentAsync("#chats-summary"), StringComparison.Ordinal);
+
+        // A new filter starts from its own first page, whatever page the previous list was at.
+        await ListAsync(session);
+        Assert.True(await page.IsVisibleAsync("#chats-more"));
 
         (string Case, Filters Filters, string[] Expected)[] cases =
         [
@@ -92,6 +101,7 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
             var rows = await AllRowsAsync(session);
             Assert.True(expected.SequenceEqual(rows), $"{name}: expected {string.Join(",", expected)}, listed {string.Join(",", rows)}");
             Assert.Equal(expected.Length.ToString(CultureInfo.InvariantCulture), await page.Locator("#chats-total").GetAttributeAsync("data-value"));
+            Assert.Contains($"showing {expected.Length}.", await page.TextContentAsync("#chats-summary"), StringComparison.Ordinal);
             var rpc = await Analytics.ListChatsAsync(filters.Request(shop, day));
             Assert.Equal(expected.Length, rpc.Total);
         }
@@ -163,7 +173,7 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
 
         // c08 (Ada's) to Bo: the current agent is not offered.
         await page.ClickAsync("#chats tr[data-chat-id='c08'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value='a2']");
+        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
         var offered = await page.Locator("#transfer-agent option").EvaluateAllAsync<string[]>("options => options.map(o => o.value).filter(v => v)");
         Assert.Equal(new[] { "a2", "a3" }, offered.Order());
         await page.SelectOptionAsync("#transfer-agent", "a2");
@@ -189,7 +199,7 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
 
         // c05 to Cy, who is inactive: the service refuses and the dialog says why.
         await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value='a3']");
+        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a3\']", Attached);
         await page.SelectOptionAsync("#transfer-agent", "a3");
         await page.ClickAsync("#transfer-confirm");
         await page.WaitForSelectorAsync("#transfer-error");
@@ -202,7 +212,7 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         end.Ended("c05", DateTime.UtcNow.AddMinutes(-1));
         Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { end.Facts } })).Outcome.Rejected);
         await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value='a2']");
+        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
         await page.SelectOptionAsync("#transfer-agent", "a2");
         await page.ClickAsync("#transfer-confirm");
         await page.WaitForSelectorAsync("#transfer-error");
