@@ -109,7 +109,8 @@ export async function send(credential: Credential, url: string, init: RequestIni
 }
 
 export async function get<T>(credential: Credential, path: string, query: Query): Promise<T> {
-  return (await (await send(credential, `${path}?${queryString(query)}`)).json()) as T;
+  const parameters = queryString(query);
+  return (await (await send(credential, parameters === "" ? path : `${path}?${parameters}`)).json()) as T;
 }
 
 /** A POST route with a JSON body (body: "*" in the proto's http rule). */

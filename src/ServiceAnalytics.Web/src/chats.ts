@@ -190,8 +190,8 @@ export class ChatList implements ReportSection {
     };
     const parts = [
       ...(this.extra ? [this.extra.label] : []),
-      ...[["Type", this.types], ["Status", this.statuses], ["Tag", this.tags], ["Agent", this.agentChoices]]
-        .map(([name, choices]) => [name, (choices as Choices).selectedLabels()] as const)
+      ...([["Type", this.types], ["Status", this.statuses], ["Tag", this.tags], ["Agent", this.agentChoices]] as const)
+        .map(([name, choices]) => [name, choices.selectedLabels()] as const)
         .filter(([, labels]) => labels.length > 0)
         .map(([name, labels]) => `${name}: ${labels.join(" or ")}`),
       ...(criteria.customerId ? [`Customer: ${criteria.customerId}`] : []),
