@@ -21,8 +21,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// </summary>
 internal static class ExportBenchmark
 {
-    private const string BenchmarkKey = "benchmark-export-key";
-    private const string Shop = "shop-big";
+        private const string Shop = "shop-big";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -40,29 +39,14 @@ internal static class ExportBenchmark
         {
             // Chats over the 60 days ending 10 days ago: their later facts (replies, ratings, orders) are in the past too.
             var origin = DateTime.UtcNow.Date.AddDays(-70);
-            await WithServiceAsync(dataPath, rollups: false, async (grpc, _, _) =>
-            {
-                var stopwatch = Stopwatch.StartNew();
-                var client = new IngestionService.IngestionServiceClient(grpc);
-                var facts = Enumerable.Range(0, chats).SelectMany(c => MetricsBenchmark.ChatFacts(Shop, c, origin.AddSeconds((long)c * 60 * 86400 / chats)));
-                foreach (var batch in facts.Chunk(10_000))
-                {
-                    var outcome = (await client.IngestBatchAsync(new IngestBatchRequest { Facts = { batch } })).Outcome;
-                    if (outcome.Rejected.Count > 0)
-                    {
-                        throw new InvalidOperationException($"Rejected: {outcome.Rejected[0]}");
-                    }
-                }
-
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ingested {chats:N0} chats in {stopwatch.Elapsed.TotalSeconds:F0} s"));
-            });
+            await ServiceProcess.RunAsync(dataPath, rollups: false, (grpc, _, _) => ServiceProcess.IngestShopAsync(grpc, Shop, chats, origin));
 
             var query = string.Create(CultureInfo.InvariantCulture, $"first_day={origin.AddDays(-1):yyyy-MM-dd}&last_day={origin.AddDays(61):yyyy-MM-dd}");
-            await WithServiceAsync(dataPath, rollups: false, async (_, web, process) =>
+            await ServiceProcess.RunAsync(dataPath, rollups: false, async (_, web, process) =>
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service RSS before the exports: {Rss(process.Id, "VmRSS:") / (1024.0 * 1024.0):F0} MiB"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service RSS before the exports: {ServiceProcess.Rss(process.Id, "VmRSS:") / (1024.0 * 1024.0):F0} MiB"));
                 using var http = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromMinutes(30) };
-                http.DefaultRequestHeaders.Add("x-api-key", BenchmarkKey);
+                http.DefaultRequestHeaders.Add("x-api-key", ServiceProcess.BenchmarkKey);
                 // The control: the first page of the same list computes the same outcomes in the engine, so the peak
                 // after it is the engine's working memory for the statement; what the exports add is theirs.
                 var stopwatch = Stopwatch.StartNew();
@@ -72,16 +56,16 @@ internal static class ExportBenchmark
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  control, ListChats first page of the same period: {stopwatch.Elapsed.TotalSeconds:F2} s; service peak RSS after it {Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
+                    $"  control, ListChats first page of the same period: {stopwatch.Elapsed.TotalSeconds:F2} s; service peak RSS after it {ServiceProcess.Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
                 for (var run = 1; run <= repeat; run++)
                 {
                     await DownloadAsync(http, $"/v1/shops/{Shop}/chats.csv?{query}", chats, run);
                 }
 
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service peak RSS (VmHWM) after the exports: {Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  service peak RSS (VmHWM) after the exports: {ServiceProcess.Rss(process.Id, "VmHWM:") / (1024.0 * 1024.0):F0} MiB"));
             });
 
-            await WithServiceAsync(dataPath, rollups: true, (grpc, web, _) => TranscodingOverheadAsync(grpc, web, origin, repeat * 100));
+            await ServiceProcess.RunAsync(dataPath, rollups: true, (grpc, web, _) => TranscodingOverheadAsync(grpc, web, origin, repeat * 100));
         }
         finally
         {
@@ -130,17 +114,11 @@ internal static class ExportBenchmark
     /// </summary>
     private static async Task TranscodingOverheadAsync(GrpcChannel grpc, Uri web, DateTime origin, int runs)
     {
-        var operations = new Contracts.Operations.V1.OperationsService.OperationsServiceClient(grpc);
-        var waited = Stopwatch.StartNew();
-        while ((await operations.GetRollupStatusAsync(new Contracts.Operations.V1.GetRollupStatusRequest())).SnapshotAsOf is null)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  transcoding: the start-up rollup left a snapshot after {waited.Elapsed.TotalSeconds:F0} s; {runs} calls per door"));
+        var waited = await ServiceProcess.WaitForSnapshotAsync(grpc);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  transcoding: the start-up rollup left a snapshot after {waited.TotalSeconds:F0} s; {runs} calls per door"));
         var analytics = new Contracts.Query.V1.AnalyticsService.AnalyticsServiceClient(grpc);
         using var http = new HttpClient { BaseAddress = web };
-        http.DefaultRequestHeaders.Add("x-api-key", BenchmarkKey);
+        http.DefaultRequestHeaders.Add("x-api-key", ServiceProcess.BenchmarkKey);
         var (first, last) = (origin.AddDays(31).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), origin.AddDays(60).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var cases = new (string Name, Func<Task> Grpc, Func<Task> Json)[]
         {
@@ -184,62 +162,9 @@ internal static class ExportBenchmark
         return stopwatch.Elapsed.TotalMilliseconds;
     }
 
-    private static double Percentile(List<double> values, double q)
+    internal static double Percentile(List<double> values, double q)
     {
         var sorted = values.Order().ToList();
         return sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(q * sorted.Count) - 1)];
-    }
-
-    /// <summary>Runs the service over <paramref name="dataPath"/> until <paramref name="work"/> is done.</summary>
-    private static async Task WithServiceAsync(string dataPath, bool rollups, Func<GrpcChannel, Uri, Process, Task> work)
-    {
-        var (grpcPort, webPort) = (IngestBenchmark.FreePort(), IngestBenchmark.FreePort());
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "ServiceAnalytics.Server.dll"), $"--ClickHouse:Embedded:DataPath={dataPath}",
-                $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}", $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
-                "--Logging:LogLevel:Default=Warning",
-                "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
-                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Scopes:1=query", "--Security:ApiKeys:0:Scopes:2=operations",
-                "--Security:ApiKeys:0:Shops:0=*", "--Security:RequestsPerSecond=100000", $"--Rollups:Enabled={(rollups ? "true" : "false")}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  service: {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
-            {
-                MaxSendMessageSize = 64 * 1024 * 1024,
-                Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-                {
-                    metadata.Add("x-api-key", BenchmarkKey);
-                    return Task.CompletedTask;
-                })),
-                UnsafeUseInsecureChannelCallCredentials = true,
-            });
-            await IngestBenchmark.WaitUntilServingAsync(channel);
-            await work(channel, new Uri($"http://127.0.0.1:{webPort}"), process);
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
-
-    /// <summary>A memory figure of a process from /proc (VmRSS now, VmHWM its peak), in bytes.</summary>
-    private static long Rss(int processId, string key)
-    {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith(key, StringComparison.Ordinal));
-        return long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 }

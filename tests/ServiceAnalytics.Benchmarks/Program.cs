@@ -7,6 +7,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["ingest"] = IngestBenchmark.RunAsync,
     ["metrics"] = MetricsBenchmark.RunAsync,
     ["export"] = ExportBenchmark.RunAsync,
+    ["page"] = PageBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))

@@ -35,6 +35,19 @@ export interface Overview {
   asOf: string;
 }
 
+export interface DailyTrends {
+  /** One entry per day of the period with chats received, in day order; each a one-day period. */
+  days?: PeriodMetrics[];
+  asOf: string;
+}
+
+export interface CallerGrants {
+  callerName: string;
+  scopes?: string[];
+  shopIds?: string[];
+  allShops?: boolean;
+}
+
 export interface StatusBreakdown {
   responded24h: number;
   respondedLate: number;
@@ -63,6 +76,9 @@ export interface ChatPage {
   nextPageToken: string;
   asOf: string;
   total: number;
+  /** With inquiry filters, the inquiry count they drill into; with transfer filters, the transfer count. */
+  matchingInquiries?: number;
+  matchingTransfers?: number;
 }
 
 export interface Period {
@@ -137,8 +153,77 @@ export const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shop
 export const getOverview = (credential: Credential, shopId: string, period: Period) =>
   get<Overview>(credential, `${shopPath(shopId)}/overview`, { first_day: period.firstDay, last_day: period.lastDay });
 
+export const getDailyTrends = (credential: Credential, shopId: string, period: Period) =>
+  get<DailyTrends>(credential, `${shopPath(shopId)}/daily-trends`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export const getCaller = (credential: Credential) => get<CallerGrants>(credential, "/v1/caller", {});
+
 export const getStatusBreakdown = (credential: Credential, shopId: string, period: Period) =>
   get<StatusBreakdown>(credential, `${shopPath(shopId)}/status-breakdown`, { first_day: period.firstDay, last_day: period.lastDay });
+
+/** One AgentDetails entry; an empty agentId is "unassigned" (inquiries no agent was assigned to). */
+export interface AgentDetails {
+  agentId: string;
+  displayName: string;
+  chatsHandled: number;
+  inquiriesAnswered: number;
+  answeredWithin24h: number;
+  answeredLate: number;
+  nonResponded: number;
+  responseRate24h?: number;
+  chatsRated: number;
+  chatsRated4Or5: number;
+  satisfactionRate?: number;
+  responseMeanSeconds?: number;
+  responseP90Seconds?: number;
+  transfersIn: number;
+  transfersOut: number;
+}
+
+export interface AgentDetailsAnswer {
+  agents: AgentDetails[];
+  asOf: string;
+}
+
+export const getAgentDetails = (credential: Credential, shopId: string, period: Period) =>
+  get<AgentDetailsAnswer>(credential, `${shopPath(shopId)}/agents`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export interface TagDetails {
+  tag: string;
+  chats: number;
+  assistantSolved: number;
+  humanHandled: number;
+  inquiries: number;
+  answeredWithin24h: number;
+  responseRate24h?: number;
+  convertedChats: number;
+  conversionRate?: number;
+}
+
+export interface TagBreakdown {
+  tags: TagDetails[];
+  asOf: string;
+}
+
+export const getTagBreakdown = (credential: Credential, shopId: string, period: Period) =>
+  get<TagBreakdown>(credential, `${shopPath(shopId)}/tags`, { first_day: period.firstDay, last_day: period.lastDay });
+
+export interface PendingInquiry {
+  chatId: string;
+  customerId: string;
+  askedAt: string;
+  /** Seconds left of its 24 hours when the service answered. */
+  secondsLeft: number;
+  currentAgentId: string;
+}
+
+export interface SlaQueue {
+  inquiries: PendingInquiry[];
+}
+
+/** The shop's queue now: it follows no period (chats received in the last 30 days). */
+export const getSlaQueue = (credential: Credential, shopId: string, limit: number) =>
+  get<SlaQueue>(credential, `${shopPath(shopId)}/sla-queue`, { limit });
 
 /**
  * ListChats' filters (ListChatsRequest's fields of the same snake_case names): every drill-down of the page is one of

@@ -3,7 +3,7 @@
 // timeline, transfer and the CSV export. The section lists nothing until asked (the form's List button, or a
 // drill-down elsewhere calling open), so the report's first view costs no ListChats.
 
-import { ApiError, type ChatCriteria, type ChatPage, type ChatRow, get, listChats, type Period, shopPath } from "./api";
+import { ApiError, type ChatCriteria, type ChatPage, type ChatRow, getAgentDetails, getTagBreakdown, listChats, type Period } from "./api";
 import { Choices, type Choice } from "./choices";
 import type { Credential } from "./credential";
 import { byId, h } from "./dom";
@@ -61,14 +61,6 @@ const columns: [string, (row: ChatRow, timeZone: string) => string][] = [
   ["Converted", (row) => (row.converted ? "yes" : "no")],
 ];
 
-/** GetAgentDetails and GetTagBreakdown as far as the filter's choices need them (proto3 JSON omits empty strings). */
-interface AgentsAnswer {
-  agents?: { agentId?: string; displayName?: string }[];
-}
-interface TagsAnswer {
-  tags?: { tag: string }[];
-}
-
 /** The criteria the form has controls for; a drill-down's other criteria are kept beside the form, unchanged. */
 const formKeys = ["chatTypes", "statuses", "tags", "agentIds", "customerId"] as const;
 
@@ -85,7 +77,8 @@ export class ChatList implements ReportSection {
   private generation = 0;
   private agents: Promise<Agent[]> | null = null;
   private tagNames: Promise<string[]> | null = null;
-  private transferAllowed: Promise<boolean> = Promise.resolve(false);
+  /** GetCaller's answer on transfer, asked with the first list of a report rather than with its first view. */
+  private transferAllowed: Promise<boolean> | null = null;
 
   private readonly section = byId<HTMLElement>("all-chats");
   private readonly title = byId<HTMLElement>("chats-filter");
@@ -131,7 +124,7 @@ export class ChatList implements ReportSection {
   /** The report's subject changed: an empty list with a cleared form for the new shop and period. */
   show(context: ReportContext): void {
     this.setSubject({ shopId: context.shopId, period: context.period, timeZone: context.timeZone });
-    this.transferAllowed = mayTransfer(context.credential);
+    this.transferAllowed = null;
     this.resetForm();
     this.clearList();
   }
@@ -252,7 +245,7 @@ export class ChatList implements ReportSection {
     try {
       [page, transfers] = await Promise.all([
         listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken),
-        this.transferAllowed,
+        (this.transferAllowed ??= mayTransfer(credential)),
       ]);
     } catch (error) {
       if (generation !== this.generation) {
@@ -278,9 +271,15 @@ export class ChatList implements ReportSection {
     this.loaded += (page.chats ?? []).length;
     this.nextToken = page.nextPageToken ?? "";
     const total = page.total ?? 0;
+    // An inquiry or transfer drill-down counts inquiries or transfers, not chats: the RPC's count of those is shown too.
+    const matching = (id: string, value: number | undefined, what: string, criteria: string[]) =>
+      criteria.length > 0 ? [` holding `, h("span", { id, "data-value": String(value ?? 0) }, formatValue(value ?? 0, "count")), ` matching ${what}`] : [];
     this.summary.replaceChildren(
       h("span", { id: "chats-total", "data-value": String(total) }, formatValue(total, "count")),
-      ` chats, ${filter.period.firstDay} – ${filter.period.lastDay}; showing ${formatValue(this.loaded, "count")}.`,
+      " chats",
+      ...matching("chats-matching-inquiries", page.matchingInquiries, "inquiries", [...(filter.criteria.inquiryOutcomes ?? []), ...(filter.criteria.inquiryAgentIds ?? [])]),
+      ...matching("chats-matching-transfers", page.matchingTransfers, "transfers", [...(filter.criteria.transferDirections ?? []), ...(filter.criteria.transferAgentIds ?? [])]),
+      `, ${filter.period.firstDay} – ${filter.period.lastDay}; showing ${formatValue(this.loaded, "count")}.`,
     );
     this.transferNote.hidden = transfers;
     this.status.replaceChildren(total === 0 ? "No chats match these filters in the period." : "");
@@ -329,13 +328,11 @@ export class ChatList implements ReportSection {
     if (subject === null || credential === null) {
       return Promise.resolve([]);
     }
-    this.agents ??= get<AgentsAnswer>(credential, `${shopPath(subject.shopId)}/agents`, {
-      first_day: subject.period.firstDay,
-      last_day: subject.period.lastDay,
-    }).then((answer) =>
+    // proto3 JSON leaves empty strings out: the unassigned entry has no agentId, an agent without a name no displayName.
+    this.agents ??= getAgentDetails(credential, subject.shopId, subject.period).then((answer) =>
       (answer.agents ?? [])
         .filter((agent) => agent.agentId)
-        .map((agent) => ({ agentId: agent.agentId ?? "", displayName: agent.displayName ?? "" })),
+        .map((agent) => ({ agentId: agent.agentId, displayName: agent.displayName ?? "" })),
     );
     this.agents.catch(() => (this.agents = null));
     return this.agents;
@@ -353,10 +350,7 @@ export class ChatList implements ReportSection {
     if (subject === null || credential === null) {
       return;
     }
-    this.tagNames ??= get<TagsAnswer>(credential, `${shopPath(subject.shopId)}/tags`, {
-      first_day: subject.period.firstDay,
-      last_day: subject.period.lastDay,
-    }).then((answer) => (answer.tags ?? []).map((tag) => tag.tag));
+    this.tagNames ??= getTagBreakdown(credential, subject.shopId, subject.period).then((answer) => (answer.tags ?? []).map((tag) => tag.tag));
     this.tagNames.catch(() => (this.tagNames = null));
     const names = this.tagNames;
     await this.offer(this.tags, "tags", async () => (await names).map((tag): Choice => [tag, tag]));

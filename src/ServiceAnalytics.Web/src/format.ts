@@ -67,4 +67,9 @@ export function formatInstant(instant: string, timeZone: string, withSeconds = f
   return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: withSeconds ? "medium" : "short" }).format(new Date(instant));
 }
 
+/** An instant's time of day to the second in the shop's zone, for what changes by the minute (a refresh). */
+export function formatClock(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat(undefined, { timeZone, timeStyle: "medium" }).format(instant);
+}
+
 export { missing };

@@ -1,15 +1,33 @@
-// The Service Analytics page: sign-in, shop and period, the Chats Overview, Chat details and All Chats, and the
-// states a user meets (loading, empty period, a failed call with a retry, a credential refused, a shop not visible).
+// The Service Analytics page: sign-in, shop and period, and the report: the first view (Chats Overview, trends,
+// hints, Chat details) and, once it is drawn, the sections that follow it (agents, tags, SLA queue); All Chats lists
+// on demand. Also the states a user meets: loading, empty period, a failed call with a retry, a credential refused,
+// a shop not visible.
 
-import { ApiError, getOverview, getStatusBreakdown, type Overview, type Period, type StatusBreakdown } from "./api";
+import { AgentsSection } from "./agents";
+import {
+  ApiError,
+  type DailyTrends,
+  getCaller,
+  getDailyTrends,
+  getOverview,
+  getStatusBreakdown,
+  type Overview,
+  type Period,
+  type StatusBreakdown,
+} from "./api";
 import { renderBreakdown } from "./breakdown";
 import { ChatList } from "./chats";
 import { type CredentialKind, forgetCredential, loadCredential, saveCredential } from "./credential";
 import { byId, h } from "./dom";
 import { formatInstant } from "./format";
+import { HintsSection } from "./hints";
 import { renderOverview } from "./overview";
 import { presetPeriod, type Preset } from "./period";
+import type { ReportSection } from "./report";
+import { SlaSection } from "./sla";
+import { TrendCharts } from "./trends";
 import "./style.css";
+import { TagsSection } from "./tags";
 
 const signIn = byId<HTMLFormElement>("sign-in");
 const signInReason = byId<HTMLElement>("sign-in-reason");
@@ -18,6 +36,8 @@ const credentialValue = byId<HTMLInputElement>("credential-value");
 const signOut = byId<HTMLButtonElement>("sign-out");
 const query = byId<HTMLFormElement>("query");
 const shopInput = byId<HTMLInputElement>("shop-id");
+const shopList = byId<HTMLDataListElement>("shop-list");
+const callerName = byId<HTMLElement>("caller-name");
 const presetInput = byId<HTMLSelectElement>("preset");
 const firstDayInput = byId<HTMLInputElement>("first-day");
 const lastDayInput = byId<HTMLInputElement>("last-day");
@@ -29,13 +49,24 @@ const context = byId<HTMLElement>("context");
 const shopZones = new Map<string, string>();
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const chatList = new ChatList(loadCredential, handleAuthFailure);
+const trendCharts = new TrendCharts(byId("trends"));
+const hints = new HintsSection();
+/** Loaded once the first view (overview + breakdown) has rendered, so they never delay it. */
+const laterSections: ReportSection[] = [new AgentsSection(chatList, handleAuthFailure), new TagsSection(chatList, handleAuthFailure), new SlaSection(handleAuthFailure)];
 /** Increases with every load, so the answers of an earlier one are dropped. */
 let generation = 0;
 
+function hideSections(): void {
+  hints.hide();
+  laterSections.forEach((section) => section.hide());
+}
+
 function showSignIn(reason: string | null): void {
+  hideSections();
   signIn.hidden = false;
   query.hidden = true;
   signOut.hidden = true;
+  callerName.textContent = "";
   report.hidden = true;
   status.replaceChildren();
   signInReason.hidden = reason === null;
@@ -49,6 +80,50 @@ function showQuery(): void {
   query.hidden = false;
   signOut.hidden = false;
   shopInput.focus();
+}
+
+/**
+ * Asks the service who the credential is (GetCaller) before showing anything: a refused credential asks again at
+ * once, and the caller's shops become the shop field's suggestions, the first of them chosen. A caller of every shop
+ * types one. The service still decides every call; this only saves a person from guessing.
+ */
+async function signedIn(): Promise<void> {
+  const credential = loadCredential();
+  if (credential === null) {
+    showSignIn(null);
+    return;
+  }
+  status.replaceChildren(h("p", { class: "loading" }, "Checking your credential…"));
+  let grants;
+  try {
+    grants = await getCaller(credential);
+  } catch (error) {
+    const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
+    if (failure.httpStatus === 401 || failure.httpStatus === 403) {
+      forgetCredential();
+      showSignIn(
+        failure.httpStatus === 401
+          ? `The service did not accept your credential (${failure.reason}). Enter an API key or a token.`
+          : `This credential may not read analytics (${failure.reason}). Enter one with the query scope.`,
+      );
+    } else {
+      const retry = h("button", { type: "button", id: "retry" }, "Retry");
+      retry.addEventListener("click", () => void signedIn());
+      status.replaceChildren(h("p", { class: "error", role: "alert", id: "failure" }, `Could not reach the service: ${failure.reason} `, retry));
+    }
+    return;
+  }
+  status.replaceChildren();
+  callerName.textContent = grants.callerName;
+  const shops = grants.allShops ? [] : (grants.shopIds ?? []);
+  shopList.replaceChildren(...shops.map((shop) => h("option", { value: shop })));
+  showQuery();
+  if (shopInput.value.trim() === "" && shops.length > 0) {
+    shopInput.value = shops[0];
+  }
+  if (shopInput.value.trim() !== "") {
+    await load();
+  }
 }
 
 /** A 401 asks for a credential again; a 403 says the shop is not visible. Anything else is the caller's to show. */
@@ -90,12 +165,18 @@ async function load(): Promise<void> {
   }
   const current = ++generation;
   chatList.hide();
+  hideSections();
   report.setAttribute("aria-busy", "true");
   status.replaceChildren(h("p", { class: "loading" }, `Loading ${shopId}, ${period.firstDay} – ${period.lastDay}…`));
   let overview: Overview;
   let breakdown: StatusBreakdown;
+  let trends: DailyTrends;
   try {
-    [overview, breakdown] = await Promise.all([getOverview(credential, shopId, period), getStatusBreakdown(credential, shopId, period)]);
+    [overview, breakdown, trends] = await Promise.all([
+      getOverview(credential, shopId, period),
+      getStatusBreakdown(credential, shopId, period),
+      getDailyTrends(credential, shopId, period),
+    ]);
   } catch (error) {
     if (current === generation) {
       report.removeAttribute("aria-busy");
@@ -117,7 +198,7 @@ async function load(): Promise<void> {
       return;
     }
   }
-  show(shopId, period, overview, breakdown);
+  show(shopId, period, overview, breakdown, trends);
   chatList.show({ shopId, period, timeZone: overview.timeZone, credential });
 }
 
@@ -131,7 +212,7 @@ function showFailure(error: ApiError): void {
   status.replaceChildren(h("p", { class: "error", role: "alert", id: "failure" }, `Could not load the figures: ${error.reason} `, retry));
 }
 
-function show(shopId: string, period: Period, overview: Overview, breakdown: StatusBreakdown): void {
+function show(shopId: string, period: Period, overview: Overview, breakdown: StatusBreakdown, trends: DailyTrends): void {
   context.replaceChildren(
     h("strong", { id: "shop" }, shopId),
     ` · ${period.firstDay} – ${period.lastDay} (previous: ${overview.previous.firstDay} – ${overview.previous.lastDay}) · time zone `,
@@ -148,7 +229,16 @@ function show(shopId: string, period: Period, overview: Overview, breakdown: Sta
   renderBreakdown(byId("breakdown"), breakdown, (category) =>
     chatList.open({ shopId, period, timeZone: overview.timeZone, criteria: { chatTypes: [category.chatType] }, label: category.label }),
   );
+  hints.render(overview, breakdown);
   report.hidden = false;
+  // Charts measure their container, so they are drawn once the report is laid out.
+  trendCharts.render(trends, period.firstDay, period.lastDay);
+  // The first view is complete: a timeline mark for whoever measures it (the page benchmark), costless otherwise.
+  performance.mark("first-view", { detail: { shopId, asOf: overview.asOf } });
+  const credential = loadCredential();
+  if (credential !== null) {
+    laterSections.forEach((section) => section.show({ shopId, period, timeZone: overview.timeZone, credential }));
+  }
 }
 
 signIn.addEventListener("submit", (event) => {
@@ -159,10 +249,7 @@ signIn.addEventListener("submit", (event) => {
   }
   saveCredential({ kind: credentialKind.value as CredentialKind, value });
   credentialValue.value = "";
-  showQuery();
-  if (shopInput.value.trim() !== "") {
-    void load();
-  }
+  void signedIn();
 });
 
 signOut.addEventListener("click", () => {
@@ -183,8 +270,4 @@ function toggleCustom(): void {
 presetInput.addEventListener("change", toggleCustom);
 toggleCustom();
 
-if (loadCredential() === null) {
-  showSignIn(null);
-} else {
-  showQuery();
-}
+void signedIn();

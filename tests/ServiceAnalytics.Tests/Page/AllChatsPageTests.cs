@@ -122,6 +122,23 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         Assert.True(await page.IsCheckedAsync("#filter-types input[value='CHAT_TYPE_NON_RESPONDED']"));
         Assert.Contains("Not responded", await page.TextContentAsync("#filter-types summary"), StringComparison.Ordinal);
 
+        // An inquiry drill-down (Bo's inquiries answered: c03, c04 late, c09, c11, c12) has no control in the form: its
+        // label heads the list, the RPC's matching inquiries show beside the total, and narrowing the list keeps it.
+        await page.ClickAsync("#agents-section tr[data-agent-id='a2'] a[data-drill='inquiriesAnswered']");
+        await session.WaitForChatListAsync();
+        Assert.Equal(["c12", "c11", "c09", "c04", "c03"], await RowsAsync(page));
+        Assert.Equal("5", await page.Locator("#chats-matching-inquiries").GetAttributeAsync("data-value"));
+        var drillLabel = await page.TextContentAsync("#chats-filter") ?? "";
+        Assert.False(await page.IsCheckedAsync("#filter-types input[value='CHAT_TYPE_NON_RESPONDED']"));
+        await OpenChoicesAsync(page, "#filter-statuses");
+        await page.CheckAsync("#filter-statuses input[value='CHAT_STATUS_ACTIVE']");
+        await page.ClickAsync("#chats-list");
+        await session.WaitForChatListAsync();
+        Assert.Equal(["c12", "c11", "c09", "c03"], await RowsAsync(page));
+        Assert.Equal("4", await page.Locator("#chats-matching-inquiries").GetAttributeAsync("data-value"));
+        Assert.Contains(drillLabel.TrimStart('—', ' '), await page.TextContentAsync("#chats-filter"), StringComparison.Ordinal);
+        Assert.Contains("Status: Active", await page.TextContentAsync("#chats-filter"), StringComparison.Ordinal);
+
         Assert.Empty(session.Errors);
     }
 
@@ -324,7 +341,7 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
                 continue;
             }
 
-            await page.ClickAsync($"{choices} summary");
+            await OpenChoicesAsync(page, choices);
             foreach (var value in values)
             {
                 // Tags and agents are offered once their RPC answers.
@@ -335,6 +352,15 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         await page.FillAsync("#filter-customer", filters?.Customer ?? "");
         await page.ClickAsync("#chats-list");
         await session.WaitForChatListAsync();
+    }
+
+    /// <summary>Opens a filter's disclosure (by its summary, as a person would) unless it is open already.</summary>
+    private static async Task OpenChoicesAsync(IPage page, string choices)
+    {
+        if (!await page.EvaluateAsync<bool>("selector => document.querySelector(selector).open", choices))
+        {
+            await page.ClickAsync($"{choices} summary");
+        }
     }
 
     /// <summary>Every page of the list ("More chats" until there is none), its chat ids in order.</summary>

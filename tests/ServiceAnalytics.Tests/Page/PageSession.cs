@@ -37,10 +37,11 @@ internal sealed class PageSession : IAsyncDisposable
         return session;
     }
 
-    public async Task SignInAsync(string key)
+    /// <summary>Signs in with an API key, or with a JWT when <paramref name="kind"/> is "bearer".</summary>
+    public async Task SignInAsync(string credential, string kind = "api-key")
     {
-        await Page.SelectOptionAsync("#credential-kind", "api-key");
-        await Page.FillAsync("#credential-value", key);
+        await Page.SelectOptionAsync("#credential-kind", kind);
+        await Page.FillAsync("#credential-value", credential);
         await Page.ClickAsync("#sign-in button[type=submit]");
     }
 

@@ -46,6 +46,20 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         }
 
         Assert.Equal("20", await page.Locator("tr[data-metric='chatsReceived'] td[data-period='current']").TextContentAsync());
+
+        // Trends: a chart per headline metric, and the same figures as GetDailyTrends returns them, day by day.
+        var trends = await Analytics.GetDailyTrendsAsync(new GetDailyTrendsRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
+        Assert.Equal(5, await page.Locator("#trends figure.trend canvas").CountAsync());
+        Assert.Equal(trends.Days.Select(d => d.FirstDay), await page.Locator("#trends-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.day)"));
+        foreach (var daily in trends.Days)
+        {
+            var figures = Figures(daily).ToDictionary(f => f.Metric, f => f.Value);
+            foreach (var cell in await page.Locator($"#trends-table tr[data-day='{daily.FirstDay}'] td").AllAsync())
+            {
+                var metric = await cell.GetAttributeAsync("data-metric") ?? "";
+                Assert.True(figures[metric] == Parse(await cell.GetAttributeAsync("data-value")), $"{daily.FirstDay} {metric}");
+            }
+        }
         await session.ScreenshotAsync("overview-desktop");
 
         // Ten chats a page (the list shows once a count is clicked), so twelve take two pages.
@@ -94,8 +108,6 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         await using var session = await PageSession.OpenAsync(chromium, service.Host);
         var page = session.Page;
         await session.SignInAsync("not-a-key");
-        await page.FillAsync("#shop-id", "any-shop");
-        await page.ClickAsync("#query button[type=submit]");
         await page.WaitForSelectorAsync("#sign-in-reason", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible });
 
         Assert.Contains("did not accept your credential", await page.TextContentAsync("#sign-in-reason"), StringComparison.Ordinal);
