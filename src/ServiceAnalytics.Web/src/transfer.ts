@@ -126,6 +126,7 @@ export class TransferDialog {
           ".",
         ),
       );
+      this.confirmText.replaceChildren();
       this.confirm.hidden = true;
       this.agentSelect.disabled = true;
       this.cancel.textContent = "Close";
