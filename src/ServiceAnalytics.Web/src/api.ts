@@ -76,6 +76,9 @@ export interface ChatPage {
   nextPageToken: string;
   asOf: string;
   total: number;
+  /** With inquiry filters, the inquiry count they drill into; with transfer filters, the transfer count. */
+  matchingInquiries?: number;
+  matchingTransfers?: number;
 }
 
 export interface Period {
@@ -96,24 +99,40 @@ export class ApiError extends Error {
 
 export type Query = Record<string, string | number | string[] | undefined>;
 
-async function get<T>(credential: Credential, path: string, query: Query): Promise<T> {
+/** A query string of proto field names; repeated fields repeat the parameter, unset and empty values are left out. */
+export function queryString(query: Query): string {
   const parameters = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
     for (const item of Array.isArray(value) ? value : value === undefined || value === "" ? [] : [value]) {
       parameters.append(name, String(item));
     }
   }
+  return parameters.toString();
+}
+
+/** fetch with the credential's headers; a network failure becomes an ApiError, a refusal the service's reason. */
+export async function send(credential: Credential, url: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(`${path}?${parameters}`, { headers: { Accept: "application/json", ...credentialHeaders(credential) } });
+    response = await fetch(url, { ...init, headers: { Accept: "application/json", ...init.headers, ...credentialHeaders(credential) } });
   } catch (error) {
     throw new ApiError(0, `The service could not be reached (${error instanceof Error ? error.message : String(error)}).`);
   }
-  const body = await response.text();
   if (!response.ok) {
-    throw new ApiError(response.status, errorMessage(response, body));
+    throw new ApiError(response.status, errorMessage(response, await response.text()));
   }
-  return JSON.parse(body) as T;
+  return response;
+}
+
+export async function get<T>(credential: Credential, path: string, query: Query): Promise<T> {
+  const parameters = queryString(query);
+  return (await (await send(credential, parameters === "" ? path : `${path}?${parameters}`)).json()) as T;
+}
+
+/** A POST route with a JSON body (body: "*" in the proto's http rule). */
+export async function post<T>(credential: Credential, path: string, body: unknown): Promise<T> {
+  const response = await send(credential, path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  return (await response.json()) as T;
 }
 
 /** The gRPC status body's message ({"code", "message", "details"}), or the HTTP status when there is none. */
@@ -129,7 +148,7 @@ function errorMessage(response: Response, body: string): string {
   return `HTTP ${response.status} ${response.statusText}`.trim();
 }
 
-const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shopId)}`;
+export const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shopId)}`;
 
 export const getOverview = (credential: Credential, shopId: string, period: Period) =>
   get<Overview>(credential, `${shopPath(shopId)}/overview`, { first_day: period.firstDay, last_day: period.lastDay });

@@ -62,9 +62,9 @@ export function formatDuration(seconds: number): string {
   return parts.filter((part) => !part.startsWith("0 ")).join(" ");
 }
 
-/** An instant as the shop sees it: date and time in its zone, with the zone's abbreviation. */
-export function formatInstant(instant: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(instant));
+/** An instant as the shop sees it: date and time in its zone; with seconds where events minutes apart must be told apart. */
+export function formatInstant(instant: string, timeZone: string, withSeconds = false): string {
+  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: withSeconds ? "medium" : "short" }).format(new Date(instant));
 }
 
 /** An instant's time of day to the second in the shop's zone, for what changes by the minute (a refresh). */

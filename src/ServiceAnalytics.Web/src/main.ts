@@ -199,6 +199,7 @@ async function load(): Promise<void> {
     }
   }
   show(shopId, period, overview, breakdown, trends);
+  chatList.show({ shopId, period, timeZone: overview.timeZone, credential });
 }
 
 function showFailure(error: ApiError): void {
