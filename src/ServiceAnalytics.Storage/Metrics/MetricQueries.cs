@@ -335,11 +335,55 @@ public sealed class MetricQueries
         return figures;
     }
 
-    /// <summary>The headline metrics of each local day of the period that has chats received (days without are left out).</summary>
+    /// <summary>
+    /// The headline metrics of each local day of the period that has chats received (days without are left out).
+    /// Summarised days (settled, or in the servable snapshot) are their <c>shop_daily_summary</c> rows, as the
+    /// overview reads them; only the days after are computed from their chats' outcomes.
+    /// </summary>
     public async Task<IReadOnlyList<DailyFigures>> ReadDailyAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(period);
+        var snapshot = await ServableSnapshotAsync(now, cancellationToken);
+        var summarisedThrough = snapshot?.LastDay ?? (_watermark is null ? null : await _watermark.GetAsync(cancellationToken));
+        if (summarisedThrough is not { } through || through < period.FirstDay)
+        {
+            return await ReadComputedDaysAsync(shopId, calendar, period, now, cancellationToken);
+        }
+
+        var summarised = await ReadSummarisedDaysAsync(shopId, period with { LastDay = through < period.LastDay ? through : period.LastDay }, cancellationToken);
+        return through >= period.LastDay ? summarised
+            : [.. summarised, .. await ReadComputedDaysAsync(shopId, calendar, period with { FirstDay = through.AddDays(1) }, now, cancellationToken)];
+    }
+
+    /// <summary>The days of a period of summarised days, each from its <c>shop_daily_summary</c> row (customer counts: the 28 days ending with it).</summary>
+    private async Task<IReadOnlyList<DailyFigures>> ReadSummarisedDaysAsync(string shopId, DayPeriod period, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shop", shopId);
+        parameters.AddParameter("first_day", period.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        parameters.AddParameter("last_day", period.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            SELECT {{HeadlineFromPartials}}, toString(day), any(potential_customers), any(converted_customers)
+            FROM shop_daily_summary
+            WHERE shop_id = {shop:String} AND day BETWEEN toDate({first_day:String}) AND toDate({last_day:String})
+            GROUP BY day
+            ORDER BY day
+            """, parameters, cancellationToken: cancellationToken);
+        var days = new List<DailyFigures>();
+        while (reader.Read())
+        {
+            days.Add(new DailyFigures(
+                DateOnly.Parse(reader.GetString(HeadlineColumnCount), CultureInfo.InvariantCulture),
+                new OverviewFigures(ReadHeadline(reader, 0), LongAt(reader, HeadlineColumnCount + 1), LongAt(reader, HeadlineColumnCount + 2))));
+        }
+
+        return days;
+    }
+
+    /// <summary>The days of a period computed from their chats' outcomes, settled and live (see <see cref="ReadDailyAsync"/>).</summary>
+    private async Task<IReadOnlyList<DailyFigures>> ReadComputedDaysAsync(string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
         var headlines = new Dictionary<DateOnly, HeadlineFigures>();
         var (outcomes, parameters) = await SourceAsync(shopId, calendar, period, now, includeCustomerWindow: false, cancellationToken);
         using (var reader = await _store.Client.ExecuteReaderAsync($$"""
