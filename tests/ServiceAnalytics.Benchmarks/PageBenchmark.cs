@@ -23,10 +23,10 @@ internal static class PageBenchmark
         var views = BenchmarkEnvironment.IntOption(args, "--views", 40);
         // --keep-data: ingest once into a folder kept between runs (and reused by the next run with the option).
         var keepData = args.Contains("--keep-data");
-        Console.WriteLine($"page: {chats:N0} chats of one shop over 60 days ending 2 days ago; {views} first views of the last 30 days, each in a fresh browser context");
+        Console.WriteLine($"page: {chats:N0} chats of one shop over the 60 days ending today (a live shop: yesterday's last chats pending); {views} first views of the last 30 days, each in a fresh browser context");
         PrintAssets(Path.Combine(AppContext.BaseDirectory, "page"));
         BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, keepData ? $"page-{chats}" : $"service-{Environment.ProcessId}");
+        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, keepData ? $"page-{chats}-{DateTime.UtcNow:yyyyMMdd}" : $"service-{Environment.ProcessId}");
         var ingested = keepData && Directory.Exists(dataPath);
         if (!ingested && Directory.Exists(dataPath))
         {
@@ -35,7 +35,7 @@ internal static class PageBenchmark
 
         try
         {
-            var origin = DateTime.UtcNow.Date.AddDays(-62);
+            var origin = DateTime.UtcNow.Date.AddDays(-60);
             if (!ingested)
             {
                 await ServiceProcess.RunAsync(dataPath, rollups: false, (grpc, _, _) => ServiceProcess.IngestShopAsync(grpc, Shop, chats, origin));

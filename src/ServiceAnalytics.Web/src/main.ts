@@ -207,6 +207,13 @@ function showFailure(error: ApiError): void {
     return;
   }
   report.hidden = true;
+  if (error.httpStatus === 404) {
+    // The shop's calls answer NOT_FOUND only for a shop the service has no facts of: a new shop, or a mistyped id.
+    status.replaceChildren(
+      h("p", { class: "notice", id: "no-data" }, `No data yet for shop “${shopInput.value.trim()}”: the service has received no facts for it. Its figures show here once they arrive; check the shop id if they should be there.`),
+    );
+    return;
+  }
   const retry = h("button", { type: "button", id: "retry" }, "Retry");
   retry.addEventListener("click", () => void load());
   status.replaceChildren(h("p", { class: "error", role: "alert", id: "failure" }, `Could not load the figures: ${error.reason} `, retry));

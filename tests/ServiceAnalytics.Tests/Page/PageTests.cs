@@ -103,6 +103,47 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
     }
 
     [Fact]
+    public async Task A_shop_without_facts_says_so_and_a_refused_period_shows_the_reason_with_a_retry_that_works()
+    {
+        var (scenario, day) = PageScenario.Build();
+        var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
+        Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } })).Outcome.Rejected);
+        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        var page = session.Page;
+        await session.SignInAsync(ServiceHost.TestKey);
+
+        // A shop the service has no facts of: no data yet, not an error.
+        await page.FillAsync("#shop-id", "shop-without-facts");
+        await page.ClickAsync("#query button[type=submit]");
+        await page.WaitForSelectorAsync("#no-data");
+        Assert.Contains("No data yet for shop “shop-without-facts”", await page.TextContentAsync("#no-data"), StringComparison.Ordinal);
+        Assert.False(await page.IsVisibleAsync("#report"));
+        await session.ScreenshotAsync("no-data-yet-desktop");
+
+        // A period the service refuses (last day before the first): its reason, naming the field, and a Retry.
+        await page.FillAsync("#shop-id", scenario.ShopId);
+        await page.SelectOptionAsync("#preset", "custom");
+        await page.FillAsync("#first-day", PageSession.Day(day.AddDays(6)));
+        await page.FillAsync("#last-day", PageSession.Day(day));
+        await page.ClickAsync("#query button[type=submit]");
+        await page.WaitForSelectorAsync("#failure");
+        Assert.Contains("last_day", await page.TextContentAsync("#failure"), StringComparison.Ordinal);
+        Assert.False(await page.IsVisibleAsync("#report"));
+        await session.ScreenshotAsync("failed-call-desktop");
+
+        // Corrected, Retry shows the figures.
+        await page.FillAsync("#first-day", PageSession.Day(day));
+        await page.FillAsync("#last-day", PageSession.Day(day.AddDays(6)));
+        await page.ClickAsync("#retry");
+        await page.WaitForFunctionAsync("() => !document.querySelector('#report').hidden && !document.querySelector('#report').hasAttribute('aria-busy')");
+        Assert.Equal("20", await page.Locator("tr[data-metric='chatsReceived'] td[data-period='current']").GetAttributeAsync("data-value"));
+        Assert.False(await page.IsVisibleAsync("#failure"));
+
+        // The browser reports the refused requests itself (404, 400); nothing else may reach the console.
+        Assert.All(session.Errors, error => Assert.Matches("404|400", error));
+    }
+
+    [Fact]
     public async Task A_wrong_key_asks_for_a_credential_and_the_key_stays_out_of_the_url()
     {
         await using var session = await PageSession.OpenAsync(chromium, service.Host);
