@@ -27,6 +27,15 @@ internal static class PageBenchmark
         PrintAssets(Path.Combine(AppContext.BaseDirectory, "page"));
         BenchmarkEnvironment.RemoveStaleScratchFolders();
         var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, keepData ? $"page-{chats}-{DateTime.UtcNow:yyyyMMdd}" : $"service-{Environment.ProcessId}");
+        // Kept data of other days or sizes is stale: hundreds of MB each.
+        foreach (var stale in Directory.Exists(BenchmarkEnvironment.ScratchRoot) ? Directory.GetDirectories(BenchmarkEnvironment.ScratchRoot, "page-*") : [])
+        {
+            if (stale != dataPath)
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
         var ingested = keepData && Directory.Exists(dataPath);
         if (!ingested && Directory.Exists(dataPath))
         {

@@ -600,8 +600,8 @@ public sealed class MetricQueries
     /// consecutive days, newest first, each holding about <see cref="ExportSliceChats"/> chats (by the shop's chat
     /// starts per day) and each one statement: a chat belongs to the slice of its received day, so the slices list
     /// every chat once and in order, and the engine holds one slice's outcomes and sorted result, not the period's.
-    /// Memory so follows the busiest day's chats, not the list's length. Each slice is of the latest snapshot (or
-    /// the request's instant) when it is read. <c>sliceChats</c> (about how many chats a slice holds) is there for
+    /// Memory so follows the busiest day's chats, not the list's length. Every slice is read as of
+    /// <c>now</c>, as the list's pages are. <c>sliceChats</c> (about how many chats a slice holds) is there for
     /// tests, to cut a small shop's period.
     /// </summary>
     public async IAsyncEnumerable<ChatListRow> ExportChatsAsync(

@@ -11,7 +11,7 @@ import { exportChats } from "./export";
 import { formatDuration, formatInstant, formatValue, missing } from "./format";
 import type { AuthFailureHandler, ReportContext, ReportSection } from "./report";
 import { Timeline } from "./timeline";
-import { type Agent, mayTransfer, TransferDialog } from "./transfer";
+import { type Agent, TransferDialog } from "./transfer";
 
 export interface ChatFilter {
   shopId: string;
@@ -77,8 +77,10 @@ export class ChatList implements ReportSection {
   private generation = 0;
   private agents: Promise<Agent[]> | null = null;
   private tagNames: Promise<string[]> | null = null;
-  /** GetCaller's answer on transfer, asked with the first list of a report rather than with its first view. */
-  private transferAllowed: Promise<boolean> | null = null;
+  /** Whether the caller holds the transfer scope, from GetCaller's answer at sign-in (the service still decides). */
+  private transferAllowed = false;
+  /** An export is downloading: the button stays disabled whatever list is shown meanwhile. */
+  private exporting = false;
 
   private readonly section = byId<HTMLElement>("all-chats");
   private readonly title = byId<HTMLElement>("chats-filter");
@@ -124,9 +126,13 @@ export class ChatList implements ReportSection {
   /** The report's subject changed: an empty list with a cleared form for the new shop and period. */
   show(context: ReportContext): void {
     this.setSubject({ shopId: context.shopId, period: context.period, timeZone: context.timeZone });
-    this.transferAllowed = null;
     this.resetForm();
     this.clearList();
+  }
+
+  /** The caller's scopes from GetCaller: Transfer is offered only with the transfer scope. */
+  setScopes(scopes: readonly string[]): void {
+    this.transferAllowed = scopes.includes("transfer");
   }
 
   hide(): void {
@@ -159,12 +165,14 @@ export class ChatList implements ReportSection {
 
   private setSubject(subject: Subject): void {
     const current = this.subject;
-    if (current?.shopId !== subject.shopId || current.period.firstDay !== subject.period.firstDay || current.period.lastDay !== subject.period.lastDay) {
-      this.agents = null;
-      this.tagNames = null;
-      this.agentChoices.offer([]);
-      this.tags.offer([]);
+    if (current?.shopId === subject.shopId && current.period.firstDay === subject.period.firstDay && current.period.lastDay === subject.period.lastDay) {
+      // The same subject: its choices, and any still loading for it, stay.
+      return;
     }
+    this.agents = null;
+    this.tagNames = null;
+    this.agentChoices.offer([]);
+    this.tags.offer([]);
     this.subject = { shopId: subject.shopId, period: subject.period, timeZone: subject.timeZone };
   }
 
@@ -222,7 +230,7 @@ export class ChatList implements ReportSection {
     this.clearList();
     this.filter = filter;
     this.title.textContent = `— ${filter.label}`;
-    this.exportButton.disabled = false;
+    this.exportButton.disabled = this.exporting;
     this.table.replaceChildren(
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Chat"), ...columns.map(([name]) => h("th", { scope: "col" }, name)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
       h("tbody"),
@@ -240,13 +248,10 @@ export class ChatList implements ReportSection {
     this.more.hidden = true;
     this.status.replaceChildren(h("span", { class: "loading" }, "Loading chats…"));
     this.section.setAttribute("aria-busy", "true");
+    const transfers = this.transferAllowed;
     let page: ChatPage;
-    let transfers: boolean;
     try {
-      [page, transfers] = await Promise.all([
-        listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken),
-        (this.transferAllowed ??= mayTransfer(credential)),
-      ]);
+      page = await listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken);
     } catch (error) {
       if (generation !== this.generation) {
         return;
@@ -328,7 +333,7 @@ export class ChatList implements ReportSection {
     if (subject === null || credential === null) {
       return Promise.resolve([]);
     }
-    // proto3 JSON leaves empty strings out: the unassigned entry has no agentId, an agent without a name no displayName.
+    // A field may be absent (proto3 JSON may leave defaults out): the unassigned entry's agentId, a missing displayName.
     this.agents ??= getAgentDetails(credential, subject.shopId, subject.period).then((answer) =>
       (answer.agents ?? [])
         .filter((agent) => agent.agentId)
@@ -377,18 +382,26 @@ export class ChatList implements ReportSection {
     if (filter === null || credential === null) {
       return;
     }
+    // One export at a time; its outcome is shown only while the list it exported is still the one shown.
+    const generation = this.generation;
+    this.exporting = true;
     this.exportButton.disabled = true;
     this.exportStatus.replaceChildren(h("span", { class: "loading" }, "Preparing the CSV…"));
     try {
       const name = await exportChats(credential, filter.shopId, filter.period, filter.criteria);
-      this.exportStatus.replaceChildren(h("span", { id: "chats-exported" }, `Saved ${name}.`));
+      if (generation === this.generation) {
+        this.exportStatus.replaceChildren(h("span", { id: "chats-exported" }, `Saved ${name}.`));
+      }
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
-      this.exportStatus.replaceChildren();
-      if (!this.onAuthFailure(failure)) {
-        this.exportStatus.replaceChildren(h("span", { class: "error", role: "alert" }, `Could not export the chats: ${failure.reason}`));
+      if (generation === this.generation) {
+        this.exportStatus.replaceChildren();
+        if (!this.onAuthFailure(failure)) {
+          this.exportStatus.replaceChildren(h("span", { class: "error", role: "alert" }, `Could not export the chats: ${failure.reason}`));
+        }
       }
     } finally {
+      this.exporting = false;
       this.exportButton.disabled = this.filter === null;
     }
   }

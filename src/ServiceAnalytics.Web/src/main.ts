@@ -55,6 +55,8 @@ const hints = new HintsSection();
 const laterSections: ReportSection[] = [new AgentsSection(chatList, handleAuthFailure), new TagsSection(chatList, handleAuthFailure), new SlaSection(handleAuthFailure)];
 /** Increases with every load, so the answers of an earlier one are dropped. */
 let generation = 0;
+/** Increases with every credential check, so a slow answer about an earlier credential is dropped. */
+let signInCheck = 0;
 
 function hideSections(): void {
   hints.hide();
@@ -62,6 +64,10 @@ function hideSections(): void {
 }
 
 function showSignIn(reason: string | null): void {
+  // Whatever was loading for the previous credential is dropped, so its figures never show again.
+  generation++;
+  signInCheck++;
+  chatList.hide();
   hideSections();
   signIn.hidden = false;
   query.hidden = true;
@@ -93,11 +99,15 @@ async function signedIn(): Promise<void> {
     showSignIn(null);
     return;
   }
+  const check = ++signInCheck;
   status.replaceChildren(h("p", { class: "loading" }, "Checking your credential…"));
   let grants;
   try {
     grants = await getCaller(credential);
   } catch (error) {
+    if (check !== signInCheck) {
+      return;
+    }
     const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
     if (failure.httpStatus === 401 || failure.httpStatus === 403) {
       forgetCredential();
@@ -113,8 +123,12 @@ async function signedIn(): Promise<void> {
     }
     return;
   }
+  if (check !== signInCheck) {
+    return;
+  }
   status.replaceChildren();
   callerName.textContent = grants.callerName;
+  chatList.setScopes(grants.scopes ?? []);
   const shops = grants.allShops ? [] : (grants.shopIds ?? []);
   shopList.replaceChildren(...shops.map((shop) => h("option", { value: shop })));
   showQuery();
@@ -134,6 +148,9 @@ function handleAuthFailure(error: ApiError): boolean {
     return true;
   }
   if (error.httpStatus === 403) {
+    generation++;
+    chatList.hide();
+    hideSections();
     report.hidden = true;
     status.replaceChildren(
       h("p", { class: "error", role: "alert", id: "forbidden" }, `Shop “${shopInput.value.trim()}” is not visible to your credential (${error.reason}).`),

@@ -7,7 +7,7 @@ import { byId, h } from "./dom";
 import { formatInstant } from "./format";
 import { type AuthFailureHandler, SectionLoader } from "./report";
 
-/** ChatTimelineEntry in the proto3 JSON mapping: empty strings, empty lists, 0 and false are left out. */
+/** ChatTimelineEntry in the proto3 JSON mapping: a field left at its default may be absent, so every one is optional here. */
 interface TimelineEntry {
   eventId: string;
   occurredAt: string;

@@ -1,7 +1,7 @@
 // Transfer of an active, unresolved chat (TransferChat) to another agent, offered only when GetCaller says the
 // credential holds the transfer scope. The service decides every transfer; a refusal shows its reason.
 
-import { ApiError, type ChatRow, getCaller, post, shopPath } from "./api";
+import { ApiError, type ChatRow, post, shopPath } from "./api";
 import type { Credential } from "./credential";
 import { byId, h } from "./dom";
 import { formatInstant } from "./format";
@@ -17,18 +17,6 @@ export interface Transferred {
   fromAgentId?: string;
   toAgentId: string;
   transferredAt: string;
-}
-
-/**
- * Whether the caller may transfer (GetCaller's scopes). Any failure counts as no: the control is only an offer, the
- * other calls of the report say what is wrong with the credential, and the service refuses a transfer it does not allow.
- */
-export async function mayTransfer(credential: Credential): Promise<boolean> {
-  try {
-    return ((await getCaller(credential)).scopes ?? []).includes("transfer");
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -293,7 +293,9 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
             await ListAsync(session, filters);
             var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#chats-export"));
             Assert.Equal($"chats-{shop}-{firstDay}-{lastDay}.csv", download.SuggestedFilename);
-            Assert.DoesNotContain(ServiceHost.TestKey, download.Url, StringComparison.Ordinal);
+            // The CSV was fetched with the key in its header, never in a URL.
+            Assert.Contains(session.Requests, r => r.Url.Contains("/chats.csv?", StringComparison.Ordinal) && r.Headers.GetValueOrDefault("x-api-key") == ServiceHost.TestKey);
+            Assert.DoesNotContain(session.Requests, r => r.Url.Contains(ServiceHost.TestKey, StringComparison.Ordinal));
             var records = CsvRecords.Parse(await File.ReadAllTextAsync(await download.PathAsync()));
             Assert.Equal("chat_id", records[0][0]);
             Assert.Equal(expected, records.Skip(1).Select(r => r[0]));

@@ -17,6 +17,9 @@ internal sealed class PageSession : IAsyncDisposable
     /// <summary>Console errors and uncaught exceptions, in order.</summary>
     public List<string> Errors { get; } = [];
 
+    /// <summary>Every request the page made: its URL and headers, for checking where a credential travels.</summary>
+    public List<(string Url, IReadOnlyDictionary<string, string> Headers)> Requests { get; } = [];
+
     public static async Task<PageSession> OpenAsync(ChromiumFixture chromium, ServiceHost host)
     {
         var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
@@ -33,6 +36,13 @@ internal sealed class PageSession : IAsyncDisposable
             }
         };
         session.Page.PageError += (_, error) => session.AddError(error);
+        session.Page.Request += (_, request) =>
+        {
+            lock (session.Requests)
+            {
+                session.Requests.Add((request.Url, request.Headers));
+            }
+        };
         await session.Page.GotoAsync(host.WebAddress.ToString());
         return session;
     }

@@ -154,7 +154,10 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         Assert.Contains("did not accept your credential", await page.TextContentAsync("#sign-in-reason"), StringComparison.Ordinal);
         Assert.True(await page.IsVisibleAsync("#credential-value"));
         Assert.False(await page.IsVisibleAsync("#query"));
+        // The key travelled in its header only: in no request's URL, and not in the page's address.
         Assert.DoesNotContain("not-a-key", page.Url, StringComparison.Ordinal);
+        Assert.Contains(session.Requests, r => r.Url.Contains("/v1/caller", StringComparison.Ordinal) && r.Headers.GetValueOrDefault("x-api-key") == "not-a-key");
+        Assert.DoesNotContain(session.Requests, r => r.Url.Contains("not-a-key", StringComparison.Ordinal));
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('service-analytics.credential')"));
         await session.ScreenshotAsync("wrong-key-desktop");
         // The browser reports the refused request itself; nothing else may reach the console.
