@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Storage.Facts;
 
@@ -20,8 +19,6 @@ namespace ServiceAnalytics.Benchmarks;
 /// </summary>
 internal static class IngestBenchmark
 {
-    private const string BenchmarkKey = "benchmark-ingest-key";
-
     public static async Task<int> RunAsync(string[] args)
     {
         var facts = BenchmarkEnvironment.IntOption(args, "--facts", 1_000_000);
@@ -40,7 +37,6 @@ internal static class IngestBenchmark
 
     private static async Task<(double Rate, long PeakRss)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch)
     {
-        var port = FreePort();
         BenchmarkEnvironment.RemoveStaleScratchFolders();
         var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
         if (Directory.Exists(dataPath))
@@ -48,40 +44,10 @@ internal static class IngestBenchmark
             Directory.Delete(dataPath, recursive: true);
         }
 
-        var server = Path.Combine(AppContext.BaseDirectory, "ServiceAnalytics.Server.dll");
-        var start = new ProcessStartInfo("dotnet")
+        (double Rate, long PeakRss) result = default;
+        // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.
+        await ServiceProcess.RunAsync(dataPath, rollups: false, async (channel, _, process) =>
         {
-            ArgumentList =
-            {
-                server, $"--ClickHouse:Embedded:DataPath={dataPath}", $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{port}",
-                "--Logging:LogLevel:Default=Warning",
-                "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
-                "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Shops:0=*", "--Security:RequestsPerSecond=100000",
-                // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.
-                "--Rollups:Enabled=false",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  service: {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
-            {
-                MaxSendMessageSize = 64 * 1024 * 1024,
-                Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-                {
-                    metadata.Add("x-api-key", BenchmarkKey);
-                    return Task.CompletedTask;
-                })),
-                UnsafeUseInsecureChannelCallCredentials = true,
-            });
-            await WaitUntilServingAsync(channel);
             var client = new IngestionService.IngestionServiceClient(channel);
             var gate = new Lock();
             // Warm-up: the same work on other facts, so the measured run sees compiled code and a settled engine.
@@ -107,13 +73,9 @@ internal static class IngestBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  end to end: {stopwatch.Elapsed.TotalSeconds:F2} s"));
-            return (factCount / stopwatch.Elapsed.TotalSeconds, PeakRss(process.Id));
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
+            result = (factCount / stopwatch.Elapsed.TotalSeconds, ServiceProcess.Rss(process.Id, "VmHWM:"));
+        });
+        return result;
     }
 
     private static IEnumerable<(ulong Sequence, Fact[] Facts)> Batches(IEnumerable<Fact> facts, int batch) =>
@@ -214,13 +176,6 @@ internal static class IngestBenchmark
         }
 
         throw new TimeoutException("The service did not report SERVING within 90 s.");
-    }
-
-    /// <summary>Peak resident set of a process (VmHWM from /proc), in bytes.</summary>
-    private static long PeakRss(int processId)
-    {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
     internal static int FreePort()

@@ -9,12 +9,12 @@ namespace ServiceAnalytics.Benchmarks;
 
 /// <summary>
 /// The real service in its own process (Release build, embedded engine over a scratch folder), as an operator runs
-/// it: the harnesses that measure what a client sees (export, page) call it over its doors.
+/// it: the harnesses that measure what a client sees (ingest, export, page) call it over its doors.
 /// </summary>
 internal static class ServiceProcess
 {
     /// <summary>The API key the harnesses call with: every scope, every shop.</summary>
-    public const string BenchmarkKey = "benchmark-export-key";
+    public const string BenchmarkKey = "benchmark-key";
 
     /// <summary>Runs the service over <paramref name="dataPath"/> until <paramref name="work"/> is done.</summary>
     public static async Task RunAsync(string dataPath, bool rollups, Func<GrpcChannel, Uri, Process, Task> work, params string[] settings)
