@@ -95,6 +95,11 @@ export class ApiError extends Error {
     super(reason);
     this.name = "ApiError";
   }
+
+  /** What a failed call threw, as an ApiError (anything else, a bug or a network failure, with status 0). */
+  static from(error: unknown): ApiError {
+    return error instanceof ApiError ? error : new ApiError(0, String(error));
+  }
 }
 
 export type Query = Record<string, string | number | string[] | undefined>;

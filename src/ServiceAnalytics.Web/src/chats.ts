@@ -9,7 +9,7 @@ import type { Credential } from "./credential";
 import { byId, h } from "./dom";
 import { exportChats } from "./export";
 import { formatDuration, formatInstant, formatValue, missing } from "./format";
-import type { AuthFailureHandler, ReportContext, ReportSection } from "./report";
+import { type AuthFailureHandler, type ReportContext, type ReportSection, SectionLoader } from "./report";
 import { Timeline } from "./timeline";
 import { type Agent, TransferDialog } from "./transfer";
 
@@ -73,7 +73,7 @@ export class ChatList implements ReportSection {
   private nextToken = "";
   private loaded = 0;
   private rows = new Map<string, ChatRow>();
-  /** Increases with every new list, subject or hide, so a slow page of an earlier list is dropped. */
+  /** Increases with every new list, subject or hide, so an export's outcome shows only under the list it exported. */
   private generation = 0;
   private agents: Promise<Agent[]> | null = null;
   private tagNames: Promise<string[]> | null = null;
@@ -101,6 +101,8 @@ export class ChatList implements ReportSection {
   private readonly pageSize = byId<HTMLSelectElement>("page-size");
   private readonly timeline: Timeline;
   private readonly transfer: TransferDialog;
+  /** Loads the list's pages; a slow page of an earlier list (cancelled by a new list, subject or hide) is dropped. */
+  private readonly pages: SectionLoader;
 
   constructor(
     private readonly credential: () => Credential | null,
@@ -110,6 +112,7 @@ export class ChatList implements ReportSection {
     this.statuses.offer(chatStatuses);
     this.timeline = new Timeline(onAuthFailure);
     this.transfer = new TransferDialog(onAuthFailure);
+    this.pages = new SectionLoader(this.section, this.status, "the chats", onAuthFailure);
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.applyForm();
@@ -137,6 +140,7 @@ export class ChatList implements ReportSection {
 
   hide(): void {
     this.generation++;
+    this.pages.cancel();
     this.subject = null;
     this.filter = null;
     this.timeline.close();
@@ -211,6 +215,7 @@ export class ChatList implements ReportSection {
 
   private clearList(): void {
     this.generation++;
+    this.pages.cancel();
     this.filter = null;
     this.nextToken = "";
     this.loaded = 0;
@@ -238,37 +243,21 @@ export class ChatList implements ReportSection {
     void this.loadPage();
   }
 
-  private async loadPage(): Promise<void> {
+  private loadPage(): Promise<void> {
     const filter = this.filter;
     const credential = this.credential();
     if (filter === null || credential === null) {
-      return;
+      return Promise.resolve();
     }
-    const generation = this.generation;
     this.more.hidden = true;
-    this.status.replaceChildren(h("span", { class: "loading" }, "Loading chats…"));
-    this.section.setAttribute("aria-busy", "true");
     const transfers = this.transferAllowed;
-    let page: ChatPage;
-    try {
-      page = await listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken);
-    } catch (error) {
-      if (generation !== this.generation) {
-        return;
-      }
-      this.section.removeAttribute("aria-busy");
-      const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
-      if (!this.onAuthFailure(failure)) {
-        const retry = h("button", { type: "button" }, "Retry");
-        retry.addEventListener("click", () => void this.loadPage());
-        this.status.replaceChildren(h("span", { class: "error", role: "alert" }, `Could not list the chats: ${failure.reason} `), retry);
-      }
-      return;
-    }
-    if (generation !== this.generation) {
-      return;
-    }
-    this.section.removeAttribute("aria-busy");
+    return this.pages.load(
+      () => listChats(credential, filter.shopId, filter.period, filter.criteria, Number(this.pageSize.value), this.nextToken),
+      (page) => this.showPage(page, filter, transfers),
+    );
+  }
+
+  private showPage(page: ChatPage, filter: ChatFilter, transfers: boolean): void {
     for (const row of page.chats ?? []) {
       this.rows.set(row.chatId, row);
     }
@@ -369,7 +358,7 @@ export class ChatList implements ReportSection {
         choices.offer(offered);
       }
     } catch (error) {
-      const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
+      const failure = ApiError.from(error);
       if (subject === this.subject && !this.onAuthFailure(failure)) {
         choices.element.querySelector(".choices")?.replaceChildren(h("span", { class: "error", role: "alert" }, `Could not load the ${what}: ${failure.reason}`));
       }
@@ -393,7 +382,7 @@ export class ChatList implements ReportSection {
         this.exportStatus.replaceChildren(h("span", { id: "chats-exported" }, `Saved ${name}.`));
       }
     } catch (error) {
-      const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
+      const failure = ApiError.from(error);
       if (generation === this.generation) {
         this.exportStatus.replaceChildren();
         if (!this.onAuthFailure(failure)) {

@@ -108,7 +108,7 @@ async function signedIn(): Promise<void> {
     if (check !== signInCheck) {
       return;
     }
-    const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
+    const failure = ApiError.from(error);
     if (failure.httpStatus === 401 || failure.httpStatus === 403) {
       forgetCredential();
       showSignIn(
@@ -197,7 +197,7 @@ async function load(): Promise<void> {
   } catch (error) {
     if (current === generation) {
       report.removeAttribute("aria-busy");
-      showFailure(error instanceof ApiError ? error : new ApiError(0, String(error)));
+      showFailure(ApiError.from(error));
     }
     return;
   }

@@ -49,7 +49,7 @@ export class SectionLoader {
         return;
       }
       this.section.removeAttribute("aria-busy");
-      const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
+      const failure = ApiError.from(error);
       if (!this.onAuthFailure(failure)) {
         const retry = h("button", { type: "button" }, "Retry");
         retry.addEventListener("click", () => void this.load(call, render));

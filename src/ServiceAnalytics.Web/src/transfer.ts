@@ -92,10 +92,8 @@ export class TransferDialog {
         if (generation !== this.generation) {
           return;
         }
-        const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
-        // Only a refused credential leaves the dialog; a 403 here is the missing transfer scope, the service's to say.
-        if (failure.httpStatus === 401 && this.onAuthFailure(failure)) {
-          this.close();
+        const failure = ApiError.from(error);
+        if (this.closedForCredential(failure)) {
           return;
         }
         this.result.replaceChildren(h("p", { class: "error", role: "alert", id: "transfer-error" }, `The service refused the transfer: ${failure.reason}`));
@@ -143,9 +141,8 @@ export class TransferDialog {
         if (generation !== this.generation) {
           return;
         }
-        const failure = error instanceof ApiError ? error : new ApiError(0, String(error));
-        if (failure.httpStatus === 401 && this.onAuthFailure(failure)) {
-          this.close();
+        const failure = ApiError.from(error);
+        if (this.closedForCredential(failure)) {
           return;
         }
         this.agentSelect.replaceChildren(h("option", { value: "" }, "No agents"));
@@ -158,5 +155,17 @@ export class TransferDialog {
     if (this.dialog.open) {
       this.dialog.close();
     }
+  }
+
+  /**
+   * Closes the dialog when the failure is a refused credential the page dealt with. Only that leaves the dialog: a
+   * 403 here is the missing transfer scope or a refused transfer, the service's to say in the dialog.
+   */
+  private closedForCredential(failure: ApiError): boolean {
+    if (failure.httpStatus === 401 && this.onAuthFailure(failure)) {
+      this.close();
+      return true;
+    }
+    return false;
   }
 }
