@@ -3,7 +3,7 @@ using ClickHouse.Driver.ADO;
 using ClickHouse.Driver.Compression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage.Embedded;
+using ServiceAnalytics.EmbeddedClickHouse;
 
 namespace ServiceAnalytics.Storage;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
+using ServiceAnalytics.EmbeddedClickHouse;
 using ServiceAnalytics.Server.Demo;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Embedded;
 using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Migrations;
 

@@ -3,8 +3,8 @@ using System.Text;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Compression;
 using ClickHouse.Driver.Utility;
+using ServiceAnalytics.EmbeddedClickHouse;
 using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Embedded;
 using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Storage;

@@ -1,4 +1,4 @@
-using ServiceAnalytics.Storage.Embedded;
+using ServiceAnalytics.EmbeddedClickHouse;
 using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Storage;

@@ -1,5 +1,5 @@
 using System.Text;
-using ServiceAnalytics.Storage.Embedded;
+using ServiceAnalytics.EmbeddedClickHouse;
 
 namespace ServiceAnalytics.Tests.Storage;
 

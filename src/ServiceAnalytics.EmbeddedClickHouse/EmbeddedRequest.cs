@@ -1,7 +1,7 @@
 using System.Collections.Specialized;
 using System.Web;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// What a ClickHouse HTTP request asks for, read from its URL the way a ClickHouse server reads it: the database,

@@ -6,7 +6,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using ClickHouse.Driver.Compression;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// Serves ClickHouse.Driver's HTTP requests from the embedded engine, in process. The driver cannot tell it from

@@ -1,4 +1,4 @@
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>A <c>chdb_result</c>: owns the native result until disposed.</summary>
 internal sealed unsafe class NativeResult : IDisposable

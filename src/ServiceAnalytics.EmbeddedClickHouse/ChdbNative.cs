@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// The part of chDB's C API (<c>chdb.h</c>, 26.7) that the embedded transport uses. Every handle is an opaque

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>An error raised by the embedded engine, with ClickHouse's error code.</summary>
 public sealed partial class EmbeddedEngineException(int code, string message) : Exception(message)

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// One chDB connection. It runs one statement at a time, so it is only ever used by the caller that rented it

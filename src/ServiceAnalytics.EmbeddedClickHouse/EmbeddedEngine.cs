@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// The ClickHouse engine running inside this process (chDB). A process holds one engine over one data folder for

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace ServiceAnalytics.Storage.Embedded;
+namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
 /// Finds <c>libchdb.so</c> and hands it to the runtime when <see cref="ChdbNative"/> is first called.
