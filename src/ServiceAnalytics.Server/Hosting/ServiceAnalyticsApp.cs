@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -31,8 +32,11 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFactIngestion(builder.Configuration);
-        builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
+        builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
         builder.Services.AddSingleton<PageTokens>();
+        builder.Services.AddSingleton<ChatTransfer>();
+        builder.Services.AddSingleton<StreamAcknowledger>();
 
         builder.Services.AddRollupScheduling(
             builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
