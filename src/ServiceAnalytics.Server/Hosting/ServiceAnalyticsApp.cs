@@ -32,11 +32,7 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFactIngestion(builder.Configuration);
-        builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
-        builder.Services.AddSingleton<PageTokens>();
-        builder.Services.AddSingleton<ChatTransfer>();
-        builder.Services.AddSingleton<StreamAcknowledger>();
+        AddServiceParts(builder.Services, builder.Configuration);
 
         builder.Services.AddRollupScheduling(
             builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
@@ -76,6 +72,16 @@ public static class ServiceAnalyticsApp
         app.MapHealthChecks("/health", HealthReportWriter.Options);
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>What the gRPC services share beyond storage and ingestion: page tokens, transfers, stream acknowledgement.</summary>
+    private static void AddServiceParts(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<QueryOptions>().Bind(configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+        services.AddSingleton<PageTokens>();
+        services.AddSingleton<ChatTransfer>();
+        services.AddSingleton<StreamAcknowledger>();
     }
 
     /// <summary>
