@@ -34,3 +34,22 @@ public sealed class OptionRanges(string section)
     /// <summary>Success, or every failure found.</summary>
     public ValidateOptionsResult Result() => _failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_failures);
 }
+
+/// <summary>
+/// An options validator that checks its section's settings with <see cref="OptionRanges"/>: a subclass says only
+/// which ranges hold (<see cref="Check"/>).
+/// </summary>
+public abstract class RangeValidator<TOptions>(string section) : IValidateOptions<TOptions>
+    where TOptions : class
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var ranges = new OptionRanges(section);
+        Check(ranges, options);
+        return ranges.Result();
+    }
+
+    /// <summary>Records every range <paramref name="options"/> break in <paramref name="ranges"/>.</summary>
+    protected abstract void Check(OptionRanges ranges, TOptions options);
+}

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Demo;
@@ -24,15 +23,10 @@ public sealed class DemoShopOptions
 }
 
 /// <summary>The ranges of <see cref="DemoShopOptions"/>.</summary>
-public sealed class DemoShopOptionsValidator : IValidateOptions<DemoShopOptions>
+public sealed class DemoShopOptionsValidator() : RangeValidator<DemoShopOptions>(DemoShopOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, DemoShopOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new OptionRanges(DemoShopOptions.SectionName)
-            .Check(options.ShopId.Length is >= 1 and <= 64 && !options.ShopId.Any(char.IsControl), nameof(options.ShopId), "must be 1 to 64 printable characters")
-            .Int(nameof(options.Days), options.Days, 1, 365)
-            .Int(nameof(options.ChatsPerDay), options.ChatsPerDay, 1, 5_000)
-            .Result();
-    }
+    protected override void Check(OptionRanges ranges, DemoShopOptions options) => ranges
+        .Check(options.ShopId.Length is >= 1 and <= 64 && !options.ShopId.Any(char.IsControl), nameof(options.ShopId), "must be 1 to 64 printable characters")
+        .Int(nameof(options.Days), options.Days, 1, 365)
+        .Int(nameof(options.ChatsPerDay), options.ChatsPerDay, 1, 5_000);
 }

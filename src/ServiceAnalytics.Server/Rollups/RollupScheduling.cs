@@ -52,14 +52,9 @@ internal static class RollupScheduling
 }
 
 /// <summary>Checks <see cref="RollupOptions.Schedule"/> as Quartz reads it, when this process schedules runs.</summary>
-internal sealed class RollupScheduleValidator : IValidateOptions<RollupOptions>
+internal sealed class RollupScheduleValidator() : RangeValidator<RollupOptions>(RollupOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, RollupOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new OptionRanges(RollupOptions.SectionName)
-            .Check(CronExpression.TryParse(options.Schedule, out _), nameof(options.Schedule),
-                $"must be a Quartz cron expression (seconds first, e.g. 0 0/15 * * * ?), got '{options.Schedule}'")
-            .Result();
-    }
+    protected override void Check(OptionRanges ranges, RollupOptions options) => ranges
+        .Check(CronExpression.TryParse(options.Schedule, out _), nameof(options.Schedule),
+            $"must be a Quartz cron expression (seconds first, e.g. 0 0/15 * * * ?), got '{options.Schedule}'");
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Security;
@@ -7,13 +6,12 @@ namespace ServiceAnalytics.Server.Security;
 /// The ranges of <see cref="SecurityOptions"/> and its <see cref="JwtOptions"/>, checked when the service starts. The
 /// API keys are checked as the key ring is built (<see cref="ApiKeyRing"/>), before the service is.
 /// </summary>
-internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
+internal sealed class SecurityOptionsValidator() : RangeValidator<SecurityOptions>(SecurityOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    protected override void Check(OptionRanges ranges, SecurityOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
         var jwt = options.Jwt;
-        var ranges = new OptionRanges(SecurityOptions.SectionName)
+        ranges
             .Int(nameof(options.RequestsPerSecond), options.RequestsPerSecond, 1, 1_000_000)
             .Int(nameof(options.RequestBurst), options.RequestBurst, 1, 1_000_000)
             .Check(!string.IsNullOrWhiteSpace(options.DevelopmentKeyPath), nameof(options.DevelopmentKeyPath), "must name a file")
@@ -24,7 +22,5 @@ internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOption
         {
             ranges.Check(JwtOptions.KeyBytes(jwt.SigningKeys[i]) is not null, $"Jwt:SigningKeys:{i}", "must be base64 of at least 32 bytes");
         }
-
-        return ranges.Result();
     }
 }

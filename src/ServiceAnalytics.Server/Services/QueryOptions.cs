@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Services;
@@ -28,14 +27,9 @@ public sealed class QueryOptions
 }
 
 /// <summary>Checks <see cref="QueryOptions.PageTokenKey"/>: unset, or base64 of at least 32 bytes.</summary>
-internal sealed class QueryOptionsValidator : IValidateOptions<QueryOptions>
+internal sealed class QueryOptionsValidator() : RangeValidator<QueryOptions>(QueryOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, QueryOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new OptionRanges(QueryOptions.SectionName)
-            .Check(string.IsNullOrEmpty(options.PageTokenKey) || options.PageTokenKeyBytes() is { Length: >= 32 },
-                nameof(options.PageTokenKey), "must be unset, or base64 of at least 32 bytes")
-            .Result();
-    }
+    protected override void Check(OptionRanges ranges, QueryOptions options) => ranges
+        .Check(string.IsNullOrEmpty(options.PageTokenKey) || options.PageTokenKeyBytes() is { Length: >= 32 },
+            nameof(options.PageTokenKey), "must be unset, or base64 of at least 32 bytes");
 }
