@@ -2,6 +2,7 @@ using ServiceAnalytics.Storage.Metrics;
 using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Storage;
@@ -11,7 +12,11 @@ public static class StorageServiceCollectionExtensions
     /// <summary>Registers the ClickHouse store (server or embedded, from the <c>ClickHouse</c> section), the migrator and readiness.</summary>
     public static IServiceCollection AddClickHouseStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName));
+        services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClickHouseOptions>, ClickHouseOptionsValidator>();
+        // RollupOptions are bound below; their ranges are checked at start as well.
+        services.AddOptions<RollupOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
         services.AddSingleton<ClickHouseStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();

@@ -110,16 +110,7 @@ internal static class DemoChat
         var outcome = random.NextDouble();
         if (outcome < 0.06)
         {
-            // Nobody answers; half of these were never even assigned ("unassigned" in agent details).
-            if (random.NextDouble() < 0.5)
-            {
-                chat.Assigned(assigned, "", agent.Id);
-            }
-
-            var closed = asked.AddHours(48);
-            chat.Resolved(closed, ResolvedBy.Timeout);
-            chat.Ended(closed);
-            Rate(chat, closed.AddMinutes(10), 0.05, random);
+            Unanswered(chat, asked, assigned, agent.Id, random);
             return;
         }
 
@@ -130,15 +121,7 @@ internal static class DemoChat
             : DemoShop.NextOpening(assigned).AddMinutes(agent.Pace * (random.NextDouble() < 0.1 ? random.Next(60, 600) : 1 - (Math.Log(1 - random.NextDouble()) * 8)));
         if (random.NextDouble() < 0.12)
         {
-            var to = PickAgent(random);
-            while (to.Id == agent.Id)
-            {
-                to = PickAgent(random);
-            }
-
-            var moved = reply.AddMinutes(-random.Next(1, 15));
-            chat.Assigned(moved > assigned ? moved : assigned.AddSeconds(30), agent.Id, to.Id);
-            agent = to;
+            agent = TransferredBefore(chat, reply, assigned, agent, random);
         }
 
         var replyKind = random.NextDouble();
@@ -148,21 +131,7 @@ internal static class DemoChat
             chat.Tagged(reply.AddSeconds(30), Pick(DemoShop.Tags, random));
         }
 
-        var last = reply;
-        for (var followUps = random.Next(0, 3); followUps > 0; followUps--)
-        {
-            var question = last.AddMinutes(random.Next(2, 40));
-            chat.Message(question, SenderRole.Customer, MessageKind.Text);
-            last = question.AddMinutes(agent.Pace * random.Next(1, 25));
-            chat.Message(last, SenderRole.Agent, MessageKind.Text, agent.Id);
-        }
-
-        if (random.NextDouble() < 0.4)
-        {
-            last = last.AddMinutes(random.Next(1, 10));
-            chat.Message(last, SenderRole.Customer, MessageKind.Text, expectsNoReply: true);
-        }
-
+        var last = FollowUps(chat, reply, agent.Id, agent.Pace, random);
         var resolution = random.NextDouble();
         if (resolution < 0.85)
         {
@@ -178,6 +147,56 @@ internal static class DemoChat
 
         Rate(chat, end, late ? 0.3 : 0.85, random);
         Order(chat, end, customer, tags, random);
+    }
+
+    /// <summary>Nobody answers the inquiry; half of these chats were never even assigned ("unassigned" in agent details).</summary>
+    private static void Unanswered(ChatFacts chat, DateTime asked, DateTime assigned, string agentId, Random random)
+    {
+        if (random.NextDouble() < 0.5)
+        {
+            chat.Assigned(assigned, "", agentId);
+        }
+
+        var closed = asked.AddHours(48);
+        chat.Resolved(closed, ResolvedBy.Timeout);
+        chat.Ended(closed);
+        Rate(chat, closed.AddMinutes(10), 0.05, random);
+    }
+
+    /// <summary>The chat moves to another agent shortly before the <paramref name="reply"/>, who then answers it.</summary>
+    private static (string Id, string Name, double Share, double Pace) TransferredBefore(
+        ChatFacts chat, DateTime reply, DateTime assigned, (string Id, string Name, double Share, double Pace) agent, Random random)
+    {
+        var to = PickAgent(random);
+        while (to.Id == agent.Id)
+        {
+            to = PickAgent(random);
+        }
+
+        var moved = reply.AddMinutes(-random.Next(1, 15));
+        chat.Assigned(moved > assigned ? moved : assigned.AddSeconds(30), agent.Id, to.Id);
+        return to;
+    }
+
+    /// <summary>Follow-up questions answered by the agent, and maybe a customer's closing "thanks"; returns the last message's time.</summary>
+    private static DateTime FollowUps(ChatFacts chat, DateTime reply, string agentId, double pace, Random random)
+    {
+        var last = reply;
+        for (var followUps = random.Next(0, 3); followUps > 0; followUps--)
+        {
+            var question = last.AddMinutes(random.Next(2, 40));
+            chat.Message(question, SenderRole.Customer, MessageKind.Text);
+            last = question.AddMinutes(pace * random.Next(1, 25));
+            chat.Message(last, SenderRole.Agent, MessageKind.Text, agentId);
+        }
+
+        if (random.NextDouble() < 0.4)
+        {
+            last = last.AddMinutes(random.Next(1, 10));
+            chat.Message(last, SenderRole.Customer, MessageKind.Text, expectsNoReply: true);
+        }
+
+        return last;
     }
 
     /// <summary>The seller reaches out with a coupon or a product; the customer may answer.</summary>

@@ -51,9 +51,9 @@ public static class DemoShop
     public static DemoFacts Generate(DemoShopOptions options, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Problem() is { } problem)
+        if (new DemoShopOptionsValidator().Validate(null, options) is { Failed: true } invalid)
         {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException(invalid.FailureMessage, nameof(options));
         }
 
         var today = Today(now);

@@ -24,9 +24,10 @@ public static class DemoCommand
         ArgumentNullException.ThrowIfNull(output);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
         var options = builder.Configuration.GetSection(DemoShopOptions.SectionName).Get<DemoShopOptions>() ?? new DemoShopOptions();
-        if (args is ["--help"] or ["-h"] || options.Problem() is not null)
+        var invalid = new DemoShopOptionsValidator().Validate(null, options);
+        if (args is ["--help"] or ["-h"] || invalid.Failed)
         {
-            await output.WriteLineAsync($"usage: demo [--Demo:ChatsPerDay=60] [--Demo:Days=60] [--Demo:ShopId=demo-shop] [--Section:Key=value ...]{Environment.NewLine}{options.Problem()}");
+            await output.WriteLineAsync($"usage: demo [--Demo:ChatsPerDay=60] [--Demo:Days=60] [--Demo:ShopId=demo-shop] [--Section:Key=value ...]{Environment.NewLine}{invalid.FailureMessage}");
             return 2;
         }
 

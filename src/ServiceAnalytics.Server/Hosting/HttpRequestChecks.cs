@@ -38,12 +38,7 @@ internal static class HttpRequestChecks
 
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.WriteAsync(s_errors.Format(new Google.Rpc.Status
-            {
-                Code = (int)Code.InvalidArgument,
-                Message = $"{violation.Field}: {violation.Description}",
-                Details = { Google.Protobuf.WellKnownTypes.Any.Pack(new BadRequest { FieldViolations = { violation } }) },
-            }));
+            await context.Response.WriteAsync(s_errors.Format(GrpcErrors.InvalidArgumentStatus(violation.Field, violation.Description)));
         });
         return app;
     }

@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -31,8 +32,7 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFactIngestion(builder.Configuration);
-        builder.Services.AddOptions<QueryOptions>().Bind(builder.Configuration.GetSection(QueryOptions.SectionName));
-        builder.Services.AddSingleton<PageTokens>();
+        AddServiceParts(builder.Services, builder.Configuration);
 
         builder.Services.AddRollupScheduling(
             builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
@@ -72,6 +72,16 @@ public static class ServiceAnalyticsApp
         app.MapHealthChecks("/health", HealthReportWriter.Options);
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>What the gRPC services share beyond storage and ingestion: page tokens, transfers, stream acknowledgement.</summary>
+    private static void AddServiceParts(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<QueryOptions>().Bind(configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+        services.AddSingleton<PageTokens>();
+        services.AddSingleton<ChatTransfer>();
+        services.AddSingleton<StreamAcknowledger>();
     }
 
     /// <summary>

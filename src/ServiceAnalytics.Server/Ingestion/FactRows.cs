@@ -20,21 +20,10 @@ internal static class FactRows
         switch (fact.KindCase)
         {
             case Fact.KindOneofCase.ChatStarted:
-                var started = fact.ChatStarted;
-                batch.RowsOf(FactTables.ChatStarts)
-                    .String(shop).String(started.ChatId).String(id).Timestamp(at).String(started.CustomerId)
-                    // An entry point not known to the producer is stored as ''.
-                    .String(started.EntryPoint == EntryPoint.Unspecified ? "" : ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
-                    .EndRow();
-                batch.Touch(shop, started.ChatId, "");
+                ChatStart(batch, shop, id, at, fact.ChatStarted);
                 break;
             case Fact.KindOneofCase.MessageSent:
-                var message = fact.MessageSent;
-                batch.RowsOf(FactTables.ChatMessages)
-                    .String(shop).String(message.ChatId).String(id).Timestamp(at).String(message.MessageId)
-                    .String(ProtoEnums.Code(message.SenderRole)).String(message.AgentId).String(ProtoEnums.Code(message.Kind)).Bool(message.ExpectsNoReply)
-                    .EndRow();
-                batch.Touch(shop, message.ChatId, "");
+                Message(batch, shop, id, at, fact.MessageSent);
                 break;
             case Fact.KindOneofCase.ChatAssigned:
                 ChatEvent(batch, shop, fact.ChatAssigned.ChatId, id, at, "assigned", from: fact.ChatAssigned.FromAgentId, to: fact.ChatAssigned.ToAgentId);
@@ -66,18 +55,41 @@ internal static class FactRows
                     .EndRow();
                 break;
             case Fact.KindOneofCase.ShopSettingsChanged:
-                var settings = fact.ShopSettingsChanged;
-                batch.RowsOf(FactTables.ShopSettings)
-                    .String(shop).String(id).Timestamp(at).String(settings.TimeZone)
-                    .Array(settings.BusinessHours, static (row, h) => row.UInt8((byte)h.IsoDayOfWeek).UInt16((ushort)h.OpenMinute).UInt16((ushort)h.CloseMinute))
-                    .Array(settings.Holidays, static (row, h) => row.Date32(Day(h.FirstDay)).Date32(Day(h.LastDay)))
-                    .EndRow();
-                // Zone and holidays decide every chat's day and counting.
-                batch.Touch(shop, "", "");
+                ShopSettings(batch, shop, id, at, fact.ShopSettingsChanged);
                 break;
             default:
                 throw new ArgumentException($"Fact {id} has no kind; validate facts before mapping them.", nameof(fact));
         }
+    }
+
+    private static void ChatStart(FactBatch batch, string shop, string id, DateTime at, ChatStarted started)
+    {
+        batch.RowsOf(FactTables.ChatStarts)
+            .String(shop).String(started.ChatId).String(id).Timestamp(at).String(started.CustomerId)
+            // An entry point not known to the producer is stored as ''.
+            .String(started.EntryPoint == EntryPoint.Unspecified ? "" : ProtoEnums.Code(started.EntryPoint)).String(ProtoEnums.Code(started.Initiator)).Strings(started.Tags)
+            .EndRow();
+        batch.Touch(shop, started.ChatId, "");
+    }
+
+    private static void Message(FactBatch batch, string shop, string id, DateTime at, MessageSent message)
+    {
+        batch.RowsOf(FactTables.ChatMessages)
+            .String(shop).String(message.ChatId).String(id).Timestamp(at).String(message.MessageId)
+            .String(ProtoEnums.Code(message.SenderRole)).String(message.AgentId).String(ProtoEnums.Code(message.Kind)).Bool(message.ExpectsNoReply)
+            .EndRow();
+        batch.Touch(shop, message.ChatId, "");
+    }
+
+    private static void ShopSettings(FactBatch batch, string shop, string id, DateTime at, ShopSettingsChanged settings)
+    {
+        batch.RowsOf(FactTables.ShopSettings)
+            .String(shop).String(id).Timestamp(at).String(settings.TimeZone)
+            .Array(settings.BusinessHours, static (row, h) => row.UInt8((byte)h.IsoDayOfWeek).UInt16((ushort)h.OpenMinute).UInt16((ushort)h.CloseMinute))
+            .Array(settings.Holidays, static (row, h) => row.Date32(Day(h.FirstDay)).Date32(Day(h.LastDay)))
+            .EndRow();
+        // Zone and holidays decide every chat's day and counting.
+        batch.Touch(shop, "", "");
     }
 
     private static void ChatEvent(

@@ -1,52 +1,59 @@
 namespace ServiceAnalytics.Server.Ingestion;
 
-/// <summary>Limits and batching of fact ingestion (configuration section <c>Ingestion</c>).</summary>
+/// <summary>
+/// Limits and batching of fact ingestion (configuration section <c>Ingestion</c>). Each setting's range is checked
+/// when the service starts (<see cref="IngestionOptionsValidator"/>): a value outside it stops the start with the
+/// setting named.
+/// </summary>
 public sealed class IngestionOptions
 {
     public const string SectionName = "Ingestion";
 
-    /// <summary>Most facts in one request (a unary batch or one stream message). Default: 10,000.</summary>
+    /// <summary>Most facts in one request (a unary batch or one stream message). Default: 10,000; 1 to 1,000,000.</summary>
     public int MaxFactsPerBatch { get; set; } = 10_000;
 
-    /// <summary>Largest gRPC message accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Default: 16 MiB.</summary>
+    /// <summary>
+    /// Largest gRPC message accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Default: 16 MiB; 1 KiB to
+    /// 1 GiB.
+    /// </summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
     /// Validated batches waiting for the writer. When full, RPCs wait before taking more input, which slows
-    /// producers through HTTP/2 flow control instead of buffering without bound. Default: 32.
+    /// producers through HTTP/2 flow control instead of buffering without bound. Default: 32; 1 to 10,000.
     /// </summary>
     public int QueueCapacityBatches { get; set; } = 32;
 
-    /// <summary>Batches one stream may have waiting for their acknowledgement before it reads more. Default: 16.</summary>
+    /// <summary>Batches one stream may have waiting for their acknowledgement before it reads more. Default: 16; 1 to 1,000.</summary>
     public int StreamWindowBatches { get; set; } = 16;
 
     /// <summary>
     /// Writers inserting at once: while one waits for ClickHouse, another gathers the next rows. Order between
     /// writers does not matter (facts are idempotent and time-stamped). Default: 1 — on 2 cores the engine
-    /// already uses both for one insert, and a second writer measured slower.
+    /// already uses both for one insert, and a second writer measured slower; 1 to 64.
     /// </summary>
     public int Writers { get; set; } = 1;
 
-    /// <summary>A writer inserts once it holds this many rows… Default: 100,000.</summary>
+    /// <summary>A writer inserts once it holds this many rows… Default: 100,000; 1 to 10,000,000.</summary>
     public int FlushRows { get; set; } = 100_000;
 
-    /// <summary>…or once the oldest waiting batch has waited this long. Default: 250 ms.</summary>
+    /// <summary>…or once the oldest waiting batch has waited this long. Default: 250 ms; 0 to 1 minute.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Most distinct tags one chat may carry (its start's and every <c>ChatTagged</c>'s); a <c>ChatTagged</c> fact
     /// that would exceed it is rejected. Checked against the stored tags and those of this instance's batches not yet
     /// committed (<see cref="PendingChatTags"/>), so it holds under racing batches in one instance; with N instances
-    /// a chat can reach up to N × the limit at worst. Default: 64.
+    /// a chat can reach up to N × the limit at worst. Default: 64; 1 to 10,000.
     /// </summary>
     public int MaxTagsPerChat { get; set; } = 64;
 
-    /// <summary>Oldest <c>occurred_at</c> accepted, back from now. Default: 400 days.</summary>
+    /// <summary>Oldest <c>occurred_at</c> accepted, back from now. Default: 400 days; 1 to 3,650 days.</summary>
     public TimeSpan MaxFactAge { get; set; } = TimeSpan.FromDays(400);
 
-    /// <summary>How far in the future <c>occurred_at</c> may be (producers' clocks drift). Default: 10 minutes.</summary>
+    /// <summary>How far in the future <c>occurred_at</c> may be (producers' clocks drift). Default: 10 minutes; 0 to 1 day.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>What a producer is told to wait before re-sending after UNAVAILABLE. Default: 1 second.</summary>
+    /// <summary>What a producer is told to wait before re-sending after UNAVAILABLE. Default: 1 second; 0 to 10 minutes.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

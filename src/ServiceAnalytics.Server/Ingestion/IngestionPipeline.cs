@@ -84,7 +84,7 @@ public sealed class IngestionPipeline : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteUntilClosedAsync, CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, _options.Writers).Select(_ => Task.Run(WriteUntilClosedAsync, CancellationToken.None)));
 
     private async Task WriteUntilClosedAsync()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Facts;
 using ServiceAnalytics.Storage.Metrics;
 
@@ -12,7 +13,8 @@ public static class IngestionServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFactIngestion(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.SectionName));
+        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
         services.AddSingleton<FactWriter>();
         services.AddSingleton<FactValidator>();
         services.AddSingleton<FactIngestor>();

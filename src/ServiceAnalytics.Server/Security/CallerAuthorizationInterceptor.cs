@@ -4,8 +4,6 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Authentication;
@@ -48,8 +46,8 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         var limits = options.Value;
         _rate = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = Math.Max(1, limits.RequestBurst),
-            TokensPerPeriod = Math.Max(1, limits.RequestsPerSecond),
+            TokenLimit = limits.RequestBurst,
+            TokensPerPeriod = limits.RequestsPerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
@@ -122,7 +120,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         {
             // Why, in words that carry nothing of the credential itself.
             // Only a refused call authenticates again, to learn the reason.
-            throw Refuse(StatusCode.Unauthenticated, "UNAUTHENTICATED", (await http.AuthenticateAsync()).Failure switch
+            throw GrpcErrors.Refused(StatusCode.Unauthenticated, "UNAUTHENTICATED", (await http.AuthenticateAsync()).Failure switch
             {
                 null => $"Calls need an API key (header {ApiKeyAuthenticationHandler.Header}) or a bearer token; none was sent.",
                 SecurityTokenExpiredException => "The bearer token has expired.",
@@ -131,26 +129,21 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         }
 
         var required = s_scopesByMethod.GetValueOrDefault(method) ?? s_scopesByService.GetValueOrDefault(service)
-            ?? throw Refuse(StatusCode.PermissionDenied, "UNKNOWN_METHOD", "This method is not open to callers.");
+            ?? throw GrpcErrors.Refused(StatusCode.PermissionDenied, "UNKNOWN_METHOD", "This method is not open to callers.");
         if (required.FirstOrDefault(scope => !caller.HasScope(scope)) is { } missing)
         {
-            throw Refuse(StatusCode.PermissionDenied, "MISSING_SCOPE", $"The caller lacks the '{missing}' scope this method needs.");
+            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "MISSING_SCOPE", $"The caller lacks the '{missing}' scope this method needs.");
         }
 
         if (service == "service_analytics.operations.v1.OperationsService" && !caller.MayTouch(CallerClaims.AllShops))
         {
-            throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", "Operations act on every shop: the caller needs all shops (\"*\").");
+            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", "Operations act on every shop: the caller needs all shops (\"*\").");
         }
 
         using var lease = _rate.AttemptAcquire(caller.CallerName());
         if (!lease.IsAcquired)
         {
-            throw new Google.Rpc.Status
-            {
-                Code = (int)Code.ResourceExhausted,
-                Message = "Too many calls from this caller; slow down.",
-                Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
-            }.ToRpcException();
+            throw GrpcErrors.ResourceExhausted("Too many calls from this caller; slow down.", TimeSpan.FromSeconds(1));
         }
 
         return caller;
@@ -168,7 +161,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         {
             if (!caller.MayTouch(shop))
             {
-                throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{field}: the caller may not use this shop.");
+                throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{field}: the caller may not use this shop.");
             }
         }
     }
@@ -218,7 +211,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         if (fields.PageToken?.Accessor.GetValue(message) is string { Length: > 0 } token
             && PageTokens.ShopOf(token) is { } tokenShop && tokenShop != shop && !caller.MayTouch(tokenShop))
         {
-            throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{fields.PageToken.Name}: the token was issued for a shop the caller may not use.");
+            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{fields.PageToken.Name}: the token was issued for a shop the caller may not use.");
         }
 
         var used = new List<(OwnedIdKind Kind, string Id, string Field)>();
@@ -252,7 +245,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         if (used.FirstOrDefault(u => outside.Contains((u.Kind, u.Id))) is { Field: not null } refused)
         {
             var what = refused.Kind == OwnedIdKind.Chat ? "chat" : "agent";
-            throw Refuse(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{refused.Field}: the {what} belongs to a shop the caller may not use.");
+            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{refused.Field}: the {what} belongs to a shop the caller may not use.");
         }
     }
 
@@ -279,13 +272,6 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
 
     [System.Text.RegularExpressions.GeneratedRegex("(^|_)agent_ids?$")]
     private static partial System.Text.RegularExpressions.Regex AgentIdField();
-
-    private static RpcException Refuse(StatusCode code, string reason, string message) => new Google.Rpc.Status
-    {
-        Code = (int)code,
-        Message = message,
-        Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = "service-analytics" }) },
-    }.ToRpcException();
 
     /// <summary>A request stream whose every message is checked before the service sees it.</summary>
     private sealed class CheckedReader<T>(IAsyncStreamReader<T> inner, ClaimsPrincipal caller) : IAsyncStreamReader<T>

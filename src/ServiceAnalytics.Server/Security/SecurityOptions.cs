@@ -1,6 +1,9 @@
 namespace ServiceAnalytics.Server.Security;
 
-/// <summary>Who may call the service and how much (section <c>Security</c>; docs/security.md).</summary>
+/// <summary>
+/// Who may call the service and how much (section <c>Security</c>; docs/security.md). The ranges are checked when
+/// the service starts (<see cref="SecurityOptionsValidator"/>).
+/// </summary>
 public sealed class SecurityOptions
 {
     public const string SectionName = "Security";
@@ -11,10 +14,10 @@ public sealed class SecurityOptions
     /// <summary>JWT bearer tokens of shop-facing apps; off while <see cref="JwtOptions.Issuer"/> is unset.</summary>
     public JwtOptions Jwt { get; set; } = new();
 
-    /// <summary>Calls each caller may make per second, sustained. Default: 50.</summary>
+    /// <summary>Calls each caller may make per second, sustained. Default: 50; 1 to 1,000,000.</summary>
     public int RequestsPerSecond { get; set; } = 50;
 
-    /// <summary>Calls a caller may make in a burst above <see cref="RequestsPerSecond"/>. Default: 100.</summary>
+    /// <summary>Calls a caller may make in a burst above <see cref="RequestsPerSecond"/>. Default: 100; 1 to 1,000,000.</summary>
     public int RequestBurst { get; set; } = 100;
 
     /// <summary>
@@ -57,12 +60,22 @@ public sealed class JwtOptions
     /// <summary>Expected <c>iss</c>. Default: unset (bearer tokens are not accepted).</summary>
     public string? Issuer { get; set; }
 
-    /// <summary>Expected <c>aud</c>. Default: <c>service-analytics</c>.</summary>
+    /// <summary>Expected <c>aud</c>. Default: <c>service-analytics</c>; must not be empty.</summary>
     public string Audience { get; set; } = "service-analytics";
 
-    /// <summary>Base64 HMAC-SHA256 keys of at least 32 bytes; several at once for rotation. Default: none.</summary>
+    /// <summary>
+    /// Base64 HMAC-SHA256 keys of at least 32 bytes; several at once for rotation. Default: none; at least one when
+    /// <see cref="Issuer"/> is set.
+    /// </summary>
     public List<string> SigningKeys { get; set; } = [];
 
-    /// <summary>Tolerated clock difference when checking expiry. Default: 30 seconds.</summary>
+    /// <summary>Tolerated clock difference when checking expiry. Default: 30 seconds; 0 to 10 minutes.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The bytes of a signing key, or null when it is not base64 of at least 32 bytes.</summary>
+    internal static byte[]? KeyBytes(string key)
+    {
+        var buffer = new byte[key.Length];
+        return Convert.TryFromBase64String(key, buffer, out var length) && length >= 32 ? buffer[..length] : null;
+    }
 }

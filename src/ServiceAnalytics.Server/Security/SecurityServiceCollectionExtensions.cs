@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ServiceAnalytics.Server.Security;
@@ -16,7 +17,8 @@ internal static class SecurityServiceCollectionExtensions
     {
         var section = builder.Configuration.GetSection(SecurityOptions.SectionName);
         var options = section.Get<SecurityOptions>() ?? new SecurityOptions();
-        builder.Services.AddOptions<SecurityOptions>().Bind(section);
+        builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
         var loopbackOnly = CheckTransport(builder.Configuration, options);
 
         var ring = new ApiKeyRing(options.ApiKeys);
@@ -51,18 +53,8 @@ internal static class SecurityServiceCollectionExtensions
 
     private static void ConfigureBearer(JwtBearerOptions bearer, JwtOptions options)
     {
-        if (options.SigningKeys.Count == 0)
-        {
-            throw new InvalidOperationException("Security:Jwt:SigningKeys must list at least one key when Security:Jwt:Issuer is set.");
-        }
-
-        var keys = options.SigningKeys.Select((text, i) =>
-        {
-            var buffer = new byte[text.Length];
-            return Convert.TryFromBase64String(text, buffer, out var length) && length >= 32
-                ? new SymmetricSecurityKey(buffer[..length])
-                : throw new InvalidOperationException($"Security:Jwt:SigningKeys[{i}] must be base64 of at least 32 bytes.");
-        }).ToList();
+        // Built at the first bearer call, after the start-up check (SecurityOptionsValidator): every key is valid.
+        var keys = options.SigningKeys.Select(key => new SymmetricSecurityKey(JwtOptions.KeyBytes(key)!)).ToList();
         bearer.MapInboundClaims = false;
         bearer.TokenValidationParameters = new TokenValidationParameters
         {

@@ -17,12 +17,18 @@ internal static class GrpcErrors
     public static Google.Protobuf.Reflection.TypeRegistry DetailTypes { get; } = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
         BadRequest.Descriptor, PreconditionFailure.Descriptor, ResourceInfo.Descriptor, RetryInfo.Descriptor, ErrorInfo.Descriptor);
 
-    public static RpcException InvalidArgument(string field, string reason) => new Google.Rpc.Status
+    public static RpcException InvalidArgument(string field, string reason) => InvalidArgumentStatus(field, reason).ToRpcException();
+
+    /// <summary>
+    /// The INVALID_ARGUMENT status naming <paramref name="field"/>, for callers that write it themselves (the HTTP
+    /// request checks answer before any gRPC call exists).
+    /// </summary>
+    public static Google.Rpc.Status InvalidArgumentStatus(string field, string reason) => new()
     {
         Code = (int)Code.InvalidArgument,
         Message = $"{field}: {reason}",
         Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = reason } } }) },
-    }.ToRpcException();
+    };
 
     public static RpcException FailedPrecondition(string subject, string description) => new Google.Rpc.Status
     {
@@ -47,6 +53,22 @@ internal static class GrpcErrors
             Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryDelay) }),
             Any.Pack(new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = Domain }),
         },
+    }.ToRpcException();
+
+    /// <summary>A refused call (authentication, authorization): <paramref name="reason"/> is its <c>ErrorInfo</c> reason.</summary>
+    public static RpcException Refused(StatusCode code, string reason, string message) => new Google.Rpc.Status
+    {
+        Code = (int)code,
+        Message = message,
+        Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }) },
+    }.ToRpcException();
+
+    /// <summary>A caller over its rate: RESOURCE_EXHAUSTED, to retry after <paramref name="retryDelay"/>.</summary>
+    public static RpcException ResourceExhausted(string message, TimeSpan retryDelay) => new Google.Rpc.Status
+    {
+        Code = (int)Code.ResourceExhausted,
+        Message = message,
+        Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryDelay) }) },
     }.ToRpcException();
 
     /// <summary>Maps the domain's exceptions to statuses; anything else is returned unchanged.</summary>

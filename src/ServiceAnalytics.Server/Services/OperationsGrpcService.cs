@@ -1,4 +1,3 @@
-using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -17,12 +16,7 @@ internal sealed class OperationsGrpcService(
 {
     public override async Task<GetRollupStatusResponse> GetRollupStatus(GetRollupStatusRequest request, ServerCallContext context)
     {
-        var limit = request.RunLimit switch
-        {
-            0 => 10,
-            >= 1 and <= 100 => request.RunLimit,
-            _ => throw GrpcErrors.InvalidArgument("run_limit", "must be 0 (for 10) to 100"),
-        };
+        var limit = RequestFields.Limit(request.RunLimit, "run_limit", fallback: 10, maximum: 100, "must be 0 (for 10) to 100");
         var response = new GetRollupStatusResponse
         {
             ScheduledHere = options.Value.Enabled,
@@ -37,8 +31,8 @@ internal sealed class OperationsGrpcService(
         response.SettledThrough = Day(progress.SettledThrough);
         if (progress.Snapshot is { } snapshot)
         {
-            response.SnapshotAsOf = Utc(snapshot.AsOf);
-            response.SnapshotArrivalsThrough = Utc(snapshot.ArrivalsThrough);
+            response.SnapshotAsOf = ProtoTime.Utc(snapshot.AsOf);
+            response.SnapshotArrivalsThrough = ProtoTime.Utc(snapshot.ArrivalsThrough);
         }
 
         if (options.Value.Enabled && services.GetService<ISchedulerFactory>() is { } schedulers)
@@ -57,7 +51,7 @@ internal sealed class OperationsGrpcService(
 
     public override async Task<RecomputeRollupsResponse> RecomputeRollups(RecomputeRollupsRequest request, ServerCallContext context)
     {
-        var period = AnalyticsGrpcService.Period(request.FirstDay, request.LastDay);
+        var period = RequestFields.Period(request.FirstDay, request.LastDay);
         // A failed run is recorded (see GetRollupStatus) and its error raised; store failures answer UNAVAILABLE.
         var run = await runner.RecomputeAsync(period.FirstDay, period.LastDay, time.GetUtcNow().UtcDateTime, context.CancellationToken);
         return new RecomputeRollupsResponse { Run = Message(run) };
@@ -65,11 +59,11 @@ internal sealed class OperationsGrpcService(
 
     internal static RollupRunMessage Message(Storage.Rollups.RollupRun run) => new()
     {
-        ArrivalsThrough = run.ArrivalsThrough is { } mark ? Utc(mark) : null,
+        ArrivalsThrough = run.ArrivalsThrough is { } mark ? ProtoTime.Utc(mark) : null,
         RunId = run.RunId,
         Instance = run.Instance,
         Reason = run.Reason,
-        StartedAt = Utc(run.StartedAt),
+        StartedAt = ProtoTime.Utc(run.StartedAt),
         Duration = Duration.FromTimeSpan(run.Duration),
         FirstDay = Day(run.FirstDay),
         LastDay = Day(run.LastDay),
@@ -79,7 +73,5 @@ internal sealed class OperationsGrpcService(
         Error = run.Error,
     };
 
-    private static Timestamp Utc(DateTime instant) => Timestamp.FromDateTime(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
-
-    private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
+    private static string Day(DateOnly? day) => day is { } known ? ProtoTime.Day(known) : "";
 }

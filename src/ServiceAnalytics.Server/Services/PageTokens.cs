@@ -1,22 +1,12 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Storage.Metrics;
 
 namespace ServiceAnalytics.Server.Services;
-
-/// <summary>Query service settings (configuration section <c>Query</c>).</summary>
-public sealed class QueryOptions
-{
-    public const string SectionName = "Query";
-
-    /// <summary>
-    /// Base64 key (at least 32 bytes) that signs page tokens. Default: none, and a random key is made per process,
-    /// so tokens do not survive a restart or move between instances; set it when running several instances.
-    /// </summary>
-    public string? PageTokenKey { get; set; }
-}
 
 /// <summary>
 /// Keyset page tokens: the shop and the last row's position, bound by an HMAC to the request that produced it (shop,
@@ -27,9 +17,8 @@ public sealed class PageTokens(IOptions<QueryOptions> options)
 {
     private const int MacBytes = 16;
 
-    private readonly byte[] _key = options.Value.PageTokenKey is { Length: > 0 } configured
-        ? Convert.FromBase64String(configured)
-        : RandomNumberGenerator.GetBytes(32);
+    // The key is checked at start-up (QueryOptionsValidator): set, it is base64 of at least 32 bytes.
+    private readonly byte[] _key = options.Value.PageTokenKeyBytes() ?? RandomNumberGenerator.GetBytes(32);
 
     // Payload: shop length (2 bytes), shop (UTF-8), received-at ticks (8 bytes), chat id (UTF-8); then the MAC.
     public string Issue(string shopId, ChatListCursor cursor, string requestFingerprint)
@@ -85,6 +74,31 @@ public sealed class PageTokens(IOptions<QueryOptions> options)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The identity a list request's tokens are bound to: the shop, the period and every filter, each list behind
+    /// its count, so a token cannot move to other filters. An unambiguous text: each value length-prefixed, each
+    /// list sorted (the order of a filter's values does not change its rows).
+    /// </summary>
+    public static string Fingerprint(ListChatsRequest request, ChatListFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(filter);
+        IReadOnlyList<string>[] lists =
+        [
+            filter.ChatTypes, filter.Tags, filter.Agents, filter.Statuses, filter.HandledBy,
+            [.. filter.Ratings.Select(r => r.ToString(CultureInfo.InvariantCulture))], filter.InquiryOutcomes, filter.InquiryAgents,
+            filter.TransferDirections, filter.TransferAgents,
+        ];
+        var text = new StringBuilder();
+        foreach (var value in new[] { request.ShopId, request.FirstDay, request.LastDay, filter.CustomerId }
+            .Concat(lists.SelectMany(list => list.Order(StringComparer.Ordinal).Prepend(list.Count.ToString(CultureInfo.InvariantCulture)))))
+        {
+            text.Append(value.Length).Append(':').Append(value);
+        }
+
+        return text.ToString();
     }
 
     private static byte[]? Decode(string token)

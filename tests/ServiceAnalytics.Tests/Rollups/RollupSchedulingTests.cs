@@ -156,7 +156,7 @@ public sealed class RollupSchedulingTests
     [Fact]
     public async Task A_bad_schedule_stops_the_service_at_start_with_the_setting_named()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
         {
             ["Rollups:Enabled"] = "true",
             ["Rollups:Schedule"] = "every day",
