@@ -12,7 +12,7 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// </summary>
 internal sealed class RollupSummaries(ClickHouseStore store)
 {
-    private static string WithLiveOutcomes { get; } = $"WITH {ChatOutcomes.Live()}";
+    private static string WithLiveOutcomes { get; } = $$"""WITH {{ChatOutcomes.Live()}}""";
 
     /// <summary>
     /// Settles the per-chat outcomes of one shop's chats received on local days first..last into
@@ -46,7 +46,7 @@ internal sealed class RollupSummaries(ClickHouseStore store)
         await store.Client.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken);
     }
 
-    /// <summary>The rows of <paramref name="chats"/> (settled chats) of the run's days and shops, as a source of <see cref="MetricQueries.AgentChats"/>.</summary>
+    /// <summary>The rows of <paramref name="chats"/> (settled chats) of the run's days and shops, as a source of <c>AgentChats</c>.</summary>
     private static string RunDays(string chats) => $$"""
         (SELECT * FROM {{chats}} WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{RollupSelection.InScope}})
         """;
