@@ -80,6 +80,12 @@ public sealed partial class SchemaTarget
         return statements;
     }
 
+    /// <summary>
+    /// What a <c>-- distribute: name BY shardingKey</c> line renders to: on a cluster, the statement creating the
+    /// <c>Distributed</c> table <paramref name="name"/> over every node's <c>name_local</c>; nothing on one node.
+    /// </summary>
+    public IReadOnlyList<string> Distribute(string name, string shardingKey) => Cluster is null ? [] : [RenderDistributed(name, shardingKey)];
+
     private string RenderDistributed(string name, string shardingKey)
     {
         SchemaNames.CheckIdentifier(name, "distributed table name");

@@ -1,0 +1,11 @@
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>One rollup run, finished or failed, as recorded in <c>rollup_runs</c>.</summary>
+public sealed record RollupRun(
+    string RunId, string Instance, string Reason, DateTime StartedAt, DateTime FinishedAt, DateOnly FirstDay, DateOnly LastDay,
+    long Shops, long RowsWritten, DateOnly? SettledThrough, string Error, DateTime? ArrivalsThrough = null)
+{
+    public TimeSpan Duration => FinishedAt - StartedAt;
+
+    public bool Succeeded => Error.Length == 0;
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using static ServiceAnalytics.Storage.Rollups.IsoDays;
+
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>
+/// The run log, <c>rollup_runs</c> (migrations 0003, 0007): records each run, finished or failed, and reads back the
+/// latest runs, the count of successful ones and the arrivals mark of the latest scheduled one. (The watermark and
+/// snapshot the query RPCs go by are read from it by <c>SettledWatermark</c>.)
+/// </summary>
+internal sealed class RollupRunLog(ClickHouseStore store)
+{
+    private const string Columns = """
+        run_id, instance, reason, started_at, finished_at, first_day, last_day, shops, rows_written, settled_through, error, arrivals_through
+        """;
+
+    /// <summary>The name <paramref name="reason"/> is recorded and logged under.</summary>
+    public static string Name(RollupReason reason) => reason switch
+    {
+        RollupReason.Scheduled => "scheduled",
+        RollupReason.Backfill => "backfill",
+        RollupReason.Refresh => "refresh",
+        _ => "recompute",
+    };
+
+    /// <summary>ClickHouse's clock now, the clock of <c>fact_arrivals.arrived_at</c> and so of a run's arrivals mark.</summary>
+    public async Task<DateTime> ClickHouseNowAsync(CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6, 'UTC')", cancellationToken: cancellationToken);
+        reader.Read();
+        return reader.GetDateTime(0);
+    }
+
+    /// <summary>
+    /// The <c>arrivals_through</c> of the latest successful scheduled run: a backfill looks for arrivals since then.
+    /// Null before the first.
+    /// </summary>
+    public async Task<DateTime?> LatestScheduledArrivalsMarkAsync(CancellationToken cancellationToken) =>
+        await store.Client.ExecuteScalarAsync(
+            "SELECT max(arrivals_through) FROM rollup_runs WHERE error = '' AND reason = 'scheduled'", cancellationToken: cancellationToken)
+            as DateTime?;
+
+    /// <summary>How many runs succeeded, on any instance: a count that grows while a run runs tells it another finished.</summary>
+    public async Task<long> CountSucceededAsync(CancellationToken cancellationToken) => Convert.ToInt64(
+        await store.Client.ExecuteScalarAsync("SELECT count() FROM rollup_runs WHERE error = ''", cancellationToken: cancellationToken),
+        CultureInfo.InvariantCulture);
+
+    public async Task RecordAsync(RollupRun run, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("run", run.RunId);
+        parameters.AddParameter("instance", run.Instance);
+        parameters.AddParameter("reason", run.Reason);
+        parameters.AddParameter("started", run.StartedAt);
+        parameters.AddParameter("finished", run.FinishedAt);
+        parameters.AddParameter("first_day", Iso(run.FirstDay));
+        parameters.AddParameter("last_day", Iso(run.LastDay));
+        parameters.AddParameter("shops", run.Shops);
+        parameters.AddParameter("rows", run.RowsWritten);
+        parameters.AddParameter("settled", run.SettledThrough is { } settled ? Iso(settled) : "");
+        parameters.AddParameter("error", run.Error);
+        parameters.AddParameter("arrivals", run.ArrivalsThrough is { } mark ? mark.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : "");
+        await store.Client.ExecuteNonQueryAsync($$"""
+            INSERT INTO rollup_runs ({{Columns}})
+            SELECT {run:String} AS run_id, {instance:String} AS instance, {reason:String} AS reason,
+                   {started:DateTime64(3, 'UTC')} AS started_at, {finished:DateTime64(3, 'UTC')} AS finished_at,
+                   toDate({first_day:String}) AS first_day, toDate({last_day:String}) AS last_day, {shops:UInt64} AS shops,
+                   {rows:UInt64} AS rows_written, if({settled:String} = '', NULL, toDate({settled:String})) AS settled_through,
+                   {error:String} AS error, if({arrivals:String} = '', NULL, toDateTime64({arrivals:String}, 6, 'UTC')) AS arrivals_through
+            """, parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The latest runs, newest first.</summary>
+    public async Task<IReadOnlyList<RollupRun>> ReadRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("limit", limit);
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT run_id, instance, reason, started_at, finished_at, toString(first_day), toString(last_day), shops, rows_written,
+                   toString(settled_through), error, arrivals_through
+            FROM rollup_runs ORDER BY started_at DESC, run_id LIMIT {limit:UInt32}
+            """, parameters, cancellationToken: cancellationToken);
+        var runs = new List<RollupRun>();
+        while (reader.Read())
+        {
+            runs.Add(new RollupRun(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3), reader.GetDateTime(4),
+                Day(reader.GetString(5)), Day(reader.GetString(6)), Convert.ToInt64(reader.GetValue(7), CultureInfo.InvariantCulture),
+                Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture), reader.IsDBNull(9) ? null : Day(reader.GetString(9)),
+                reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetDateTime(11)));
+        }
+
+        return runs;
+    }
+}

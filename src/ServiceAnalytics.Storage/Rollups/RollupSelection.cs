@@ -1,0 +1,147 @@
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using ServiceAnalytics.Storage.Metrics;
+using static ServiceAnalytics.Storage.Rollups.IsoDays;
+
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>
+/// What a run computes: the shops and days each kind of run takes (docs/rollups.md), read from the facts, the
+/// arrivals and the stored rows, and the run's days and shops as the parameters and the condition its SQL goes by.
+/// </summary>
+internal sealed class RollupSelection(ClickHouseStore store)
+{
+    /// <summary>The shops a run computes, as a condition on a table's <c>shop_id</c>: every shop, or those of parameter <c>shops</c>.</summary>
+    public const string InScope = "({every_shop:Bool} OR has({shops:Array(String)}, shop_id))";
+
+    /// <summary>
+    /// Per shop with a fact arrival since <c>since</c> that changes a day before <c>before</c>, the earliest such day
+    /// (see <see cref="SettledDaysWithArrivalsAsync"/>). A chat's local day is within a day of the UTC day of its
+    /// first customer message, so the day before that one bounds it in every zone.
+    /// </summary>
+    private const string SettledDaysWithArrivals = """
+        WITH arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
+        SELECT shop_id, toString(min(day))
+        FROM
+        (
+            SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
+            FROM chat_responses
+            WHERE (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+            GROUP BY shop_id, chat_id
+            HAVING countIf(first_customer_message_at IS NOT NULL) > 0
+            UNION ALL
+            SELECT shop_id, min(day) AS day
+            FROM settled_chats
+            WHERE (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+                OR (shop_id, customer_id) IN
+                (
+                    SELECT shop_id, customer_id FROM orders WHERE kind = 'placed' AND (shop_id, order_id) IN
+                        (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
+                            AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
+                )
+                OR shop_id IN (SELECT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
+            GROUP BY shop_id
+        )
+        WHERE day < toDate({before:String})
+        GROUP BY shop_id
+        ORDER BY shop_id
+        """;
+
+    /// <summary>
+    /// The parameters of a run's statements: its local days <c>first_day</c>..<c>last_day</c>, its <c>now</c>, and the
+    /// shops of <see cref="InScope"/> (<paramref name="onlyShops"/>; null: every shop).
+    /// </summary>
+    public static ClickHouseParameterCollection DayParameters(DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("first_day", Iso(first));
+        parameters.AddParameter("last_day", Iso(last));
+        parameters.AddParameter("now", now);
+        parameters.AddParameter("every_shop", onlyShops is null);
+        parameters.AddParameter("shops", (onlyShops ?? []).ToArray());
+        return parameters;
+    }
+
+    /// <summary>
+    /// The shops a backfill computes and the first day it computes: the shops with a fact arrival since
+    /// <paramref name="since"/> that changes a settled day before <paramref name="before"/>, and the earliest such day
+    /// of any of them (the day of a chat with a new fact; the first settled chat of a customer with a new order,
+    /// cancellation or refund, or of the customer of an order a cancellation names; every settled day of a shop whose
+    /// settings changed). No day when there are none.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Shops, DateOnly? FirstDay)> SettledDaysWithArrivalsAsync(
+        DateTime since, DateOnly before, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("since", since);
+        parameters.AddParameter("before", Iso(before));
+        var shops = new List<string>();
+        DateOnly? first = null;
+        using var reader = await store.Client.ExecuteReaderAsync(SettledDaysWithArrivals, parameters, cancellationToken: cancellationToken);
+        while (reader.Read())
+        {
+            shops.Add(reader.GetString(0));
+            var day = Day(reader.GetString(1));
+            first = first is { } earliest && earliest < day ? earliest : day;
+        }
+
+        return (shops, first);
+    }
+
+    /// <summary>
+    /// The shops a refresh computes: an arrival since <paramref name="since"/>, or a row of a day from
+    /// <paramref name="first"/> on whose pending inquiry counts as not answered at <paramref name="now"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ShopsToRefreshAsync(DateTime since, DateOnly first, DateTime now, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("since", since);
+        parameters.AddParameter("first_day", Iso(first));
+        parameters.AddParameter("now", now);
+        return await ReadShopsAsync($$"""
+            SELECT DISTINCT shop_id
+            FROM
+            (
+                SELECT shop_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}
+                UNION ALL
+                SELECT shop_id FROM settled_chats
+                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
+            )
+            ORDER BY shop_id
+            """, parameters, cancellationToken);
+    }
+
+    /// <summary>Shops that may have chats received on local days first..last (a superset: the zones of the world span 26 hours).</summary>
+    public async Task<IReadOnlyList<string>> ShopsWithChatsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("from", first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(-14));
+        parameters.AddParameter("to", last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(12));
+        return await ReadShopsAsync("""
+            SELECT DISTINCT shop_id FROM chat_responses
+            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+            ORDER BY shop_id
+            """, parameters, cancellationToken);
+    }
+
+    /// <summary>The first local day any chat can have (the day before the UTC day of the first customer message); null without chats.</summary>
+    public async Task<DateOnly?> FirstChatDayAsync(CancellationToken cancellationToken)
+    {
+        var value = await store.Client.ExecuteScalarAsync(
+            "SELECT toString(toDate(min(first_customer_message_at)) - 1) FROM chat_responses HAVING countIf(first_customer_message_at IS NOT NULL) > 0",
+            cancellationToken: cancellationToken);
+        return value is string text ? Day(text) : null;
+    }
+
+    private async Task<IReadOnlyList<string>> ReadShopsAsync(string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync(sql, parameters, cancellationToken: cancellationToken);
+        var shops = new List<string>();
+        while (reader.Read())
+        {
+            shops.Add(reader.GetString(0));
+        }
+
+        return shops;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using ClickHouse.Driver;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Logging;
+using ServiceAnalytics.Storage.Migrations;
+
+namespace ServiceAnalytics.Storage.Rollups;
+
+/// <summary>
+/// One run's staging copies of the <see cref="SummaryTable.All"/> tables: created empty, filled with the run's rows
+/// (by <see cref="RollupSummaries"/>), completed with the rows the run keeps, swapped in month by month with
+/// <c>REPLACE PARTITION</c>, and dropped. On a cluster each copy is a local table on every node with a
+/// <c>Distributed</c> table over them, as the migrations create the tables themselves.
+/// </summary>
+internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, string runId, ILogger logger)
+{
+    /// <summary>How the staging copies are sharded on a cluster: as the tables they copy (migration 0003).</summary>
+    private const string ShardingKey = "cityHash64(shop_id)";
+
+    private static readonly QueryOptions s_replaceFromEmpty = new()
+    {
+        CustomSettings = new Dictionary<string, object> { ["allow_replace_partition_from_empty_source"] = 1 },
+    };
+
+    /// <summary>The name of the run's staging copy of <paramref name="table"/>.</summary>
+    public string StageName(SummaryTable table) => $"{table.Name}_stage_{runId}";
+
+    /// <summary>The staging copy of <paramref name="table"/> as statements read and write it (the Distributed table on a cluster).</summary>
+    public string Stage(SummaryTable table) => target.Table(StageName(table));
+
+    /// <summary>
+    /// The statements that create <paramref name="stage"/> as an empty copy of <paramref name="table"/>: on a cluster,
+    /// a local copy on every node and a Distributed table over them.
+    /// </summary>
+    public static IReadOnlyList<string> CreateStatements(SchemaTarget target, string table, string stage) =>
+    [
+        $$"""CREATE TABLE {{target.LocalTable(stage)}}{{target.OnClusterClause}} AS {{target.LocalTable(table)}}""",
+        .. target.Distribute(stage, ShardingKey),
+    ];
+
+    /// <summary>Creates the staging copies of every table.</summary>
+    public async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var statement in SummaryTable.All.SelectMany(table => CreateStatements(target, table.Name, StageName(table))))
+        {
+            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Completes the staging copy of <paramref name="table"/> with its rows for the days of the run's months outside
+    /// first..last, and for the shops it did not compute (unchanged), and merges each month into one part. A day the
+    /// staging table has nothing for becomes empty when swapped in: its chats moved to another day (an earlier
+    /// message arrived) or never were.
+    /// </summary>
+    public async Task CompleteAsync(SummaryTable table, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        await store.Client.ExecuteNonQueryAsync($$"""
+            INSERT INTO {{Stage(table)}} ({{table.Columns}})
+            SELECT {{table.Columns}} FROM {{target.Table(table.Name)}}
+            WHERE toYYYYMM(day) BETWEEN toYYYYMM(toDate({first_day:String})) AND toYYYYMM(toDate({last_day:String}))
+              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{RollupSelection.InScope}})
+            """, parameters, cancellationToken: cancellationToken);
+        await store.Client.ExecuteNonQueryAsync(
+            $$"""OPTIMIZE TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} FINAL""", cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Swaps each of the run's months of every table in from its completed staging copy, one table after the other
+    /// (so the rows and the summaries a request reads are of the same run but for milliseconds).
+    /// </summary>
+    public async Task SwapMonthsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        foreach (var table in SummaryTable.All)
+        {
+            for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
+            {
+                await store.Client.ExecuteNonQueryAsync(
+                    $$"""ALTER TABLE {{target.LocalTable(table.Name)}}{{target.OnClusterClause}} REPLACE PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(StageName(table))}}""",
+                    options: s_replaceFromEmpty, cancellationToken: cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The partition of a month's days (the tables are partitioned by <c>toYYYYMM(day)</c>), as the literal <c>PARTITION ID</c> takes.</summary>
+    private static string PartitionId(DateOnly month) => $"'{month.ToString("yyyyMM", CultureInfo.InvariantCulture)}'";
+
+    /// <summary>
+    /// The rows of the recomputed days and shops in the staging copies (which also hold the months' other rows,
+    /// copied unchanged): the rows a run wrote.
+    /// </summary>
+    public async Task<long> CountComputedRowsAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        foreach (var table in SummaryTable.All)
+        {
+            rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
+                SELECT count() FROM {{Stage(table)}}
+                WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{RollupSelection.InScope}}
+                """, parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Drops the staging copies, whether the run succeeded or not (and whether it created them); a failure to drop is logged, not raised.</summary>
+    public async Task DropAsync()
+    {
+        foreach (var table in SummaryTable.All)
+        {
+            var stage = StageName(table);
+            try
+            {
+                await store.Client.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.Table(stage)}}{{target.OnClusterClause}}""");
+                if (target.Cluster is not null)
+                {
+                    await store.Client.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.LocalTable(stage)}}{{target.OnClusterClause}}""");
+                }
+            }
+            catch (Exception error)
+            {
+                Log.RollupStageNotDropped(logger, runId, stage, error);
+            }
+        }
+    }
+}
