@@ -12,7 +12,7 @@ namespace ServiceAnalytics.Benchmarks;
 internal static class InsertBenchmark
 {
     private static readonly string[] s_columns =
-        ["shop_id", "chat_id", "event_id", "occurred_at", "message_id", "sender_role", "agent_id", "message_kind", "expects_no_reply", "received_at"];
+        ["shop_id", "chat_id", "event_id", "occurred_at", "message_id", "sender_role", "agent_id", "message_kind", "expects_no_reply", "inserted_at"];
 
     private static readonly string[] s_roles = ["customer", "agent", "assistant", "system"];
     private static readonly string[] s_kinds = ["text", "image", "product_card", "order_card", "faq_card", "greeting"];

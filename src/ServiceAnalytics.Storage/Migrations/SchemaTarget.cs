@@ -8,7 +8,9 @@ namespace ServiceAnalytics.Storage.Migrations;
 /// Renders migration templates for one node or for a cluster. Templates write
 /// <c>{{table:name}}</c> for a table's storage (the table itself on one node, <c>name_local</c> on a cluster),
 /// <c>{{on_cluster}}</c> after object names, and a line <c>-- distribute: name BY sharding_expr</c> for each table
-/// that queries read across shards. On a cluster every <c>…MergeTree</c> engine becomes
+/// that queries read across shards. <c>{{distributed:name}}</c> names that <c>Distributed</c> table, which exists on a
+/// cluster only: a statement naming it (an <c>ALTER</c> the Distributed table must follow, as its columns were copied
+/// from the storage's) is rendered on a cluster and left out on one node. On a cluster every <c>…MergeTree</c> engine becomes
 /// <c>Replicated…MergeTree</c> (replica path and name from the server's <c>default_replica_path</c>/<c>default_replica_name</c>),
 /// and each distributed table gets a <c>Distributed</c> table under the plain name, so queries read the same
 /// names on one node and on a cluster.
@@ -69,6 +71,16 @@ public sealed partial class SchemaTarget
             }
 
             var statement = sql.ToString().Trim();
+            if (DistributedPlaceholder().IsMatch(statement))
+            {
+                if (Cluster is null)
+                {
+                    continue;
+                }
+
+                statement = DistributedPlaceholder().Replace(statement, m => Table(SchemaNames.CheckIdentifier(m.Groups[1].Value, "distributed table name")));
+            }
+
             if (statement.Length > 0)
             {
                 statements.Add(Cluster is null ? statement : MergeTreeEngine().Replace(statement, "ENGINE = Replicated$1MergeTree"));
@@ -96,6 +108,9 @@ public sealed partial class SchemaTarget
 
     [GeneratedRegex(@"\{\{table:([A-Za-z0-9_]+)\}\}")]
     private static partial Regex TablePlaceholder();
+
+    [GeneratedRegex(@"\{\{distributed:([A-Za-z0-9_]+)\}\}")]
+    private static partial Regex DistributedPlaceholder();
 
     [GeneratedRegex(@";[ \t]*(?:\r?\n|$)")]
     private static partial Regex StatementEnd();

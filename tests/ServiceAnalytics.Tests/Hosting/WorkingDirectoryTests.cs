@@ -19,37 +19,11 @@ public sealed partial class WorkingDirectoryTests
     {
         Assert.True(File.Exists(RepositoryLayout.ServerAssembly), $"Build the solution first: {RepositoryLayout.ServerAssembly} is missing.");
         var elsewhere = Directory.CreateDirectory(Path.Combine(TestEnvironment.RunFolder, $"elsewhere-{Guid.NewGuid():N}")).FullName;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // Port 0: the real port is known only from the log. No caller configured: the development key's line
-            // is the one that tells a developer where to connect.
-            ArgumentList =
-            {
-                RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:Web:Url=http://127.0.0.1:0",
-                "--Rollups:Enabled=false",
-            },
-            WorkingDirectory = elsewhere,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         var log = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, line) => Append(log, line.Data);
-        process.ErrorDataReceived += (_, line) => Append(log, line.Data);
-        Assert.True(process.Start());
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var process = StartFrom(elsewhere, log);
         try
         {
-            var deadline = Stopwatch.StartNew();
-            Match address;
-            Match listening = Match.Empty;
-            while (!(address = DevelopmentKeyLine().Match(Read(log))).Success || !(listening = ListeningLine().Match(Read(log))).Success)
-            {
-                Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Read(log)}");
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No development key line with an address within 60 s:\n{Read(log)}");
-                await Task.Delay(100);
-            }
+            var (address, listening) = await WaitForTheLoggedAddressesAsync(process, log);
 
             // The addresses logged are the ones bound, not the configured defaults: gRPC's and the web door's.
             var port = int.Parse(listening.Groups["grpc"].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -81,6 +55,47 @@ public sealed partial class WorkingDirectoryTests
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>Starts the service binary in <paramref name="elsewhere"/>, on ports the system picks; its output goes to <paramref name="log"/>.</summary>
+    private static Process StartFrom(string elsewhere, StringBuilder log)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // Port 0: the real port is known only from the log. No caller configured: the development key's line
+            // is the one that tells a developer where to connect.
+            ArgumentList =
+            {
+                RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:Web:Url=http://127.0.0.1:0",
+                "--Rollups:Enabled=false",
+            },
+            WorkingDirectory = elsewhere,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, line) => Append(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Append(log, line.Data);
+        Assert.True(process.Start());
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Waits (60 s at most) for the log lines of the development key's address and of the ports listened on.</summary>
+    private static async Task<(Match Address, Match Listening)> WaitForTheLoggedAddressesAsync(Process process, StringBuilder log)
+    {
+        var deadline = Stopwatch.StartNew();
+        Match address;
+        Match listening = Match.Empty;
+        while (!(address = DevelopmentKeyLine().Match(Read(log))).Success || !(listening = ListeningLine().Match(Read(log))).Success)
+        {
+            Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Read(log)}");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No development key line with an address within 60 s:\n{Read(log)}");
+            await Task.Delay(100);
+        }
+
+        return (address, listening);
     }
 
     private static void Append(StringBuilder log, string? line)

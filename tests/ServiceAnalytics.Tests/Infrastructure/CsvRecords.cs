@@ -18,27 +18,7 @@ internal static class CsvRecords
         {
             if (field.Length == 0 && text[i] == '"')
             {
-                i++;
-                while (true)
-                {
-                    Assert.True(i < text.Length, "a quoted field is not closed");
-                    if (text[i] == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        field.Append('"');
-                        i += 2;
-                    }
-                    else if (text[i] == '"')
-                    {
-                        i++;
-                        break;
-                    }
-                    else
-                    {
-                        field.Append(text[i++]);
-                    }
-                }
-
-                Assert.True(i == text.Length || text[i] is ',' or '\r' or '\n', $"text after a closing quote at {i}");
+                i = ReadQuoted(text, i + 1, field);
                 continue;
             }
 
@@ -73,5 +53,35 @@ internal static class CsvRecords
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// Reads a quoted field's content from <paramref name="start"/> (just after its opening quote) into
+    /// <paramref name="field"/>, a doubled quote as one; the index just after its closing quote, which must end the field.
+    /// </summary>
+    private static int ReadQuoted(string text, int start, StringBuilder field)
+    {
+        var i = start;
+        while (true)
+        {
+            Assert.True(i < text.Length, "a quoted field is not closed");
+            if (text[i] == '"' && i + 1 < text.Length && text[i + 1] == '"')
+            {
+                field.Append('"');
+                i += 2;
+            }
+            else if (text[i] == '"')
+            {
+                i++;
+                break;
+            }
+            else
+            {
+                field.Append(text[i++]);
+            }
+        }
+
+        Assert.True(i == text.Length || text[i] is ',' or '\r' or '\n', $"text after a closing quote at {i}");
+        return i;
     }
 }

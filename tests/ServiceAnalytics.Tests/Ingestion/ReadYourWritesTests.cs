@@ -46,16 +46,7 @@ public sealed class ReadYourWritesTests
         Assert.True((await runner.RunScheduledAsync(DateTime.UtcNow, CancellationToken.None)).Succeeded);
 
         // Two more chats over a stream: its acknowledgement carries the instant too.
-        IngestStreamResponse ack;
-        using (var call = ingestion.IngestStream())
-        {
-            await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 7, Facts = { Chats(facts, at.AddMinutes(1), 2, 3) } });
-            await call.RequestStream.CompleteAsync();
-            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-            ack = call.ResponseStream.Current;
-            Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
-        }
-
+        var ack = await IngestOverAStreamAsync(ingestion, Chats(facts, at.AddMinutes(1), 2, 3));
         Assert.Equal((7UL, 4), (ack.BatchSequence, ack.Outcome.AcceptedCount));
         visible = ack.Outcome.VisibleAsOf.ToDateTime();
 
@@ -76,6 +67,18 @@ public sealed class ReadYourWritesTests
         var list = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = shop, FirstDay = overview.FirstDay, LastDay = overview.LastDay });
         Assert.True(list.AsOf.ToDateTime() >= visible);
         Assert.Equal(3, list.Chats.Count);
+    }
+
+    /// <summary>One batch of <paramref name="facts"/> over a stream (sequence 7); its one acknowledgement.</summary>
+    private static async Task<IngestStreamResponse> IngestOverAStreamAsync(IngestionService.IngestionServiceClient ingestion, IEnumerable<Fact> facts)
+    {
+        using var call = ingestion.IngestStream();
+        await call.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 7, Facts = { facts } });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var ack = call.ResponseStream.Current;
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return ack;
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed partial class OverviewTests
         var a1 = agents[0];
         Assert.Equal(("Ada", 3L, 3L, 2L, 1L, 0L), (a1.DisplayName, a1.ChatsHandled, a1.InquiriesAnswered, a1.AnsweredWithin24H, a1.AnsweredLate, a1.NonResponded));
         Assert.Equal(2.0 / 3, a1.ResponseRate24H, 10);
-        Assert.Equal((1L, 0L, 0.0), (a1.ChatsRated, a1.ChatsRated4Or5, a1.SatisfactionRate));
+        Assert.Equal((1L, 0L, true, 0.0), (a1.ChatsRated, a1.ChatsRated4Or5, a1.HasSatisfactionRate, a1.SatisfactionRate));
         Assert.Equal((86400 + 86401 + 1800) / 3.0, a1.ResponseMeanSeconds, 6);
         // p90 of 1800, 86400, 86401 (inclusive definition): rank 0.9 × 2 = 1.8, so 86400 + 0.8 × (86401 − 86400).
         Assert.Equal(86400.8, a1.ResponseP90Seconds, 6);
@@ -34,7 +34,7 @@ public sealed partial class OverviewTests
         // Nobody was assigned to c3 or c4 when their unanswered inquiries' 24 hours closed.
         var unassigned = agents[2];
         Assert.Equal((0L, 0L, 2L), (unassigned.ChatsHandled, unassigned.InquiriesAnswered, unassigned.NonResponded));
-        Assert.Equal(0.0, unassigned.ResponseRate24H);
+        Assert.Equal((true, 0.0), (unassigned.HasResponseRate24H, unassigned.ResponseRate24H));
         Assert.False(unassigned.HasResponseMeanSeconds);
         var a9 = agents[3];
         Assert.Equal((0L, 1L, 0L), (a9.ChatsHandled, a9.TransfersIn, a9.TransfersOut));

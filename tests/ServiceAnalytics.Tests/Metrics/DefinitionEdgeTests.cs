@@ -25,8 +25,21 @@ public sealed class DefinitionEdgeTests
     public async Task Greetings_and_off_hours_replies_sent_as_an_agent_answer_nothing_and_quantiles_interpolate()
     {
         await using var host = await ServiceHost.StartReadyAsync();
+        var s = GreetingsScenario();
+        AddQuantileChats(s);
+        await IngestAsync(host, s.Facts);
+        await AssertFiguresAsync(host, s.ShopId);
+        await SettleAsync(host);
+        await AssertFiguresAsync(host, s.ShopId);
+    }
+
+    /// <summary>At hour:minute:second (UTC) on the day <paramref name="day"/> days after the test's first day.</summary>
+    private static DateTime At(int day, int hour, int minute, int second = 0) => s_day.AddDays(day).ToDateTime(new TimeOnly(hour, minute, second), DateTimeKind.Utc);
+
+    /// <summary>g1..g4: greetings and off-hours replies sent under an agent's account, with and without a human reply after.</summary>
+    private static FactScenario GreetingsScenario()
+    {
         var s = new FactScenario($"shop-{Guid.NewGuid():N}");
-        DateTime At(int day, int hour, int minute, int second = 0) => s_day.AddDays(day).ToDateTime(new TimeOnly(hour, minute, second), DateTimeKind.Utc);
         s.Agent("a1", "Ada", true, At(-5, 0, 0));
         s.Agent("a2", "Bo", true, At(-5, 0, 0));
 
@@ -49,7 +62,12 @@ public sealed class DefinitionEdgeTests
         s.Message("g4", SenderRole.Customer, MessageKind.Text, At(1, 9, 0));
         s.Message("g4", SenderRole.Agent, MessageKind.Greeting, At(1, 9, 0, 5), "a1");
         s.Message("g4", SenderRole.Agent, MessageKind.Text, At(1, 9, 20), "a2");
+        return s;
+    }
 
+    /// <summary>q1..q10 on day 0 and r0..r4 on day 1: answered by a2 in known times, for the quantiles.</summary>
+    private static void AddQuantileChats(FactScenario s)
+    {
         // Day 0: ten chats answered by a2 in 100, 200, …, 1,000 s (an even count, and 0.9 × 10 a whole number).
         for (var i = 1; i <= 10; i++)
         {
@@ -65,58 +83,59 @@ public sealed class DefinitionEdgeTests
             s.Message($"r{i}", SenderRole.Customer, MessageKind.Text, At(1, 14, i));
             s.Message($"r{i}", SenderRole.Agent, MessageKind.Text, At(1, 14, i).AddSeconds(seconds), "a2");
         }
+    }
 
-        await IngestAsync(host, s.Facts);
-        await AssertFiguresAsync(host, s.ShopId);
-        await SettleAsync(host);
-        await AssertFiguresAsync(host, s.ShopId);
+    /// <summary>The first response figures and their quantiles, for day 0, day 1 and both.</summary>
+    private static async Task AssertFiguresAsync(ServiceHost host, string shopId)
+    {
+        var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
+        var day0 = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day) })).Current;
+        // Counted inquiries of day 0: g1, g3 (never answered) and q1..q10 (on time); g2 is assistant-solved.
+        Assert.Equal((13L, 12L, 10L), (day0.ChatsReceived, day0.Inquiries, day0.InquiriesAnsweredWithin24H));
+        Assert.Equal(10, day0.FirstResponsesMeasured);
+        // 100 … 1,000: the median is the mean of 500 and 600; p90 at rank 0.9 × 9 = 8.1 is 900 + 0.1 × 100.
+        Assert.Equal((550.0, 550.0, 910.0), (day0.FirstResponseMeanSeconds, day0.FirstResponseMedianSeconds, Round(day0.FirstResponseP90Seconds)));
 
-        static async Task AssertFiguresAsync(ServiceHost host, string shopId)
+        var day1 = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day.AddDays(1)), LastDay = Text(s_day.AddDays(1)) })).Current;
+        // 100, 200, 400, 800, 1,200 (g4), 1,600: median (400 + 800) / 2; p90 at rank 4.5 is 1,200 + 0.5 × 400.
+        Assert.Equal((6L, 6L), (day1.FirstResponsesMeasured, day1.InquiriesAnsweredWithin24H));
+        Assert.Equal((600.0, 1400.0), (day1.FirstResponseMedianSeconds, Round(day1.FirstResponseP90Seconds)));
+
+        var both = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)) })).Current;
+        // The 16 times sorted: 100 100 200 200 300 400 400 500 600 700 800 800 900 1000 1200 1600. Median: the mean
+        // of the 8th and 9th (500, 600); p90 at rank 0.9 × 15 = 13.5: 1000 + 0.5 × 200.
+        Assert.Equal(16, both.FirstResponsesMeasured);
+        Assert.Equal((550.0, 1100.0), (both.FirstResponseMedianSeconds, Round(both.FirstResponseP90Seconds)));
+        await AssertGreetingsAnswerNothingAsync(analytics, shopId);
+    }
+
+    /// <summary>The greetings' chats: their categories, and a1 (automatic messages only) handled and answered nothing.</summary>
+    private static async Task AssertGreetingsAnswerNothingAsync(AnalyticsService.AnalyticsServiceClient analytics, string shopId)
+    {
+        var breakdown = await analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day) });
+        Assert.Equal((10L, 2L, 1L, 0L), (breakdown.Responded24H, breakdown.NonResponded, breakdown.AssistantSolved, breakdown.Pending));
+
+        var g = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)), PageSize = 200 });
+        var types = g.Chats.Where(c => c.ChatId.StartsWith('g')).ToDictionary(c => c.ChatId, c => (c.Type, c.HasFirstResponseSeconds));
+        Assert.Equal((ChatType.NonResponded, false), types["g1"]);
+        Assert.Equal((ChatType.AssistantSolved, false), types["g2"]);
+        Assert.Equal((ChatType.NonResponded, false), types["g3"]);
+        Assert.Equal((ChatType.Responded24H, true), types["g4"]);
+
+        // a1 sent only automatic messages: not an agent who handled or answered anything. a2 answered 16.
+        var agents = (await analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)) })).Agents;
+        Assert.DoesNotContain(agents, a => a.AgentId == "a1");
+        var a2 = Assert.Single(agents, a => a.AgentId == "a2");
+        Assert.Equal((16L, 16L, 16L), (a2.ChatsHandled, a2.InquiriesAnswered, a2.AnsweredWithin24H));
+        Assert.Equal(1100.0, Round(a2.ResponseP90Seconds));
+        // g1 and g3 had nobody assigned when their 24 hours closed.
+        Assert.Equal(2, Assert.Single(agents, a => a.AgentId == "").NonResponded);
+
+        var handledByA1 = await analytics.ListChatsAsync(new ListChatsRequest
         {
-            var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
-            var day0 = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day) })).Current;
-            // Counted inquiries of day 0: g1, g3 (never answered) and q1..q10 (on time); g2 is assistant-solved.
-            Assert.Equal((13L, 12L, 10L), (day0.ChatsReceived, day0.Inquiries, day0.InquiriesAnsweredWithin24H));
-            Assert.Equal(10, day0.FirstResponsesMeasured);
-            // 100 … 1,000: the median is the mean of 500 and 600; p90 at rank 0.9 × 9 = 8.1 is 900 + 0.1 × 100.
-            Assert.Equal((550.0, 550.0, 910.0), (day0.FirstResponseMeanSeconds, day0.FirstResponseMedianSeconds, Round(day0.FirstResponseP90Seconds)));
-
-            var day1 = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day.AddDays(1)), LastDay = Text(s_day.AddDays(1)) })).Current;
-            // 100, 200, 400, 800, 1,200 (g4), 1,600: median (400 + 800) / 2; p90 at rank 4.5 is 1,200 + 0.5 × 400.
-            Assert.Equal((6L, 6L), (day1.FirstResponsesMeasured, day1.InquiriesAnsweredWithin24H));
-            Assert.Equal((600.0, 1400.0), (day1.FirstResponseMedianSeconds, Round(day1.FirstResponseP90Seconds)));
-
-            var both = (await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)) })).Current;
-            // The 16 times sorted: 100 100 200 200 300 400 400 500 600 700 800 800 900 1000 1200 1600. Median: the mean
-            // of the 8th and 9th (500, 600); p90 at rank 0.9 × 15 = 13.5: 1000 + 0.5 × 200.
-            Assert.Equal(16, both.FirstResponsesMeasured);
-            Assert.Equal((550.0, 1100.0), (both.FirstResponseMedianSeconds, Round(both.FirstResponseP90Seconds)));
-
-            var breakdown = await analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day) });
-            Assert.Equal((10L, 2L, 1L, 0L), (breakdown.Responded24H, breakdown.NonResponded, breakdown.AssistantSolved, breakdown.Pending));
-
-            var g = await analytics.ListChatsAsync(new ListChatsRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)), PageSize = 200 });
-            var types = g.Chats.Where(c => c.ChatId.StartsWith('g')).ToDictionary(c => c.ChatId, c => (c.Type, c.HasFirstResponseSeconds));
-            Assert.Equal((ChatType.NonResponded, false), types["g1"]);
-            Assert.Equal((ChatType.AssistantSolved, false), types["g2"]);
-            Assert.Equal((ChatType.NonResponded, false), types["g3"]);
-            Assert.Equal((ChatType.Responded24H, true), types["g4"]);
-
-            // a1 sent only automatic messages: not an agent who handled or answered anything. a2 answered 16.
-            var agents = (await analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)) })).Agents;
-            Assert.DoesNotContain(agents, a => a.AgentId == "a1");
-            var a2 = Assert.Single(agents, a => a.AgentId == "a2");
-            Assert.Equal((16L, 16L, 16L), (a2.ChatsHandled, a2.InquiriesAnswered, a2.AnsweredWithin24H));
-            Assert.Equal(1100.0, Round(a2.ResponseP90Seconds));
-            // g1 and g3 had nobody assigned when their 24 hours closed.
-            Assert.Equal(2, Assert.Single(agents, a => a.AgentId == "").NonResponded);
-
-            var handledByA1 = await analytics.ListChatsAsync(new ListChatsRequest
-            {
-                ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)), HandledByAgentIds = { "a1" },
-            });
-            Assert.Empty(handledByA1.Chats);
-        }
+            ShopId = shopId, FirstDay = Text(s_day), LastDay = Text(s_day.AddDays(1)), HandledByAgentIds = { "a1" },
+        });
+        Assert.Empty(handledByA1.Chats);
     }
 
     [Fact]

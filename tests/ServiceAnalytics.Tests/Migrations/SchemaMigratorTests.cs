@@ -9,6 +9,9 @@ namespace ServiceAnalytics.Tests.Migrations;
 
 public sealed class SchemaMigratorTests
 {
+    /// <summary>The raw fact tables of 0001, whose insert time 0009 renames, in the scripts' order.</summary>
+    private static readonly string[] s_rawTables = ["chat_starts", "chat_messages", "chat_events", "orders", "agents", "shop_settings"];
+
     private static SchemaMigrator Migrator(ClickHouseStore store) => new(store, NullLogger<SchemaMigrator>.Instance);
 
     [Fact]
@@ -121,6 +124,112 @@ public sealed class SchemaMigratorTests
             s => Assert.Matches(@"ENGINE = Replicated\w*MergeTree", s));
         Assert.All(statements.Where(s => s.Contains("MergeTree", StringComparison.Ordinal) && !s.Contains("Distributed", StringComparison.Ordinal)),
             s => Assert.Contains("_local`", s, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_insert_time_rename_alters_each_raw_table_and_on_a_cluster_its_distributed_table_too()
+    {
+        var rename = MigrationScript.Embedded.Single(s => s.Version == 9);
+
+        var onOneNode = rename.Render(SchemaTarget.SingleNode("sa"));
+        var onCluster = rename.Render(SchemaTarget.OnCluster("sa", "main"));
+
+        Assert.Equal(s_rawTables.Select(t => $"ALTER TABLE `sa`.`{t}` RENAME COLUMN IF EXISTS received_at TO inserted_at"), onOneNode);
+        Assert.Equal(
+            s_rawTables.SelectMany(t => new[]
+            {
+                $"ALTER TABLE `sa`.`{t}_local` ON CLUSTER `main` RENAME COLUMN IF EXISTS received_at TO inserted_at",
+                $"ALTER TABLE `sa`.`{t}` ON CLUSTER `main` RENAME COLUMN IF EXISTS received_at TO inserted_at",
+            }),
+            onCluster);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task Migrated_from_scratch_every_raw_table_has_inserted_at_and_no_received_at(ClickHouseLane lane)
+    {
+        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(lane, TestEnvironment.UniqueDatabaseName("migrate rename")));
+        try
+        {
+            await Migrator(store).MigrateAsync(CancellationToken.None);
+
+            Assert.Equal(s_rawTables.Order(StringComparer.Ordinal).Select(t => (t, "inserted_at")), await InsertTimeColumnsAsync(store));
+        }
+        finally
+        {
+            await DropAsync(store);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task Rows_stored_before_the_rename_keep_their_insert_time_under_the_new_name(ClickHouseLane lane)
+    {
+        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(lane, TestEnvironment.UniqueDatabaseName("migrate rename rows")));
+        try
+        {
+            var beforeRename = MigrationScript.Embedded.Where(s => s.Version < 9).ToList();
+            await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance) { Scripts = beforeRename }.MigrateAsync(CancellationToken.None);
+            Assert.Equal(s_rawTables.Order(StringComparer.Ordinal).Select(t => (t, "received_at")), await InsertTimeColumnsAsync(store));
+            var insertedAt = new DateTime(2026, 11, 2, 8, 30, 15, 123, DateTimeKind.Utc);
+            foreach (var table in s_rawTables)
+            {
+                await InsertTwoRowsBeforeTheRenameAsync(store, table, insertedAt);
+            }
+
+            var report = await Migrator(store).MigrateAsync(CancellationToken.None);
+
+            Assert.Equal(MigrationScript.Embedded.Where(s => s.Version >= 9).Select(s => s.Version), report.AppliedNow.Select(m => m.Version));
+            Assert.Equal(s_rawTables.Order(StringComparer.Ordinal).Select(t => (t, "inserted_at")), await InsertTimeColumnsAsync(store));
+            foreach (var table in s_rawTables)
+            {
+                Assert.Equal(new[] { ("e1", insertedAt), ("e2", insertedAt.AddSeconds(1)) }, await InsertTimesAsync(store, table));
+            }
+        }
+        finally
+        {
+            await DropAsync(store);
+        }
+    }
+
+    /// <summary>(table, column) for the insert-time column, by either name, of each raw table of the store's database.</summary>
+    private static async Task<List<(string Table, string Column)>> InsertTimeColumnsAsync(ClickHouseStore store)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("db", store.Options.Database);
+        parameters.AddParameter("tables", s_rawTables);
+        using var reader = await store.Client.ExecuteReaderAsync(
+            "SELECT table, name FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table) AND name IN ('received_at', 'inserted_at') ORDER BY table, name",
+            parameters);
+        var columns = new List<(string, string)>();
+        while (reader.Read())
+        {
+            columns.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return columns;
+    }
+
+    private static async Task InsertTwoRowsBeforeTheRenameAsync(ClickHouseStore store, string table, DateTime insertedAt)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("at", insertedAt);
+        await store.Client.ExecuteNonQueryAsync(
+            $"INSERT INTO {SchemaNames.Quote(table)} (shop_id, event_id, occurred_at, received_at) " +
+            "VALUES ('shop', 'e1', {at:DateTime64(3, 'UTC')}, {at:DateTime64(3, 'UTC')}), ('shop', 'e2', {at:DateTime64(3, 'UTC')}, {at:DateTime64(3, 'UTC')} + INTERVAL 1 SECOND)",
+            parameters);
+    }
+
+    private static async Task<List<(string EventId, DateTime InsertedAt)>> InsertTimesAsync(ClickHouseStore store, string table)
+    {
+        using var reader = await store.Client.ExecuteReaderAsync($"SELECT event_id, inserted_at FROM {SchemaNames.Quote(table)} FINAL ORDER BY event_id");
+        var rows = new List<(string, DateTime)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetDateTime(1)));
+        }
+
+        return rows;
     }
 
     private static async Task<List<string>> TablesAsync(ClickHouseStore store)

@@ -27,6 +27,35 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         var (first, last) = (PageSession.Day(day), PageSession.Day(day.AddDays(6)));
         var agents = await Analytics.GetAgentDetailsAsync(new GetAgentDetailsRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         var tags = await Analytics.GetTagBreakdownAsync(new GetTagBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
+        AssertTheRpcFiguresAreTheScenarios(agents, tags);
+
+        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        var page = session.Page;
+        await session.SignInAsync(ServiceHost.TestKey);
+        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
+        await WaitForSectionAsync(page, "agents");
+        await WaitForSectionAsync(page, "tags");
+
+        await AssertEveryAgentFigureShowsAndSortsAsync(page, agents);
+        await AssertEveryTagFigureShowsAsync(page, tags);
+
+        // Nothing in this shop calls for a hint.
+        Assert.True(await page.IsVisibleAsync("#hints-none"));
+        Assert.Equal(0, await page.Locator("#hints li[data-hint]").CountAsync());
+        await session.ScreenshotAsync("agents-tags-desktop");
+
+        await EachCountListsItsChatsAsync(session);
+
+        await page.SetViewportSizeAsync(390, 844);
+        await session.ScreenshotAsync("agents-tags-phone");
+        await SectionScreenshotAsync(page, "agents-section", "agents-phone-section");
+        await SectionScreenshotAsync(page, "tags-section", "tags-phone-section");
+        Assert.Empty(session.Errors);
+    }
+
+    /// <summary>GetAgentDetails and GetTagBreakdown return the scenario's figures.</summary>
+    private static void AssertTheRpcFiguresAreTheScenarios(GetAgentDetailsResponse agents, GetTagBreakdownResponse tags)
+    {
         Assert.Equal(AgentsTagsSlaScenario.AgentFigures.Keys.Order(), agents.Agents.Select(a => a.AgentId).Order());
         foreach (var agent in agents.Agents)
         {
@@ -38,15 +67,11 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         {
             AssertFigures(expected, Fields(tag), $"the RPC, tag {tag.Tag}");
         }
+    }
 
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
-        var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
-        await WaitForSectionAsync(page, "agents");
-        await WaitForSectionAsync(page, "tags");
-
-        // Every figure of every agent, in the RPC's order (busiest first) until a header is used.
+    /// <summary>Every figure of every agent, in the RPC's order (busiest first) until a header is used; sorting by mouse and keyboard.</summary>
+    private static async Task AssertEveryAgentFigureShowsAndSortsAsync(IPage page, GetAgentDetailsResponse agents)
+    {
         Assert.Equal(agents.Agents.Select(a => a.AgentId), await RowKeysAsync(page, "#agents", "data-agent-id"));
         foreach (var agent in agents.Agents)
         {
@@ -73,21 +98,23 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         await page.ClickAsync("#agents th[data-field='agent'] button");
         Assert.Equal("ascending", await page.GetAttributeAsync("#agents th[data-field='agent']", "aria-sort"));
         Assert.Equal(new[] { "a1", "a2", "" }, await RowKeysAsync(page, "#agents", "data-agent-id"));
+    }
 
-        // The tags, most frequent first, every figure.
+    /// <summary>The tags, most frequent first, every figure.</summary>
+    private static async Task AssertEveryTagFigureShowsAsync(IPage page, GetTagBreakdownResponse tags)
+    {
         Assert.Equal(tags.Tags.Select(t => t.Tag), await RowKeysAsync(page, "#tags", "data-tag"));
         foreach (var tag in tags.Tags)
         {
             var row = page.Locator($"#tags tr[data-tag='{tag.Tag}']");
             AssertFigures(Fields(tag), await ShownAsync(row, Fields(tag).Keys), $"the page, tag {tag.Tag}");
         }
+    }
 
-        // Nothing in this shop calls for a hint.
-        Assert.True(await page.IsVisibleAsync("#hints-none"));
-        Assert.Equal(0, await page.Locator("#hints li[data-hint]").CountAsync());
-        await session.ScreenshotAsync("agents-tags-desktop");
-
-        // Every count is a link listing that many chats (one inquiry per chat here, so inquiry counts too).
+    /// <summary>Every count is a link listing that many chats (one inquiry per chat here, so inquiry counts too), and which chats.</summary>
+    private static async Task EachCountListsItsChatsAsync(PageSession session)
+    {
+        var page = session.Page;
         var links = page.Locator("#agents a[data-drill], #tags a[data-drill]");
         var linkCount = await links.CountAsync();
         // Nine counts per agent; the unassigned entry links its four inquiry counts only; six per tag.
@@ -115,12 +142,6 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         await page.ClickAsync("#tags tr[data-tag='shipping'] a[data-drill='assistantSolved']");
         await session.WaitForChatListAsync();
         Assert.Equal(new[] { "s1", "s0" }, await RowKeysAsync(page, "#chats", "data-chat-id"));
-
-        await page.SetViewportSizeAsync(390, 844);
-        await session.ScreenshotAsync("agents-tags-phone");
-        await SectionScreenshotAsync(page, "agents-section", "agents-phone-section");
-        await SectionScreenshotAsync(page, "tags-section", "tags-phone-section");
-        Assert.Empty(session.Errors);
     }
 
     [Fact]
@@ -192,6 +213,7 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         var breakdown = await Analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         // The figures the hints rest on, by hand (AgentsTagsSlaScenario.Neglected).
         Assert.Equal((10L, 0L, 5L, 0L, 1L), (overview.Current.ChatsReceived, overview.Current.ChatsRated, breakdown.NonResponded, breakdown.AssistantSolved, breakdown.RespondedLate));
+        Assert.True(overview.Current.HasRatedShare && overview.Current.HasConversionRate && overview.Current.HasSatisfactionRate && overview.Current.HasResponseRate24H);
         Assert.Equal((0.0, 0.0, 0.0, 0.4), (overview.Current.RatedShare, overview.Current.ConversionRate, overview.Current.SatisfactionRate, overview.Current.ResponseRate24H));
         Assert.Equal((10L, 1.0, 1.0), (overview.Previous.ChatsReceived, overview.Previous.SatisfactionRate, overview.Previous.ResponseRate24H));
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Tests.Infrastructure;
@@ -14,7 +13,7 @@ namespace ServiceAnalytics.Tests.Page;
 /// one shows the service's reason; a caller without the transfer scope is not offered transfers; the CSV the
 /// browser downloads holds exactly the listed chats. Each test loads a shop of its own.
 /// </summary>
-public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, ChromiumFixture chromium)
+public sealed partial class AllChatsPageTests(AllChatsPageTests.HostFixture service, ChromiumFixture chromium)
     : IClassFixture<AllChatsPageTests.HostFixture>, IClassFixture<ChromiumFixture>
 {
     /// <summary>A key with the query scope only, every shop: it may list chats but not transfer them.</summary>
@@ -65,6 +64,17 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         Assert.Equal(0, await page.Locator("#chats tbody tr").CountAsync());
         Assert.Equal(0, listCalls);
 
+        await PagesThroughEveryChatAsync(session);
+        await EachFilterListsExactlyItsChatsAsync(session, shop, day);
+        await ScreenshotTheFilteredListAsync(session);
+        await DrillDownsShowTheirCriteriaAsync(session);
+        Assert.Empty(session.Errors);
+    }
+
+    /// <summary>Every chat, ten a page: two pages, newest first; a new list starts from its own first page.</summary>
+    private static async Task PagesThroughEveryChatAsync(PageSession session)
+    {
+        var page = session.Page;
         // Every chat, ten a page: two pages, newest first.
         await page.SelectOptionAsync("#page-size", "10");
         await ListAsync(session);
@@ -81,7 +91,12 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         // A new filter starts from its own first page, whatever page the previous list was at.
         await ListAsync(session);
         Assert.True(await page.IsVisibleAsync("#chats-more"));
+    }
 
+    /// <summary>Each filter lists exactly the scenario's chats, with the total ListChats gives for the same filter.</summary>
+    private async Task EachFilterListsExactlyItsChatsAsync(PageSession session, string shop, DateOnly day)
+    {
+        var page = session.Page;
         (string Case, Filters Filters, string[] Expected)[] cases =
         [
             ("type", new(Types: ["CHAT_TYPE_NON_RESPONDED"]), ["c05"]),
@@ -105,8 +120,12 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
             var rpc = await Analytics.ListChatsAsync(filters.Request(shop, day));
             Assert.Equal(expected.Length, rpc.Total);
         }
+    }
 
-        // The list shown last: screenshots of a filtered list, desktop and phone.
+    /// <summary>The list shown last: screenshots of a filtered list, desktop and phone.</summary>
+    private static async Task ScreenshotTheFilteredListAsync(PageSession session)
+    {
+        var page = session.Page;
         await session.ScreenshotAsync("all-chats-filtered-desktop");
         await page.SetViewportSizeAsync(390, 844);
         await session.ScreenshotAsync("all-chats-filtered-phone");
@@ -114,7 +133,15 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         // Only the table scrolls sideways at a phone's width, not the page.
         Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= 390);
         await page.SetViewportSizeAsync(1280, 900);
+    }
 
+    /// <summary>
+    /// A drill-down's criteria show in the form, its label above the list; an inquiry drill-down, which has no control
+    /// in the form, keeps its label and matching inquiries when the list is narrowed.
+    /// </summary>
+    private static async Task DrillDownsShowTheirCriteriaAsync(PageSession session)
+    {
+        var page = session.Page;
         // A drill-down's criteria show in the form, its label above the list.
         await page.ClickAsync("li[data-metric='nonResponded'] a");
         await session.WaitForChatListAsync();
@@ -139,8 +166,6 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         Assert.Equal("4", await page.Locator("#chats-matching-inquiries").GetAttributeAsync("data-value"));
         Assert.Contains(drillLabel.TrimStart('—', ' '), await page.TextContentAsync("#chats-filter"), StringComparison.Ordinal);
         Assert.Contains("Status: Active", await page.TextContentAsync("#chats-filter"), StringComparison.Ordinal);
-
-        Assert.Empty(session.Errors);
     }
 
     [Fact]
@@ -182,72 +207,6 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
     }
 
     [Fact]
-    public async Task A_transfer_moves_the_chat_and_a_refused_one_shows_the_services_reason()
-    {
-        var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
-        var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
-        await ListAsync(session, new(Statuses: ["CHAT_STATUS_ACTIVE"], Agents: ["a1"]));
-        Assert.Equal(["c08", "c05"], await RowsAsync(page));
-
-        // c08 (Ada's) to Bo: the current agent is not offered.
-        await page.ClickAsync("#chats tr[data-chat-id='c08'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
-        var offered = await page.Locator("#transfer-agent option").EvaluateAllAsync<string[]>("options => options.map(o => o.value).filter(v => v)");
-        Assert.Equal(new[] { "a2", "a3" }, offered.Order());
-        await page.SelectOptionAsync("#transfer-agent", "a2");
-        Assert.Contains("from Ada (a1) to Bo (a2)", await page.TextContentAsync("#transfer-confirm-text"), StringComparison.Ordinal);
-        await session.ScreenshotAsync("transfer-dialog-desktop");
-        await page.SetViewportSizeAsync(390, 844);
-        await session.ScreenshotAsync("transfer-dialog-phone");
-        await PartScreenshotAsync(page, "#transfer-dialog", "transfer-dialog-phone-dialog");
-        await page.SetViewportSizeAsync(1280, 900);
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-done");
-        Assert.Equal("a2", await page.Locator("#transfer-done").GetAttributeAsync("data-to-agent-id"));
-        await session.ScreenshotAsync("transfer-done-desktop");
-        await page.ClickAsync("#transfer-cancel");
-        Assert.Equal("a2", await page.Locator("#chats tr[data-chat-id='c08'] td").Nth(6).TextContentAsync());
-
-        var timeline = (await Analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "c08" })).Timeline;
-        var last = timeline[^1];
-        Assert.Equal(("assigned", "a2", "a1"), (last.Kind, last.AgentId, last.FromAgentId));
-        Assert.StartsWith("transfer:page-", last.EventId, StringComparison.Ordinal);
-        var bo = await Analytics.ListChatsAsync(new Filters(Agents: ["a2"]).Request(shop, day));
-        Assert.Contains(bo.Chats, row => row.ChatId == "c08" && row.CurrentAgentId == "a2");
-        Assert.Equal(6, bo.Total);
-
-        // c05 to Cy, who is inactive: the service refuses and the dialog says why.
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a3\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a3");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("agent 'a3' is not active", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
-        await page.ClickAsync("#transfer-cancel");
-
-        // c05 ends after it was listed: the transfer is refused with the service's reason.
-        var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
-        var end = new Ingestion.FactScenario(shop);
-        end.Ended("c05", DateTime.UtcNow.AddMinutes(-1));
-        Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { end.Facts } })).Outcome.Rejected);
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a2");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("chat 'c05' is ended; only active, unresolved chats can be transferred", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
-        await session.ScreenshotAsync("transfer-refused-desktop");
-        Assert.Equal("a1", (await Analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "c05" })).Timeline.Last(e => e.Kind == "assigned").AgentId);
-
-        // The browser reports the two refused requests itself; nothing else may reach the console.
-        Assert.Equal(2, session.Errors.Count);
-        Assert.All(session.Errors, error => Assert.Contains("status of 4", error, StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task A_caller_with_only_the_query_scope_is_not_offered_transfers()
     {
         var (shop, day) = await LoadAsync();
@@ -269,121 +228,4 @@ public sealed class AllChatsPageTests(AllChatsPageTests.HostFixture service, Chr
         Assert.False(await page.IsVisibleAsync("#chats-transfer-note"));
         Assert.Empty(session.Errors);
     }
-
-    [Fact]
-    public async Task The_downloaded_CSV_holds_exactly_the_listed_chats()
-    {
-        var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
-        var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
-        await page.SelectOptionAsync("#page-size", "10");
-        var firstDay = PageSession.Day(day);
-        var lastDay = PageSession.Day(day.AddDays(6));
-
-        (Filters Filters, string[] Expected)[] cases =
-        [
-            // Every chat: more than the page shows.
-            (new(), AllChatsScenario.NewestFirst),
-            (new(Tags: ["refund"], Statuses: ["CHAT_STATUS_ACTIVE"]), ["c05", "c03"]),
-        ];
-        foreach (var (filters, expected) in cases)
-        {
-            await ListAsync(session, filters);
-            var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#chats-export"));
-            Assert.Equal($"chats-{shop}-{firstDay}-{lastDay}.csv", download.SuggestedFilename);
-            // The CSV was fetched with the key in its header, never in a URL.
-            Assert.Contains(session.Requests, r => r.Url.Contains("/chats.csv?", StringComparison.Ordinal) && r.Headers.GetValueOrDefault("x-api-key") == ServiceHost.TestKey);
-            Assert.DoesNotContain(session.Requests, r => r.Url.Contains(ServiceHost.TestKey, StringComparison.Ordinal));
-            var records = CsvRecords.Parse(await File.ReadAllTextAsync(await download.PathAsync()));
-            Assert.Equal("chat_id", records[0][0]);
-            Assert.Equal(expected, records.Skip(1).Select(r => r[0]));
-            Assert.Equal(expected.Length.ToString(CultureInfo.InvariantCulture), await page.Locator("#chats-total").GetAttributeAsync("data-value"));
-            var listed = await AllRowsAsync(session);
-            Assert.Equal(listed, records.Skip(1).Select(r => r[0]));
-            await page.WaitForSelectorAsync("#chats-exported");
-        }
-
-        Assert.Empty(session.Errors);
-    }
-
-    /// <summary>The All Chats form's values; each list is one repeated ListChats field.</summary>
-    private sealed record Filters(string[]? Types = null, string[]? Statuses = null, string[]? Tags = null, string[]? Agents = null, string? Customer = null)
-    {
-        public ListChatsRequest Request(string shop, DateOnly day)
-        {
-            var request = new ListChatsRequest { ShopId = shop, FirstDay = PageSession.Day(day), LastDay = PageSession.Day(day.AddDays(6)), PageSize = 200, CustomerId = Customer ?? "" };
-            request.ChatTypes.Add((Types ?? []).Select(name => (ChatType)Number("ChatType", name)));
-            request.Statuses.Add((Statuses ?? []).Select(name => (ChatStatus)Number("ChatStatus", name)));
-            request.Tags.Add(Tags ?? []);
-            request.AgentIds.Add(Agents ?? []);
-            return request;
-        }
-
-        /// <summary>An enum value's number by its proto name, the name the page and the JSON door use.</summary>
-        private static int Number(string enumName, string valueName) =>
-            AnalyticsServiceReflection.Descriptor.EnumTypes.Single(e => e.Name == enumName).FindValueByName(valueName).Number;
-    }
-
-    private async Task<(string Shop, DateOnly Day)> LoadAsync()
-    {
-        var (scenario, day) = AllChatsScenario.Build();
-        var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
-        Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } })).Outcome.Rejected);
-        return (scenario.ShopId, day);
-    }
-
-    /// <summary>Sets the form as a person would (clear, open each choice, tick, type) and lists.</summary>
-    private static async Task ListAsync(PageSession session, Filters? filters = null)
-    {
-        var page = session.Page;
-        await page.ClickAsync("#chats-clear");
-        foreach (var (choices, values) in new[] { ("#filter-types", filters?.Types), ("#filter-statuses", filters?.Statuses), ("#filter-tags", filters?.Tags), ("#filter-agents", filters?.Agents) })
-        {
-            if (values is null)
-            {
-                continue;
-            }
-
-            await OpenChoicesAsync(page, choices);
-            foreach (var value in values)
-            {
-                // Tags and agents are offered once their RPC answers.
-                await page.CheckAsync($"{choices} input[value='{value}']");
-            }
-        }
-
-        await page.FillAsync("#filter-customer", filters?.Customer ?? "");
-        await page.ClickAsync("#chats-list");
-        await session.WaitForChatListAsync();
-    }
-
-    /// <summary>One part of the page alone, for a reviewer: a full page at a phone's width is too tall to read.</summary>
-    private static Task PartScreenshotAsync(IPage page, string selector, string name) =>
-        page.Locator(selector).ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, $"{name}.png") });
-
-    /// <summary>Opens a filter's disclosure (by its summary, as a person would) unless it is open already.</summary>
-    private static async Task OpenChoicesAsync(IPage page, string choices)
-    {
-        if (!await page.EvaluateAsync<bool>("selector => document.querySelector(selector).open", choices))
-        {
-            await page.ClickAsync($"{choices} summary");
-        }
-    }
-
-    /// <summary>Every page of the list ("More chats" until there is none), its chat ids in order.</summary>
-    private static async Task<string[]> AllRowsAsync(PageSession session)
-    {
-        while (await session.Page.IsVisibleAsync("#chats-more"))
-        {
-            await session.Page.ClickAsync("#chats-more");
-            await session.WaitForChatListAsync();
-        }
-
-        return await RowsAsync(session.Page);
-    }
-
-    private static Task<string[]> RowsAsync(IPage page) =>
-        page.Locator("#chats tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.chatId)");
 }

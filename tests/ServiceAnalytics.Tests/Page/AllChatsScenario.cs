@@ -35,73 +35,93 @@ internal static class AllChatsScenario
     public static (FactScenario Scenario, DateOnly Day) Build()
     {
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-12);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
-        var s = new FactScenario($"shop-{Guid.NewGuid():N}");
-        DateTime Local(int dayOffset, int hour) => TimeZoneInfo.ConvertTimeToUtc(day.AddDays(dayOffset).ToDateTime(new TimeOnly(hour, 0)), zone);
+        var chats = new ChatWriter(new FactScenario($"shop-{Guid.NewGuid():N}"), day, TimeZoneInfo.FindSystemTimeZoneById(TimeZone));
+        var s = chats.Scenario;
+        s.Add(chats.Local(-30, 0), f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = TimeZone });
+        s.Agent("a1", "Ada", true, chats.Local(-30, 0));
+        s.Agent("a2", "Bo", true, chats.Local(-30, 0));
+        s.Agent("a3", "Cy", true, chats.Local(-30, 0));
+        s.Agent("a3", "Cy", false, chats.Local(-20, 0));
+        AddChatsC01ToC06(chats);
+        AddChatsC07ToC12(chats);
+        return (s, day);
+    }
 
-        s.Add(Local(-30, 0), f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = TimeZone });
-        s.Agent("a1", "Ada", true, Local(-30, 0));
-        s.Agent("a2", "Bo", true, Local(-30, 0));
-        s.Agent("a3", "Cy", true, Local(-30, 0));
-        s.Agent("a3", "Cy", false, Local(-20, 0));
+    /// <summary>c01..c06: ended, resolved, two tags, late, unanswered, assistant-solved.</summary>
+    private static void AddChatsC01ToC06(ChatWriter chats)
+    {
+        var s = chats.Scenario;
+        var c01 = chats.Start("c01", "u1", 0, 10, ["refund"], "a1");
+        chats.Reply("c01", "a1", c01.AddMinutes(10));
+        s.Ended("c01", c01.AddHours(2));
 
-        DateTime Start(string chat, string customer, int dayOffset, int hour, string[] tags, string agent = "")
+        var c02 = chats.Start("c02", "u1", 0, 14, ["shipping"], "a1");
+        chats.Reply("c02", "a1", c02.AddMinutes(20));
+        s.Add(c02.AddHours(1), f => f.ChatResolved = new ChatResolved { ChatId = "c02", ResolvedBy = ResolvedBy.Agent });
+
+        var c03 = chats.Start("c03", "u2", 1, 10, ["refund", "shipping"], "a2");
+        chats.Reply("c03", "a2", c03.AddMinutes(5));
+
+        var c04 = chats.Start("c04", "u2", 1, 14, [], "a2");
+        chats.Reply("c04", "a2", c04.AddHours(25));
+        s.Ended("c04", c04.AddHours(26));
+
+        chats.Start("c05", "u3", 2, 10, ["refund"], "a1");
+
+        var c06 = chats.Start("c06", "u3", 2, 14, []);
+        s.Message("c06", SenderRole.Assistant, MessageKind.FaqCard, c06.AddMinutes(1));
+        s.Ended("c06", c06.AddHours(1));
+    }
+
+    /// <summary>c07..c12: no inquiry, active chats of every agent, one moved from a1 to a2, one rated.</summary>
+    private static void AddChatsC07ToC12(ChatWriter chats)
+    {
+        var s = chats.Scenario;
+        var c07 = chats.Local(3, 10);
+        s.ChatStarted("c07", "u4", c07, ["pre-sale"]);
+        s.Message("c07", SenderRole.Customer, MessageKind.Text, c07, expectsNoReply: true);
+
+        var c08 = chats.Start("c08", "u4", 3, 14, ["pre-sale"], "a1");
+        chats.Reply("c08", "a1", c08.AddMinutes(15));
+
+        var c09 = chats.Start("c09", "u5", 4, 10, [], "a2");
+        chats.Reply("c09", "a2", c09.AddMinutes(30));
+
+        var c10 = chats.Start("c10", "u5", 4, 14, ["shipping"], "a3");
+        chats.Reply("c10", "a3", c10.AddMinutes(40));
+        s.Ended("c10", c10.AddHours(1));
+
+        var c11 = chats.Start("c11", "u6", 5, 10, [], "a1");
+        s.Assigned("c11", "a1", "a2", c11.AddHours(2));
+        chats.Reply("c11", "a2", c11.AddHours(3));
+
+        var c12 = chats.Start("c12", "u6", 6, 10, [], "a2");
+        chats.Reply("c12", "a2", c12.AddMinutes(10));
+        s.Rated("c12", 5, c12.AddMinutes(20));
+    }
+
+    /// <summary>Writes the scenario's chats: local times of the shop's zone, a chat's start, an agent's reply.</summary>
+    private sealed class ChatWriter(FactScenario scenario, DateOnly day, TimeZoneInfo zone)
+    {
+        public FactScenario Scenario => scenario;
+
+        /// <summary>The instant of <paramref name="hour"/>:00 local, <paramref name="dayOffset"/> days after the first day.</summary>
+        public DateTime Local(int dayOffset, int hour) => TimeZoneInfo.ConvertTimeToUtc(day.AddDays(dayOffset).ToDateTime(new TimeOnly(hour, 0)), zone);
+
+        /// <summary>Starts a chat with the customer's first message, assigned a minute later when an agent is given; when it started.</summary>
+        public DateTime Start(string chat, string customer, int dayOffset, int hour, string[] tags, string agent = "")
         {
             var at = Local(dayOffset, hour);
-            s.ChatStarted(chat, customer, at, tags);
-            s.Message(chat, SenderRole.Customer, MessageKind.Text, at);
+            scenario.ChatStarted(chat, customer, at, tags);
+            scenario.Message(chat, SenderRole.Customer, MessageKind.Text, at);
             if (agent != "")
             {
-                s.Assigned(chat, "", agent, at.AddMinutes(1));
+                scenario.Assigned(chat, "", agent, at.AddMinutes(1));
             }
 
             return at;
         }
 
-        void Reply(string chat, string agent, DateTime at) => s.Message(chat, SenderRole.Agent, MessageKind.Text, at, agentId: agent);
-
-        var c01 = Start("c01", "u1", 0, 10, ["refund"], "a1");
-        Reply("c01", "a1", c01.AddMinutes(10));
-        s.Ended("c01", c01.AddHours(2));
-
-        var c02 = Start("c02", "u1", 0, 14, ["shipping"], "a1");
-        Reply("c02", "a1", c02.AddMinutes(20));
-        s.Add(c02.AddHours(1), f => f.ChatResolved = new ChatResolved { ChatId = "c02", ResolvedBy = ResolvedBy.Agent });
-
-        var c03 = Start("c03", "u2", 1, 10, ["refund", "shipping"], "a2");
-        Reply("c03", "a2", c03.AddMinutes(5));
-
-        var c04 = Start("c04", "u2", 1, 14, [], "a2");
-        Reply("c04", "a2", c04.AddHours(25));
-        s.Ended("c04", c04.AddHours(26));
-
-        Start("c05", "u3", 2, 10, ["refund"], "a1");
-
-        var c06 = Start("c06", "u3", 2, 14, []);
-        s.Message("c06", SenderRole.Assistant, MessageKind.FaqCard, c06.AddMinutes(1));
-        s.Ended("c06", c06.AddHours(1));
-
-        var c07 = Local(3, 10);
-        s.ChatStarted("c07", "u4", c07, ["pre-sale"]);
-        s.Message("c07", SenderRole.Customer, MessageKind.Text, c07, expectsNoReply: true);
-
-        var c08 = Start("c08", "u4", 3, 14, ["pre-sale"], "a1");
-        Reply("c08", "a1", c08.AddMinutes(15));
-
-        var c09 = Start("c09", "u5", 4, 10, [], "a2");
-        Reply("c09", "a2", c09.AddMinutes(30));
-
-        var c10 = Start("c10", "u5", 4, 14, ["shipping"], "a3");
-        Reply("c10", "a3", c10.AddMinutes(40));
-        s.Ended("c10", c10.AddHours(1));
-
-        var c11 = Start("c11", "u6", 5, 10, [], "a1");
-        s.Assigned("c11", "a1", "a2", c11.AddHours(2));
-        Reply("c11", "a2", c11.AddHours(3));
-
-        var c12 = Start("c12", "u6", 6, 10, [], "a2");
-        Reply("c12", "a2", c12.AddMinutes(10));
-        s.Rated("c12", 5, c12.AddMinutes(20));
-        return (s, day);
+        public void Reply(string chat, string agent, DateTime at) => scenario.Message(chat, SenderRole.Agent, MessageKind.Text, at, agentId: agent);
     }
 }

@@ -32,6 +32,28 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         await session.SignInAsync(ServiceHost.TestKey);
         await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
 
+        await AssertTheOverviewShowsTheRpcFiguresAsync(page, overview);
+        await AssertTheTrendsShowTheRpcFiguresAsync(page, scenario.ShopId, first, last);
+        await session.ScreenshotAsync("overview-desktop");
+        await EachBreakdownCountListsThatManyChatsAsync(session, breakdown);
+
+        await page.SetViewportSizeAsync(390, 844);
+        await session.ScreenshotAsync("all-chats-phone");
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await session.ScreenshotAsync("overview-phone");
+
+        // A period without chats says so.
+        await session.ShowAsync(scenario.ShopId, day.AddYears(-1), day.AddYears(-1).AddDays(6));
+        Assert.True(await page.IsVisibleAsync("#empty"));
+        await page.SetViewportSizeAsync(1280, 900);
+        await session.ScreenshotAsync("empty-period-desktop");
+
+        Assert.Empty(session.Errors);
+    }
+
+    /// <summary>Signed in, the overview shows the shop's zone and, for both periods, every figure GetOverview returns.</summary>
+    private static async Task AssertTheOverviewShowsTheRpcFiguresAsync(IPage page, GetOverviewResponse overview)
+    {
         Assert.False(await page.IsVisibleAsync("#sign-in"));
         Assert.Equal(PageScenario.TimeZone, await page.TextContentAsync("#time-zone"));
         Assert.Equal(overview.TimeZone, await page.TextContentAsync("#time-zone"));
@@ -46,9 +68,12 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         }
 
         Assert.Equal("20", await page.Locator("tr[data-metric='chatsReceived'] td[data-period='current']").TextContentAsync());
+    }
 
-        // Trends: a chart per headline metric, and the same figures as GetDailyTrends returns them, day by day.
-        var trends = await Analytics.GetDailyTrendsAsync(new GetDailyTrendsRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
+    /// <summary>Trends: a chart per headline metric, and the same figures as GetDailyTrends returns them, day by day.</summary>
+    private async Task AssertTheTrendsShowTheRpcFiguresAsync(IPage page, string shopId, string first, string last)
+    {
+        var trends = await Analytics.GetDailyTrendsAsync(new GetDailyTrendsRequest { ShopId = shopId, FirstDay = first, LastDay = last });
         Assert.Equal(5, await page.Locator("#trends figure.trend canvas").CountAsync());
         Assert.Equal(trends.Days.Select(d => d.FirstDay), await page.Locator("#trends-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.day)"));
         foreach (var daily in trends.Days)
@@ -60,9 +85,13 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
                 Assert.True(figures[metric] == Parse(await cell.GetAttributeAsync("data-value")), $"{daily.FirstDay} {metric}");
             }
         }
-        await session.ScreenshotAsync("overview-desktop");
+    }
 
-        // Ten chats a page (the list shows once a count is clicked), so twelve take two pages.
+    /// <summary>Each breakdown count, clicked, lists that many chats (ten a page, so twelve take two pages).</summary>
+    private static async Task EachBreakdownCountListsThatManyChatsAsync(PageSession session, GetStatusBreakdownResponse breakdown)
+    {
+        var page = session.Page;
+        // The list shows once a count is clicked.
         await page.ClickAsync("li[data-metric='responded24h'] a");
         await session.WaitForChatListAsync();
         await page.SelectOptionAsync("#page-size", "10");
@@ -87,19 +116,6 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
                 await session.ScreenshotAsync("all-chats-desktop");
             }
         }
-
-        await page.SetViewportSizeAsync(390, 844);
-        await session.ScreenshotAsync("all-chats-phone");
-        await page.EvaluateAsync("window.scrollTo(0, 0)");
-        await session.ScreenshotAsync("overview-phone");
-
-        // A period without chats says so.
-        await session.ShowAsync(scenario.ShopId, day.AddYears(-1), day.AddYears(-1).AddDays(6));
-        Assert.True(await page.IsVisibleAsync("#empty"));
-        await page.SetViewportSizeAsync(1280, 900);
-        await session.ScreenshotAsync("empty-period-desktop");
-
-        Assert.Empty(session.Errors);
     }
 
     [Fact]
@@ -191,5 +207,4 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
 
     private static double? Parse(string? shown) =>
         string.IsNullOrEmpty(shown) ? null : double.Parse(shown, NumberStyles.Float, CultureInfo.InvariantCulture);
-
 }

@@ -96,7 +96,14 @@ internal static class Callers
         service.Methods.Where(m => !m.IsClientStreaming && !m.IsServerStreaming);
 
     /// <summary>Calls <paramref name="method"/> with <paramref name="request"/>; the status it ends with (OK when it answers).</summary>
-    public static async Task<Status> CallAsync(GrpcChannel channel, MethodDescriptor method, IMessage request)
+    public static async Task<Status> CallAsync(GrpcChannel channel, MethodDescriptor method, IMessage request) =>
+        (await CallForReasonAsync(channel, method, request)).Status;
+
+    /// <summary>
+    /// Calls <paramref name="method"/> with <paramref name="request"/>; the status it ends with (OK when it answers) and
+    /// the machine-readable reason of a refusal (<see cref="ReasonOf"/>).
+    /// </summary>
+    public static async Task<(Status Status, string? Reason)> CallForReasonAsync(GrpcChannel channel, MethodDescriptor method, IMessage request)
     {
         var call = new Method<IMessage, IMessage>(
             MethodType.Unary, method.Service.FullName, method.Name,
@@ -105,13 +112,16 @@ internal static class Callers
         try
         {
             await channel.CreateCallInvoker().AsyncUnaryCall(call, null, new CallOptions(), request);
-            return Status.DefaultSuccess;
+            return (Status.DefaultSuccess, null);
         }
         catch (RpcException error)
         {
-            return error.Status;
+            return (error.Status, ReasonOf(error));
         }
     }
+
+    /// <summary>The <c>google.rpc.ErrorInfo</c> reason the service attached to <paramref name="error"/> (null when none).</summary>
+    public static string? ReasonOf(RpcException error) => error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason;
 
     /// <summary>A request of <paramref name="method"/> with every <c>shop_id</c> (its own and its facts') set to <paramref name="shop"/>.</summary>
     public static IMessage Request(MethodDescriptor method, string shop)

@@ -14,6 +14,9 @@ namespace ServiceAnalytics.Tests.Security;
 /// </summary>
 public sealed class TenancyTests
 {
+    /// <summary>The reason (<c>google.rpc.ErrorInfo.reason</c>) of a refusal for a shop outside the caller's.</summary>
+    private const string ShopNotAllowed = "SHOP_NOT_ALLOWED";
+
     private static readonly DateTime s_at = DateTime.UtcNow.Date.AddDays(-3).AddHours(10);
     private static readonly string s_day = DateOnly.FromDateTime(s_at).ToString("yyyy-MM-dd");
 
@@ -26,7 +29,14 @@ public sealed class TenancyTests
         using var channel = Callers.WithToken(host, Callers.Token(["shop-a"], transfer: true));
         var analytics = new AnalyticsService.AnalyticsServiceClient(channel);
 
-        // Chat ids of shop-b under shop-a, in every field that takes one.
+        await AnotherShopsChatAndAgentIdsAreRefusedAsync(analytics);
+        await AnotherShopsPageTokenIsRefusedAsync(host, analytics);
+        await OwnIdsPassAndNothingOfAnotherShopIsSeenAsync(analytics);
+    }
+
+    /// <summary>Chat ids and agent ids of shop-b under shop-a, in every field that takes one.</summary>
+    private static async Task AnotherShopsChatAndAgentIdsAreRefusedAsync(AnalyticsService.AnalyticsServiceClient analytics)
+    {
         await AssertRefusedAsync("chat_id", analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "b-chat-1" }).ResponseAsync);
         await AssertRefusedAsync("chat_id", analytics.TransferChatAsync(new TransferChatRequest
         {
@@ -54,8 +64,11 @@ public sealed class TenancyTests
         {
             ShopId = "shop-a", FirstDay = s_day, LastDay = s_day, TransferAgentIds = { "b-agent-2" },
         }).ResponseAsync);
+    }
 
-        // A page token of shop-b's list (made by a caller of shop-b), under shop-a and under shop-b.
+    /// <summary>A page token of shop-b's list (made by a caller of shop-b), under shop-a and under shop-b.</summary>
+    private static async Task AnotherShopsPageTokenIsRefusedAsync(ServiceHost host, AnalyticsService.AnalyticsServiceClient analytics)
+    {
         using var shopB = Callers.WithToken(host, Callers.Token(["shop-b"]));
         var page = await new AnalyticsService.AnalyticsServiceClient(shopB).ListChatsAsync(new ListChatsRequest { ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1 });
         Assert.NotEmpty(page.NextPageToken);
@@ -67,8 +80,14 @@ public sealed class TenancyTests
         {
             ShopId = "shop-b", FirstDay = s_day, LastDay = s_day, PageSize = 1, PageToken = page.NextPageToken,
         }).ResponseAsync);
+    }
 
-        // Ids that are shop-a's pass, though shop-b uses the same ones; ids that exist nowhere find nothing.
+    /// <summary>
+    /// Ids that are shop-a's pass, though shop-b uses the same ones; ids that exist nowhere find nothing; everything
+    /// shop-a's caller sees is shop-a's.
+    /// </summary>
+    private static async Task OwnIdsPassAndNothingOfAnotherShopIsSeenAsync(AnalyticsService.AnalyticsServiceClient analytics)
+    {
         var shared = await analytics.GetChatAsync(new GetChatRequest { ShopId = "shop-a", ChatId = "shared-chat" });
         Assert.Equal("shared-chat", shared.ChatId);
         Assert.Single(shared.Timeline, fact => fact.Kind == "chat_started");
@@ -116,7 +135,7 @@ public sealed class TenancyTests
     private static async Task AssertRefusedAsync(string field, Task call)
     {
         var refused = await Assert.ThrowsAsync<RpcException>(() => call);
-        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal((StatusCode.PermissionDenied, ShopNotAllowed), (refused.StatusCode, Callers.ReasonOf(refused)));
         Assert.StartsWith(field + ":", refused.Status.Detail, StringComparison.Ordinal);
     }
 
@@ -129,7 +148,7 @@ public sealed class TenancyTests
         var mixed = Facts("shop-a", "a").Concat(Facts("shop-b", "b")).ToList();
 
         var batch = await Assert.ThrowsAsync<RpcException>(() => ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { mixed } }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, batch.StatusCode);
+        Assert.Equal((StatusCode.PermissionDenied, ShopNotAllowed), (batch.StatusCode, Callers.ReasonOf(batch)));
         Assert.StartsWith($"facts[{Facts("shop-a", "a").Count}].shop_id", batch.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0L, await CountAsync(host, "shop-a"));
 
@@ -140,7 +159,7 @@ public sealed class TenancyTests
         Assert.Equal(1UL, stream.ResponseStream.Current.BatchSequence);
         await stream.RequestStream.WriteAsync(new IngestStreamRequest { BatchSequence = 2, Facts = { Facts("shop-b", "b") } });
         var ended = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(StatusCode.PermissionDenied, ended.StatusCode);
+        Assert.Equal((StatusCode.PermissionDenied, ShopNotAllowed), (ended.StatusCode, Callers.ReasonOf(ended)));
         Assert.Equal(3L, await CountAsync(host, "shop-a"));
         Assert.Equal(0L, await CountAsync(host, "shop-b"));
     }
