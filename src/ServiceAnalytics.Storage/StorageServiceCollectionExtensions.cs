@@ -1,7 +1,9 @@
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Storage;
@@ -16,7 +18,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName));
-        services.AddSingleton<SettledWatermark>();
+        services.AddSingleton<RollupProgressReader>();
+        services.AddSingleton<ShopCalendars>();
+        // The planner takes the snapshot age alone: Outcomes does not depend on the rollup job's options.
+        services.AddSingleton(provider => new OutcomePlanner(
+            provider.GetRequiredService<ClickHouseStore>(), provider.GetRequiredService<RollupProgressReader>(),
+            provider.GetRequiredService<IOptions<RollupOptions>>().Value.SnapshotMaxAge));
         services.AddSingleton<MetricQueries>();
         services.AddSingleton<ShopOwnership>();
         services.AddSingleton<RollupRunner>();

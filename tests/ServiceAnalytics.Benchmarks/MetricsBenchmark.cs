@@ -5,7 +5,8 @@ using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ internal static class MetricsBenchmark
 {
     private const string BigShop = "shop-big";
 
-    /// <summary>The per-chat source of <see cref="ChatOutcomes"/>, computed from raw facts.</summary>
+    /// <summary>The per-chat rows <see cref="ComputedOutcomes"/> computes from, read from raw facts (whatever the candidates).</summary>
     private const string RawChats = """
         SELECT m.chat_id AS chat_id, m.timeline AS timeline, m.received_at AS received_at, m.first_assistant_solution_at AS first_assistant_solution_at,
                e.resolutions AS resolutions, e.ended_at AS ended_at, m.last_message_at AS last_message_at
@@ -65,12 +66,12 @@ internal static class MetricsBenchmark
 
         var now = DateTime.UtcNow;
         var today = DateOnly.FromDateTime(now);
-        var watermark = new SettledWatermark(store, TimeProvider.System);
-        var queries = new MetricQueries(store, watermark, Options.Create(new RollupOptions()));
-        var exact = new MetricQueries(store, ChatOutcomes.AggregatedChats, watermark, snapshotMaxAge: TimeSpan.Zero);
-        var live = new MetricQueries(store, ChatOutcomes.AggregatedChats, watermark: null);
-        var raw = new MetricQueries(store, RawChats, watermark: null);
-        var runner = new RollupRunner(store, queries, watermark, Options.Create(new RollupOptions()), NullLogger<RollupRunner>.Instance);
+        var watermark = new RollupProgressReader(store, TimeProvider.System);
+        var queries = new MetricQueries(store, new OutcomePlanner(store, watermark, new RollupOptions().SnapshotMaxAge), new ShopCalendars(store));
+        var exact = new MetricQueries(store, ComputedOutcomes.AggregatedChats, watermark, snapshotMaxAge: TimeSpan.Zero);
+        var live = new MetricQueries(store, ComputedOutcomes.AggregatedChats, progress: null);
+        var raw = new MetricQueries(store, _ => RawChats, progress: null);
+        var runner = new RollupRunner(store, new ShopCalendars(store), watermark, Options.Create(new RollupOptions()), NullLogger<RollupRunner>.Instance);
 
         // Issue 5: the first scheduled run settles all history; then 30 days for every shop, recomputed on request.
         var clock = Stopwatch.StartNew();

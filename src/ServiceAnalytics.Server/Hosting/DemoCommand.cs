@@ -4,7 +4,8 @@ using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Embedded;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Server.Hosting;

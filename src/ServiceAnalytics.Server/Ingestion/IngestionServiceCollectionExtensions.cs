@@ -1,5 +1,5 @@
 using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Ingestion;
 

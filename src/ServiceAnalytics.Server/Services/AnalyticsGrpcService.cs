@@ -5,7 +5,8 @@ using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 
@@ -210,7 +211,7 @@ public sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chat
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var asOf = await AnswerInstantAsync(context.CancellationToken);
         var response = new GetTagBreakdownResponse { AsOf = Utc(asOf) };
-        foreach (var tag in await queries.ReadTagsAsync(request.ShopId, calendar, period, asOf, context.CancellationToken))
+        foreach (var tag in await queries.ReadTagBreakdownAsync(request.ShopId, calendar, period, asOf, context.CancellationToken))
         {
             var details = new TagDetails
             {

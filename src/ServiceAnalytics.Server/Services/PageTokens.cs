@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 

@@ -4,7 +4,7 @@ using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Storage.Rollups;
@@ -43,11 +43,11 @@ public enum RollupReason
 /// <c>agent_daily_summary</c> (migration 0003, docs/rollups.md). A run computes whole local days into staging
 /// tables of its own and swaps each day in with <c>REPLACE PARTITION</c>: days are replaced atomically and
 /// entirely, so a rerun gives the same rows, a failed run leaves every day readable (old or new), and two runs
-/// racing cannot leave a day with both copies. The per-chat rows come from <see cref="ChatOutcomes.Live"/>, the
-/// SQL the query RPCs run; the daily rows from the aggregate texts of <see cref="MetricQueries"/>.
+/// racing cannot leave a day with both copies. The per-chat rows come from <see cref="OutcomeSources.ComputedFromFacts"/>, the
+/// SQL the query RPCs run; the daily rows from the aggregate texts of <see cref="OutcomePartials"/>.
 /// </summary>
 public sealed class RollupRunner(
-    ClickHouseStore store, MetricQueries metrics, SettledWatermark watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
+    ClickHouseStore store, ShopCalendars calendars, RollupProgressReader watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
     : IDisposable
 {
     private static readonly string[] s_summaryTables = ["settled_chats", "shop_daily_summary", "agent_daily_summary"];
@@ -219,7 +219,7 @@ public sealed class RollupRunner(
                 SELECT shop_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}
                 UNION ALL
                 SELECT shop_id FROM settled_chats
-                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
+                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered
             )
             ORDER BY shop_id
             """, parameters, cancellationToken: cancellationToken);
@@ -354,7 +354,7 @@ public sealed class RollupRunner(
             new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
             async (shop, token) =>
             {
-                if (await metrics.FindShopAsync(shop, token) is { } calendar)
+                if (await calendars.FindShopAsync(shop, token) is { } calendar)
                 {
                     await SettleShopAsync(stages["settled_chats"], shop, calendar, first, last, now, token);
                     shopDone();
@@ -415,20 +415,20 @@ public sealed class RollupRunner(
     /// <summary>
     /// The per-chat outcomes of one shop's chats received on local days first..last, as the RPCs compute them live;
     /// <c>computed_at</c> is ClickHouse's clock when the statement began, before it read any fact (see
-    /// <see cref="ChatOutcomes.ChatsToRecompute"/>).
+    /// <see cref="OutcomeSources.ChatsToRecompute"/>).
     /// </summary>
     private async Task SettleShopAsync(
         string stage, string shop, ShopCalendar calendar, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
     {
-        var (parameters, _, _) = MetricQueries.PeriodParameters(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
+        var (parameters, _, _) = PeriodParameters.Create(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{_target.Table(stage)}}
-            SELECT {shop:String}, toDate(received_at, {tz:String}), {{ChatOutcomes.Columns}}, {now:DateTime64(3, 'UTC')}, now64(6)
-            FROM ({{WithLiveOutcomes}} SELECT {{ChatOutcomes.Columns}} FROM chat_outcomes)
+            SELECT {shop:String}, toDate(received_at, {tz:String}), {{OutcomeSql.Columns}}, {now:DateTime64(3, 'UTC')}, now64(6)
+            FROM ({{WithLiveOutcomes}} SELECT {{OutcomeSql.Columns}} FROM chat_outcomes)
             """, parameters, cancellationToken: cancellationToken);
     }
 
-    private static string WithLiveOutcomes { get; } = $"WITH {ChatOutcomes.Live()}";
+    private static string WithLiveOutcomes { get; } = $$"""WITH {{OutcomeSources.Aggregated.ComputedChatOutcomes}}""";
 
     /// <summary>
     /// Each shop's overview figures and status breakdown per local day, from the settled chats: the partials the
@@ -443,11 +443,11 @@ public sealed class RollupRunner(
             customers.potential_customers, customers.converted_customers, {now:DateTime64(3, 'UTC')}, kept_first_responses_ms
         FROM
         (
-            SELECT rollup_shop, rollup_day, tuple({{MetricQueries.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
+            SELECT rollup_shop, rollup_day, tuple({{OutcomePartials.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
                    any((chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry)) AS b
             FROM
             (
-                SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlinePartials}}, {{MetricQueries.BreakdownColumns}}
+                SELECT shop_id AS rollup_shop, day AS rollup_day, {{OutcomePartials.HeadlinePartials}}, {{OutcomePartials.BreakdownColumns}}
                 FROM (SELECT *, true AS in_period FROM {{chats}} WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received AND {{InScope}})
                 GROUP BY shop_id, day
             )
@@ -455,7 +455,7 @@ public sealed class RollupRunner(
         ) AS chats
         LEFT JOIN
         (
-            {{MetricQueries.CustomersByDay("shop_id, ", "day",
+            {{OutcomePartials.CustomersByDay("shop_id, ", "day",
                 $"(SELECT * FROM {chats} WHERE day BETWEEN addDays(toDate({{first_day:String}}), -27) AND toDate({{last_day:String}}) AND {InScope})")}}
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
@@ -468,19 +468,19 @@ public sealed class RollupRunner(
             if(a.2 = 0, NULL, a.8), if(a.2 = 0, NULL, a.9), a.10, a.11, {now:DateTime64(3, 'UTC')}, kept_response_ms
         FROM
         (
-            SELECT rollup_shop, rollup_day, agent, any(agent_name) AS display_name, tuple({{MetricQueries.AgentFromPartials}}) AS a,
+            SELECT rollup_shop, rollup_day, agent, any(agent_name) AS display_name, tuple({{OutcomePartials.AgentFromPartials}}) AS a,
                    any(response_ms) AS kept_response_ms
             FROM
             (
-                SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{MetricQueries.AgentPartials}}
-                FROM ({{MetricQueries.AgentChats.Replace("{source}",
-                    $"(SELECT * FROM {chats} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope})", StringComparison.Ordinal)}}) AS chats
+                SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{OutcomePartials.AgentPartials}}
+                FROM ({{OutcomePartials.AgentChats(
+                    $"(SELECT * FROM {chats} WHERE day BETWEEN toDate({{first_day:String}}) AND toDate({{last_day:String}}) AND {InScope})")}}) AS chats
                 ARRAY JOIN agents AS agent
                 LEFT JOIN
                 (
                     SELECT shop_id, agent_id, argMax(display_name, occurred_at) AS display_name FROM agents GROUP BY shop_id, agent_id
                 ) AS names ON names.shop_id = chats.shop_id AND names.agent_id = agent
-                WHERE {{MetricQueries.AgentRowFilter}}
+                WHERE {{OutcomePartials.AgentRowFilter}}
                 GROUP BY chats.shop_id, chats.day, agent
             )
             GROUP BY rollup_shop, rollup_day, agent

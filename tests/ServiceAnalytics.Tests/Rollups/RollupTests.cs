@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 using ClickHouse.Driver.Utility;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Tests.Infrastructure;
 using ServiceAnalytics.Tests.Ingestion;
@@ -158,7 +159,7 @@ public sealed partial class RollupTests
         Assert.Contains("agents", runs[0].Error, StringComparison.OrdinalIgnoreCase);
         Assert.Null(runs[0].SettledThrough);
         Assert.Equal(first.RunId, runs[1].RunId);
-        Assert.Equal(first.SettledThrough, await host.App.Services.GetRequiredService<SettledWatermark>().ReadAsync(CancellationToken.None));
+        Assert.Equal(first.SettledThrough, await host.App.Services.GetRequiredService<RollupProgressReader>().ReadAsync(CancellationToken.None));
         Assert.Equal(0L, await CountAsync(host, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%_stage_%'"));
         await AssertSameAsLiveAsync(host, shop.ShopId);
 
@@ -254,7 +255,7 @@ public sealed partial class RollupTests
     }
 
     private static async Task<DateOnly> ServiceSettledThroughAsync(ServiceHost host) =>
-        (await host.App.Services.GetRequiredService<SettledWatermark>().ReadAsync(CancellationToken.None))!.Value;
+        (await host.App.Services.GetRequiredService<RollupProgressReader>().ReadAsync(CancellationToken.None))!.Value;
 
     private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -290,7 +291,7 @@ public sealed partial class RollupTests
 
         var service = host.App.Services.GetRequiredService<MetricQueries>();
         var calendar = (await service.FindShopAsync(shop.ShopId, CancellationToken.None))!;
-        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ComputedOutcomes.AggregatedChats, progress: null);
         var shown = await service.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
         var truth = await live.ReadOverviewAsync(shop.ShopId, calendar, recent, s_now, CancellationToken.None);
         Assert.Equal(truth.Headline.RatingDistribution[2] + 1, shown.Headline.RatingDistribution[2]);
@@ -319,7 +320,7 @@ public sealed partial class RollupTests
             Holidays = { new HolidayPeriod { FirstDay = Day(20), LastDay = Day(20) }, new HolidayPeriod { FirstDay = Day(2), LastDay = Day(2) } },
         });
         await IngestAsync(host, settings.Facts, eventPrefix: "holiday");
-        await Task.Delay(MetricQueries.CalendarLifetime);
+        await Task.Delay(ShopCalendars.CalendarLifetime);
         var snapshotExpired = s_now + SnapshotMaxAge(host) + TimeSpan.FromSeconds(1);
         await AssertSameAsLiveAsync(host, shop.ShopId, snapshotExpired);
 
@@ -427,7 +428,7 @@ public sealed partial class RollupTests
             Canonical(await service.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None)),
             Canonical(await service.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
             Canonical(await service.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ReadTagsAsync(shopId, calendar, period, now, CancellationToken.None)),
+            Canonical(await service.ReadTagBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
             Canonical(await service.ListChatsAsync(shopId, calendar, period, now, new ChatListFilter([], [], [], [], "", []), null, 10_000, CancellationToken.None)));
     }
 
@@ -463,7 +464,7 @@ public sealed partial class RollupTests
     {
         var now = at ?? s_now;
         var service = host.App.Services.GetRequiredService<MetricQueries>();
-        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ComputedOutcomes.AggregatedChats, progress: null);
         var calendar = await live.FindShopAsync(shopId, CancellationToken.None) ?? throw new InvalidOperationException(shopId);
         var today = DateOnly.FromDateTime(s_now);
         DayPeriod[] periods =
@@ -488,7 +489,7 @@ public sealed partial class RollupTests
             await Both(async q => await q.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None));
             await Both(async q => await q.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None));
             await Both(async q => await q.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None));
-            await Both(async q => await q.ReadTagsAsync(shopId, calendar, period, now, CancellationToken.None));
+            await Both(async q => await q.ReadTagBreakdownAsync(shopId, calendar, period, now, CancellationToken.None));
             var list = await Both(async q => await q.ListChatsAsync(shopId, calendar, period, now, filter, null, 10_000, CancellationToken.None));
             await Both(async q => await q.ListChatsAsync(shopId, calendar, period, now, rated, null, 10_000, CancellationToken.None));
             Assert.DoesNotContain("\"Rows\":[]", list, StringComparison.Ordinal);
@@ -498,7 +499,7 @@ public sealed partial class RollupTests
     /// <summary>Each day's summary row equals the all-live daily trend and breakdown of that day.</summary>
     private static async Task AssertShopSummaryRowsEqualLiveDaysAsync(ServiceHost host, string shopId)
     {
-        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ComputedOutcomes.AggregatedChats, progress: null);
         var calendar = (await live.FindShopAsync(shopId, CancellationToken.None))!;
         var today = DateOnly.FromDateTime(s_now);
         var rows = await ShopRowsAsync(host, shopId);
