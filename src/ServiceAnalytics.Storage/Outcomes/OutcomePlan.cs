@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ServiceAnalytics.Storage.Outcomes;
 
 /// <summary>
@@ -69,10 +71,15 @@ public sealed record OutcomePlan(
     /// <summary>Whether any outcome row is read: false only when summaries serve the whole period.</summary>
     public bool ReadsOutcomes => SettledRows || Recent != RecentOutcomes.None;
 
-    public override string ToString() =>
-        $"{Request.Period.FirstDay:yyyy-MM-dd}..{Request.Period.LastDay:yyyy-MM-dd} as of {AsOf:O}: "
-        + (Request.AfterSummaries ? $"summaries {SummaryFirstDay:yyyy-MM-dd}..{SummaryLastDay:yyyy-MM-dd}, " : SettledRows ? $"settled rows through {StoredThrough:yyyy-MM-dd}, " : "")
-        + $"then {Recent}" + (ChatsToRecompute.Count > 0 ? $" ({ChatsToRecompute.Count} chats recomputed)" : "");
+    /// <summary>The plan in a line, for a log or a trace.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Request.Period.FirstDay:yyyy-MM-dd}..{Request.Period.LastDay:yyyy-MM-dd} as of {AsOf:O}: {StoredPart()}then {Recent}{RecomputedPart()}");
+
+    private string StoredPart() => Request.AfterSummaries
+        ? string.Create(CultureInfo.InvariantCulture, $"summaries {SummaryFirstDay:yyyy-MM-dd}..{SummaryLastDay:yyyy-MM-dd}, ")
+        : SettledRows ? string.Create(CultureInfo.InvariantCulture, $"settled rows through {StoredThrough:yyyy-MM-dd}, ") : "";
+
+    private string RecomputedPart() => ChatsToRecompute.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({ChatsToRecompute.Count} chats recomputed)") : "";
 }
 
 /// <summary>
