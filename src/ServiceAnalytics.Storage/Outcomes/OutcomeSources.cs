@@ -85,7 +85,7 @@ public sealed class OutcomeSources(Func<string, string> chats)
     /// The common table expression <c>chat_outcomes</c> of <paramref name="plan"/> (without <c>WITH</c>): its settled
     /// rows, then its recent ones. Empty when the plan reads no outcome row.
     /// </summary>
-    public string ChatOutcomes(OutcomePlan plan)
+    public string ChatOutcomesFor(OutcomePlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var recent = plan.Recent switch

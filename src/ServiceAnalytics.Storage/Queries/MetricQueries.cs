@@ -52,9 +52,9 @@ public sealed partial class MetricQueries
         string shopId, ShopCalendar calendar, OutcomeRequest request, CancellationToken cancellationToken)
     {
         var (plan, parameters) = await _planner.PlanAsync(shopId, calendar, request, cancellationToken);
-        return (_sources.ChatOutcomes(plan), plan, parameters);
+        return (_sources.ChatOutcomesFor(plan), plan, parameters);
     }
 
-    /// <summary>A <c>WITH</c> clause defining <paramref name="outcomes"/> (<see cref="OutcomeSources.ChatOutcomes"/>), or nothing when it is empty.</summary>
+    /// <summary>A <c>WITH</c> clause defining <paramref name="outcomes"/> (<see cref="OutcomeSources.ChatOutcomesFor"/>), or nothing when it is empty.</summary>
     private static string WithClause(string outcomes) => outcomes.Length == 0 ? "" : $$"""WITH {{outcomes}}""";
 }
