@@ -40,19 +40,19 @@ public sealed class ShopOwnership(ClickHouseStore store)
 
         // The chat_id skip index (migration 0004) keeps the chat lookup to a few granules without the shop prefix.
         using var reader = await store.Client.ExecuteReaderAsync("""
-            SELECT 'chat', chat_id FROM chat_starts
+            SELECT 'chat' AS kind, chat_id AS id FROM chat_starts
             WHERE chat_id IN {chats:Array(String)}
             GROUP BY chat_id
             HAVING countIf(shop_id = {shop:String}) = 0 AND countIf(NOT has({allowed:Array(String)}, shop_id)) > 0
             UNION ALL
-            SELECT 'agent', agent_id FROM agents
+            SELECT 'agent' AS kind, agent_id AS id FROM agents
             WHERE agent_id IN {agents:Array(String)}
             GROUP BY agent_id
             HAVING countIf(shop_id = {shop:String}) = 0 AND countIf(NOT has({allowed:Array(String)}, shop_id)) > 0
             """, parameters, cancellationToken: cancellationToken);
         while (reader.Read())
         {
-            found.Add((reader.GetString(0) == "chat" ? OwnedIdKind.Chat : OwnedIdKind.Agent, reader.GetString(1)));
+            found.Add((reader.String("kind") == "chat" ? OwnedIdKind.Chat : OwnedIdKind.Agent, reader.String("id")));
         }
 
         return found;

@@ -93,12 +93,12 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
     {
         var history = new Dictionary<int, (string, AppliedMigration)>();
         using var reader = await store.Client.ExecuteReaderAsync(
-            $"SELECT version, any(name), any(checksum), min(applied_at) FROM {target.Table("schema_migrations")} GROUP BY version ORDER BY version",
+            $"SELECT version, any(name) AS name, any(checksum) AS checksum, min(applied_at) AS applied_at FROM {target.Table("schema_migrations")} GROUP BY version ORDER BY version",
             cancellationToken: cancellationToken);
         while (reader.Read())
         {
-            var version = (int)reader.GetFieldValue<uint>(0);
-            history[version] = (reader.GetString(2), new AppliedMigration(version, reader.GetString(1), reader.GetDateTime(3)));
+            var version = reader.Int("version");
+            history[version] = (reader.String("checksum"), new AppliedMigration(version, reader.String("name"), reader.DateTime("applied_at")));
         }
 
         return history;

@@ -28,9 +28,9 @@ internal sealed class RollupRunLog(ClickHouseStore store)
     /// <summary>ClickHouse's clock now, the clock of <c>fact_arrivals.arrived_at</c> and so of a run's arrivals mark.</summary>
     public async Task<DateTime> ClickHouseNowAsync(CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6, 'UTC')", cancellationToken: cancellationToken);
+        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6, 'UTC') AS now", cancellationToken: cancellationToken);
         reader.Read();
-        return reader.GetDateTime(0);
+        return reader.DateTime("now");
     }
 
     /// <summary>
@@ -78,18 +78,18 @@ internal sealed class RollupRunLog(ClickHouseStore store)
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("limit", limit);
         using var reader = await store.Client.ExecuteReaderAsync("""
-            SELECT run_id, instance, reason, started_at, finished_at, toString(first_day), toString(last_day), shops, rows_written,
-                   toString(settled_through), error, arrivals_through
+            SELECT run_id, instance, reason, started_at, finished_at, toString(first_day) AS first_day_text, toString(last_day) AS last_day_text,
+                   shops, rows_written, toString(settled_through) AS settled_through_text, error, arrivals_through
             FROM rollup_runs ORDER BY started_at DESC, run_id LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);
         var runs = new List<RollupRun>();
         while (reader.Read())
         {
             runs.Add(new RollupRun(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDateTime(3), reader.GetDateTime(4),
-                Day(reader.GetString(5)), Day(reader.GetString(6)), Convert.ToInt64(reader.GetValue(7), CultureInfo.InvariantCulture),
-                Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture), reader.IsDBNull(9) ? null : Day(reader.GetString(9)),
-                reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetDateTime(11)));
+                reader.String("run_id"), reader.String("instance"), reader.String("reason"), reader.DateTime("started_at"), reader.DateTime("finished_at"),
+                reader.Day("first_day_text"), reader.Day("last_day_text"), reader.Long("shops"), reader.Long("rows_written"),
+                reader.IsDBNull(reader.GetOrdinal("settled_through_text")) ? null : reader.Day("settled_through_text"),
+                reader.String("error"), reader.IsDBNull(reader.GetOrdinal("arrivals_through")) ? null : reader.DateTime("arrivals_through")));
         }
 
         return runs;

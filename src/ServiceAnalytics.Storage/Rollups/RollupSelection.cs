@@ -21,7 +21,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// </summary>
     private const string SettledDaysWithArrivals = """
         WITH arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
-        SELECT shop_id, toString(min(day))
+        SELECT shop_id, toString(min(day)) AS first_day
         FROM
         (
             SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
@@ -80,8 +80,8 @@ internal sealed class RollupSelection(ClickHouseStore store)
         using var reader = await store.Client.ExecuteReaderAsync(SettledDaysWithArrivals, parameters, cancellationToken: cancellationToken);
         while (reader.Read())
         {
-            shops.Add(reader.GetString(0));
-            var day = Day(reader.GetString(1));
+            shops.Add(reader.String("shop_id"));
+            var day = reader.Day("first_day");
             first = first is { } earliest && earliest < day ? earliest : day;
         }
 
@@ -133,13 +133,14 @@ internal sealed class RollupSelection(ClickHouseStore store)
         return value is string text ? Day(text) : null;
     }
 
+    /// <summary>The <c>shop_id</c> column of a statement's rows.</summary>
     private async Task<IReadOnlyList<string>> ReadShopsAsync(string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         using var reader = await store.Client.ExecuteReaderAsync(sql, parameters, cancellationToken: cancellationToken);
         var shops = new List<string>();
         while (reader.Read())
         {
-            shops.Add(reader.GetString(0));
+            shops.Add(reader.String("shop_id"));
         }
 
         return shops;
