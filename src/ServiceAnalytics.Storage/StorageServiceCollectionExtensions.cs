@@ -10,18 +10,19 @@ namespace ServiceAnalytics.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>Registers the ClickHouse store (server or embedded, from the <c>ClickHouse</c> section), the migrator and readiness.</summary>
+    /// <summary>
+    /// Registers the ClickHouse store (server or embedded, from the <c>ClickHouse</c> section), the migrator and readiness,
+    /// the outcome planner and the queries over it, and the rollup runner; both sections are checked at start-up.
+    /// </summary>
     public static IServiceCollection AddClickHouseStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClickHouseOptions>, ClickHouseOptionsValidator>();
-        // RollupOptions are bound below; their ranges are checked at start as well.
-        services.AddOptions<RollupOptions>().ValidateOnStart();
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
         services.AddSingleton<ClickHouseStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();
-        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName));
         services.AddSingleton<RollupProgressReader>();
         services.AddSingleton<ShopCalendars>();
         // The planner takes the snapshot age alone: Outcomes does not depend on the rollup job's options.
