@@ -13,10 +13,8 @@ public sealed partial class AllChatsPageTests
     public async Task A_transfer_moves_the_chat_and_a_refused_one_shows_the_services_reason()
     {
         var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await ListAsync(session, new(Statuses: ["CHAT_STATUS_ACTIVE"], Agents: ["a1"]));
         Assert.Equal(["c08", "c05"], await RowsAsync(page));
 
@@ -99,10 +97,8 @@ public sealed partial class AllChatsPageTests
     public async Task The_downloaded_CSV_holds_exactly_the_listed_chats()
     {
         var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await page.SelectOptionAsync("#page-size", "10");
         var firstDay = PageSession.Day(day);
         var lastDay = PageSession.Day(day.AddDays(6));

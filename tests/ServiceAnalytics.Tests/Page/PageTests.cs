@@ -27,10 +27,8 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         var overview = await Analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         var breakdown = await Analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
 
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, scenario.ShopId, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
 
         await AssertTheOverviewShowsTheRpcFiguresAsync(page, overview);
         await AssertTheTrendsShowTheRpcFiguresAsync(page, scenario.ShopId, first, last);
