@@ -1,4 +1,5 @@
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName));
-        services.AddSingleton<SettledWatermark>();
+        services.AddSingleton<RollupProgressReader>();
+        services.AddSingleton<ShopCalendars>();
+        // The planner takes the snapshot age alone: Outcomes does not depend on the rollup job's options.
+        services.AddSingleton(provider => new OutcomePlanner(
+            provider.GetRequiredService<ClickHouseStore>(), provider.GetRequiredService<RollupProgressReader>(),
+            provider.GetRequiredService<IOptions<RollupOptions>>().Value.SnapshotMaxAge));
         services.AddSingleton<MetricQueries>();
         services.AddSingleton<ShopOwnership>();
         services.AddSingleton<RollupRunner>();

@@ -5,7 +5,8 @@ using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ internal static class MetricsBenchmark
 {
     private const string BigShop = "shop-big";
 
-    /// <summary>The per-chat source of <see cref="ChatOutcomes"/>, computed from raw facts.</summary>
+    /// <summary>The per-chat rows <see cref="ComputedOutcomes"/> computes from, read from raw facts (whatever the candidates).</summary>
     private const string RawChats = """
         SELECT m.chat_id AS chat_id, m.timeline AS timeline, m.received_at AS received_at, m.first_assistant_solution_at AS first_assistant_solution_at,
                e.resolutions AS resolutions, e.ended_at AS ended_at, m.last_message_at AS last_message_at
@@ -52,6 +53,10 @@ internal static class MetricsBenchmark
         ) AS e USING (chat_id)
         """;
 
+    /// <summary>What every measurement reads with: the service's reads, the slower references, the big shop's calendar.</summary>
+    private sealed record Readers(
+        MetricQueries Queries, MetricQueries Exact, MetricQueries Live, MetricQueries Raw, ShopCalendar Calendar, DateTime Now, int Repeat, int SlowRepeat);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 1_000_000);
@@ -64,15 +69,32 @@ internal static class MetricsBenchmark
         Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, 1,000 shops, {BigShop} with {chats / 5:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
 
         var now = DateTime.UtcNow;
-        var today = DateOnly.FromDateTime(now);
-        var watermark = new SettledWatermark(store, TimeProvider.System);
-        var queries = new MetricQueries(store, watermark, Options.Create(new RollupOptions()));
-        var exact = new MetricQueries(store, ChatOutcomes.AggregatedChats, watermark, snapshotMaxAge: TimeSpan.Zero);
-        var live = new MetricQueries(store, ChatOutcomes.AggregatedChats, watermark: null);
-        var raw = new MetricQueries(store, RawChats, watermark: null);
-        var runner = new RollupRunner(store, queries, watermark, Options.Create(new RollupOptions()), NullLogger<RollupRunner>.Instance);
+        var watermark = new RollupProgressReader(store, TimeProvider.System);
+        var queries = new MetricQueries(store, new OutcomePlanner(store, watermark, new RollupOptions().SnapshotMaxAge), new ShopCalendars(store));
+        var runner = new RollupRunner(store, new ShopCalendars(store), watermark, Options.Create(new RollupOptions()), NullLogger<RollupRunner>.Instance);
+        await SettleAsync(runner, now);
+        await WaitForMergesAsync(store);
+        var readers = new Readers(
+            queries,
+            new MetricQueries(store, ComputedOutcomes.AggregatedChats, watermark, snapshotMaxAge: TimeSpan.Zero),
+            new MetricQueries(store, ComputedOutcomes.AggregatedChats, progress: null),
+            new MetricQueries(store, _ => RawChats, progress: null),
+            (await queries.FindShopAsync(BigShop, CancellationToken.None))!, now, repeat, slowRepeat);
+        await MeasurePeriodsAsync(readers);
+        await AddArrivalsAsync(store, chats, now);
+        await MeasureAfterArrivalsAsync(readers);
+        await RefreshAsync(runner, now, "after the quarter of an hour");
+        await MeasureRefreshedAsync(readers);
+        return 0;
+    }
 
-        // Issue 5: the first scheduled run settles all history; then 30 days for every shop, recomputed on request.
+    /// <summary>
+    /// Issue 5: the first scheduled run settles all history; then 30 days for every shop, recomputed on request,
+    /// and a refresh.
+    /// </summary>
+    private static async Task SettleAsync(RollupRunner runner, DateTime now)
+    {
+        var today = DateOnly.FromDateTime(now);
         var clock = Stopwatch.StartNew();
         var first = await runner.RunScheduledAsync(now, CancellationToken.None);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -83,29 +105,45 @@ internal static class MetricsBenchmark
             $"rollup: recompute 30 days for {thirty.Shops:N0} shops, {thirty.RowsWritten:N0} rows in {clock.Elapsed.TotalSeconds:F1} s"));
         // Every shop's facts arrived within a minute of the first run's start (the load): the refresh computes all.
         await RefreshAsync(runner, now, "after the load");
+    }
 
-        await WaitForMergesAsync(store);
-        var calendar = (await queries.FindShopAsync(BigShop, CancellationToken.None))!;
+    private static DayPeriod Recent(DateTime now) => new(DateOnly.FromDateTime(now).AddDays(-30), DateOnly.FromDateTime(now).AddDays(-1));
+
+    private static readonly ChatListFilter s_all = new([], [], [], [], "", []);
+
+    /// <summary>30 settled days, and the last 30 days (the latest 11 after the watermark), against the raw-facts baseline.</summary>
+    private static async Task MeasurePeriodsAsync(Readers r)
+    {
+        var today = DateOnly.FromDateTime(r.Now);
         var settled = new DayPeriod(today.AddDays(-40), today.AddDays(-11));
-        var recent = new DayPeriod(today.AddDays(-30), today.AddDays(-1));
-        var all = new ChatListFilter([], [], [], [], "", []);
-        foreach (var (label, period) in new[] { ("30 settled days", settled), ("last 30 days, the latest 11 after the watermark, served from the snapshot", recent) })
+        foreach (var (label, period) in new[] { ("30 settled days", settled), ("last 30 days, the latest 11 after the watermark, served from the snapshot", Recent(r.Now)) })
         {
             Console.WriteLine($"metrics: {BigShop}, {label} ({period.FirstDay:yyyy-MM-dd}..{period.LastDay:yyyy-MM-dd})");
-            // As GetOverview reads them: the period and the previous one together.
-            var overview = await MeasureAsync("overview (current + previous period)", repeat, () =>
-                queries.ReadOverviewsAsync(BigShop, calendar, [period, period.Previous], now, CancellationToken.None));
-            await MeasureAsync("All Chats, first page of 50", repeat, () => queries.ListChatsAsync(BigShop, calendar, period, now, all, null, 51, CancellationToken.None));
-            await MeasureAsync("agent details", repeat, () => queries.ReadAgentsAsync(BigShop, calendar, period, now, CancellationToken.None));
-            var rawOverview = await MeasureAsync("overview from raw facts (baseline)", slowRepeat, () =>
-                raw.ReadOverviewsAsync(BigShop, calendar, [period, period.Previous], now, CancellationToken.None));
+            var overview = await MeasureReadsAsync(r.Queries, r, period, r.Repeat);
+            var rawOverview = await MeasureAsync("overview from raw facts (baseline)", r.SlowRepeat, () =>
+                r.Raw.ReadOverviewsAsync(BigShop, r.Calendar, [period, period.Previous], r.Now, CancellationToken.None));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  overview is {rawOverview / overview:F1}x faster than from raw facts (p50)"));
         }
+    }
 
-        // Between runs: facts keep arriving. A quarter of an hour of the big shop's traffic (about 40 new chats, each
-        // with its ~10 facts) plus ratings of 60 older chats, then the last 30 days again: served from the snapshot
-        // until the next refresh; without one, those chats are computed from the facts, every other row is the run's.
-        var arrived = new FactBatch();
+    /// <summary>The overview (current + previous period), the first page of All Chats and the agent details, timed; returns the overview's p50.</summary>
+    private static async Task<double> MeasureReadsAsync(MetricQueries reader, Readers r, DayPeriod period, int runs)
+    {
+        // As GetOverview reads them: the period and the previous one together.
+        var overview = await MeasureAsync("overview (current + previous period)", runs, () =>
+            reader.ReadOverviewsAsync(BigShop, r.Calendar, [period, period.Previous], r.Now, CancellationToken.None));
+        await MeasureAsync("All Chats, first page of 50", runs, () => reader.ListChatsAsync(BigShop, r.Calendar, period, r.Now, s_all, null, 51, CancellationToken.None));
+        await MeasureAsync("agent details", runs, () => reader.ReadAgentsAsync(BigShop, r.Calendar, period, r.Now, CancellationToken.None));
+        return overview;
+    }
+
+    /// <summary>
+    /// Between runs facts keep arriving: a quarter of an hour of the big shop's traffic (about 40 new chats, each
+    /// with its ~10 facts) plus ratings of 60 older chats.
+    /// </summary>
+    private static async Task AddArrivalsAsync(ClickHouseStore store, int chats, DateTime now)
+    {
+        using var arrived = new FactBatch();
         for (var c = 0; c < 40; c++)
         {
             foreach (var fact in ChatFacts(BigShop, chats + c * 5, now.AddMinutes(-15 + c / 3.0)))
@@ -124,30 +162,34 @@ internal static class MetricsBenchmark
         }
 
         await new FactWriter(store).WriteAsync(arrived, CancellationToken.None);
-        arrived.Dispose();
-        foreach (var (label, reader) in new[] { ("as served: the snapshot, until the next refresh", queries), ("with no snapshot served: the changed chats computed from the facts", exact) })
+    }
+
+    /// <summary>
+    /// The last 30 days after the arrivals: served from the snapshot until the next refresh; without one, those
+    /// chats are computed from the facts, every other row is the run's.
+    /// </summary>
+    private static async Task MeasureAfterArrivalsAsync(Readers r)
+    {
+        foreach (var (label, reader) in new[] { ("as served: the snapshot, until the next refresh", r.Queries), ("with no snapshot served: the changed chats computed from the facts", r.Exact) })
         {
             Console.WriteLine($"metrics: {BigShop}, last 30 days, after 40 new chats and 60 ratings arrived since the refresh, {label}");
-            var runs = reader == exact ? slowRepeat : repeat;
-            await MeasureAsync("overview (current + previous period)", runs, () =>
-                reader.ReadOverviewsAsync(BigShop, calendar, [recent, recent.Previous], now, CancellationToken.None));
-            await MeasureAsync("All Chats, first page of 50", runs, () => reader.ListChatsAsync(BigShop, calendar, recent, now, all, null, 51, CancellationToken.None));
-            await MeasureAsync("agent details", runs, () => reader.ReadAgentsAsync(BigShop, calendar, recent, now, CancellationToken.None));
+            await MeasureReadsAsync(reader, r, Recent(r.Now), reader == r.Exact ? r.SlowRepeat : r.Repeat);
         }
+    }
 
-        await RefreshAsync(runner, now, "after the quarter of an hour");
+    /// <summary>The last 30 days from the refreshed snapshot, and 90 days from the rollups against all live.</summary>
+    private static async Task MeasureRefreshedAsync(Readers r)
+    {
         Console.WriteLine($"metrics: {BigShop}, last 30 days, served from the refreshed snapshot");
-        await MeasureAsync("overview (current + previous period)", repeat, () =>
-            queries.ReadOverviewsAsync(BigShop, calendar, [recent, recent.Previous], now, CancellationToken.None));
-        await MeasureAsync("All Chats, first page of 50", repeat, () => queries.ListChatsAsync(BigShop, calendar, recent, now, all, null, 51, CancellationToken.None));
-        await MeasureAsync("agent details", repeat, () => queries.ReadAgentsAsync(BigShop, calendar, recent, now, CancellationToken.None));
+        await MeasureReadsAsync(r.Queries, r, Recent(r.Now), r.Repeat);
 
+        var today = DateOnly.FromDateTime(r.Now);
         var quarter = new DayPeriod(today.AddDays(-89), today);
         Console.WriteLine($"rollup: {BigShop} overview of 90 days ({quarter.FirstDay:yyyy-MM-dd}..{quarter.LastDay:yyyy-MM-dd})");
-        var withSummaries = await MeasureAsync("from the rollups (settled days and the snapshot)", repeat, () => queries.ReadOverviewAsync(BigShop, calendar, quarter, now, CancellationToken.None));
-        var allLive = await MeasureAsync("all live", slowRepeat, () => live.ReadOverviewAsync(BigShop, calendar, quarter, now, CancellationToken.None));
+        var withSummaries = await MeasureAsync("from the rollups (settled days and the snapshot)", r.Repeat, () =>
+            r.Queries.ReadOverviewAsync(BigShop, r.Calendar, quarter, r.Now, CancellationToken.None));
+        var allLive = await MeasureAsync("all live", r.SlowRepeat, () => r.Live.ReadOverviewAsync(BigShop, r.Calendar, quarter, r.Now, CancellationToken.None));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  settled days make it {allLive / withSummaries:F1}x faster (p50); peak RSS {BenchmarkEnvironment.PeakMemory()}"));
-        return 0;
     }
 
     /// <summary>

@@ -4,7 +4,8 @@ using ServiceAnalytics.Server.Demo;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Server.Hosting;

@@ -2,7 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Ingestion;
 
@@ -132,7 +132,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         var tags = new ChatTags();
         foreach (var shop in tagged.GroupBy(t => t.Shop))
         {
-            var stored = await chats.ReadTagsAsync(shop.Key, [.. shop.Select(t => t.Chat)], cancellationToken);
+            var stored = await chats.ReadStoredChatTagsAsync(shop.Key, [.. shop.Select(t => t.Chat)], cancellationToken);
             foreach (var (_, chat) in shop)
             {
                 var known = stored.GetValueOrDefault(chat) ?? new HashSet<string>(StringComparer.Ordinal);

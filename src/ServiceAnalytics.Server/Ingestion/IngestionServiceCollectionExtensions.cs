@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Facts;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Ingestion;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Rollups;
 
 namespace ServiceAnalytics.Server.Rollups;
@@ -10,7 +11,7 @@ namespace ServiceAnalytics.Server.Rollups;
 /// healthy: the query RPCs answer correctly without rollups (the days are computed live), only slower, so a failed
 /// run must not take the service out of rotation; it is logged and retried.
 /// </summary>
-internal sealed class RollupHealthCheck(RollupRunner runner, SettledWatermark watermark) : IHealthCheck
+internal sealed class RollupHealthCheck(RollupRunner runner, RollupProgressReader watermark) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Security;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 
@@ -165,7 +166,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
         var asOf = await AnswerInstantAsync(context.CancellationToken);
         var response = new GetTagBreakdownResponse { AsOf = ProtoTime.Utc(asOf) };
-        response.Tags.Add((await queries.ReadTagsAsync(request.ShopId, calendar, period, asOf, context.CancellationToken)).Select(QueryResponses.Tag));
+        response.Tags.Add((await queries.ReadTagBreakdownAsync(request.ShopId, calendar, period, asOf, context.CancellationToken)).Select(QueryResponses.Tag));
         return response;
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Google.Protobuf;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 
 namespace ServiceAnalytics.Server.Services;
 

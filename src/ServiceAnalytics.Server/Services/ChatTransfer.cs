@@ -2,7 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 

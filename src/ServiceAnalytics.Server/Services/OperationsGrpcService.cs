@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using ServiceAnalytics.Contracts.Operations.V1;
 using ServiceAnalytics.Server.Rollups;
+using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Rollups;
 using RollupRunMessage = ServiceAnalytics.Contracts.Operations.V1.RollupRun;
 
@@ -11,7 +12,7 @@ namespace ServiceAnalytics.Server.Services;
 
 /// <summary>The rollup job's status and on-demand recomputation (docs/rollups.md).</summary>
 internal sealed class OperationsGrpcService(
-    RollupRunner runner, SettledWatermark watermark, IOptions<RollupOptions> options, TimeProvider time, IServiceProvider services)
+    RollupRunner runner, RollupProgressReader watermark, IOptions<RollupOptions> options, TimeProvider time, IServiceProvider services)
     : OperationsService.OperationsServiceBase
 {
     public override async Task<GetRollupStatusResponse> GetRollupStatus(GetRollupStatusRequest request, ServerCallContext context)

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 

@@ -1,5 +1,6 @@
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.Server.Services;
 

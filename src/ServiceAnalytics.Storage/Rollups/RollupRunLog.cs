@@ -8,7 +8,7 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// <summary>
 /// The run log, <c>rollup_runs</c> (migrations 0003, 0007): records each run, finished or failed, and reads back the
 /// latest runs, the count of successful ones and the arrivals mark of the latest scheduled one. (The watermark and
-/// snapshot the query RPCs go by are read from it by <c>SettledWatermark</c>.)
+/// snapshot the query RPCs go by are read from it by <c>RollupProgressReader</c>.)
 /// </summary>
 internal sealed class RollupRunLog(ClickHouseStore store)
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Migrations;
 using static ServiceAnalytics.Storage.Rollups.IsoDays;
 
@@ -17,7 +17,7 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// (old or new), and two runs racing cannot leave a day with both copies.
 /// </summary>
 public sealed class RollupRunner(
-    ClickHouseStore store, MetricQueries metrics, SettledWatermark watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
+    ClickHouseStore store, ShopCalendars calendars, RollupProgressReader watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
     : IDisposable
 {
     /// <summary>How often a backfill that another instance's run superseded is tried again before the scheduled run fails.</summary>
@@ -226,7 +226,7 @@ public sealed class RollupRunner(
             new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
             async (shop, token) =>
             {
-                if (await metrics.FindShopAsync(shop, token) is { } calendar)
+                if (await calendars.FindShopAsync(shop, token) is { } calendar)
                 {
                     await _summaries.SettleShopAsync(chatsStage, shop, calendar, first, last, now, token);
                     shopDone();

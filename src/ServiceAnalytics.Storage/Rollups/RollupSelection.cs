@@ -1,6 +1,6 @@
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 using static ServiceAnalytics.Storage.Rollups.IsoDays;
 
 namespace ServiceAnalytics.Storage.Rollups;
@@ -105,7 +105,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
                 SELECT shop_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}
                 UNION ALL
                 SELECT shop_id FROM settled_chats
-                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{ChatOutcomes.NotAnswered}} != not_answered
+                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered
             )
             ORDER BY shop_id
             """, parameters, cancellationToken);

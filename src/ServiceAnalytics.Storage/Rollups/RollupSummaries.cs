@@ -1,33 +1,33 @@
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 
 namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
 /// The SQL that writes a run's rows into its staging copies: one shop's chats settled into <c>settled_chats</c>
-/// (the per-chat outcomes of <see cref="ChatOutcomes.Live"/>, the SQL the query RPCs run), and the days' rows of
-/// <c>shop_daily_summary</c> and <c>agent_daily_summary</c> from them (the partials of <see cref="MetricQueries"/>).
+/// (the per-chat outcomes of <see cref="OutcomeSources.ComputedFromFacts"/>, the SQL the query RPCs run), and the days' rows of
+/// <c>shop_daily_summary</c> and <c>agent_daily_summary</c> from them (the partials of <see cref="OutcomePartials"/>).
 /// Every insert names its columns (<see cref="SummaryTable"/>) and every inserted expression is aliased as its column.
 /// </summary>
 internal sealed class RollupSummaries(ClickHouseStore store)
 {
-    private static string WithLiveOutcomes { get; } = $$"""WITH {{ChatOutcomes.Live()}}""";
+    private static string WithLiveOutcomes { get; } = $$"""WITH {{OutcomeSources.Aggregated.ComputedChatOutcomes}}""";
 
     /// <summary>
     /// Settles the per-chat outcomes of one shop's chats received on local days first..last into
     /// <paramref name="stage"/>, as the RPCs compute them live; <c>computed_at</c> is ClickHouse's clock when the
-    /// statement began, before it read any fact (see <see cref="ChatOutcomes.ChatsToRecompute"/>).
+    /// statement began, before it read any fact (see <see cref="OutcomeSources.ChatsToRecompute"/>).
     /// </summary>
     public async Task SettleShopAsync(
         string stage, string shop, ShopCalendar calendar, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
     {
-        var (parameters, _, _) = MetricQueries.PeriodParameters(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
+        var (parameters, _, _) = PeriodParameters.Create(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{stage}} ({{SummaryTable.SettledChats.Columns}})
-            SELECT {shop:String} AS shop_id, toDate(received_at, {tz:String}) AS day, {{ChatOutcomes.Columns}},
+            SELECT {shop:String} AS shop_id, toDate(received_at, {tz:String}) AS day, {{OutcomeSql.Columns}},
                    {now:DateTime64(3, 'UTC')} AS settled_at, now64(6) AS computed_at
-            FROM ({{WithLiveOutcomes}} SELECT {{ChatOutcomes.Columns}} FROM chat_outcomes)
+            FROM ({{WithLiveOutcomes}} SELECT {{OutcomeSql.Columns}} FROM chat_outcomes)
             """, parameters, cancellationToken: cancellationToken);
     }
 
@@ -68,11 +68,11 @@ internal sealed class RollupSummaries(ClickHouseStore store)
             {now:DateTime64(3, 'UTC')} AS settled_at, kept_first_responses_ms AS first_responses_ms
         FROM
         (
-            SELECT rollup_shop, rollup_day, tuple({{MetricQueries.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
+            SELECT rollup_shop, rollup_day, tuple({{OutcomePartials.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
                    any((chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry)) AS b
             FROM
             (
-                SELECT shop_id AS rollup_shop, day AS rollup_day, {{MetricQueries.HeadlinePartials}}, {{MetricQueries.BreakdownColumns}}
+                SELECT shop_id AS rollup_shop, day AS rollup_day, {{OutcomePartials.HeadlinePartials}}, {{OutcomePartials.BreakdownColumns}}
                 FROM (SELECT *, true AS in_period FROM {{chats}} WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND received AND {{RollupSelection.InScope}})
                 GROUP BY shop_id, day
             )
@@ -80,7 +80,7 @@ internal sealed class RollupSummaries(ClickHouseStore store)
         ) AS chats
         LEFT JOIN
         (
-            {{MetricQueries.CustomersByDay("shop_id, ", "day", CustomerWindowDays(chats))}}
+            {{OutcomePartials.CustomersByDay("shop_id, ", "day", CustomerWindowDays(chats))}}
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
 
@@ -99,18 +99,18 @@ internal sealed class RollupSummaries(ClickHouseStore store)
             a.10 AS transfers_in, a.11 AS transfers_out, {now:DateTime64(3, 'UTC')} AS settled_at, kept_response_ms AS response_ms
         FROM
         (
-            SELECT rollup_shop, rollup_day, agent, any(agent_name) AS display_name, tuple({{MetricQueries.AgentFromPartials}}) AS a,
+            SELECT rollup_shop, rollup_day, agent, any(agent_name) AS display_name, tuple({{OutcomePartials.AgentFromPartials}}) AS a,
                    any(response_ms) AS kept_response_ms
             FROM
             (
-                SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{MetricQueries.AgentPartials}}
-                FROM ({{MetricQueries.AgentChats.Replace("{source}", RunDays(chats), StringComparison.Ordinal)}}) AS chats
+                SELECT chats.shop_id AS rollup_shop, chats.day AS rollup_day, agent, any(names.display_name) AS agent_name, {{OutcomePartials.AgentPartials}}
+                FROM ({{OutcomePartials.AgentChats(RunDays(chats))}}) AS chats
                 ARRAY JOIN agents AS agent
                 LEFT JOIN
                 (
                     SELECT shop_id, agent_id, argMax(display_name, occurred_at) AS display_name FROM agents GROUP BY shop_id, agent_id
                 ) AS names ON names.shop_id = chats.shop_id AND names.agent_id = agent
-                WHERE {{MetricQueries.AgentRowFilter}}
+                WHERE {{OutcomePartials.AgentRowFilter}}
                 GROUP BY chats.shop_id, chats.day, agent
             )
             GROUP BY rollup_shop, rollup_day, agent

@@ -1,4 +1,4 @@
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 
 namespace ServiceAnalytics.Storage.Rollups;
 
@@ -8,9 +8,9 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// </summary>
 internal sealed record SummaryTable(string Name, string Columns)
 {
-    /// <summary>One row per chat received: the columns of <see cref="ChatOutcomes"/>, keyed by shop and local day.</summary>
+    /// <summary>One row per chat received: the columns of <see cref="OutcomeSql.Columns"/>, keyed by shop and local day.</summary>
     public static SummaryTable SettledChats { get; } = new("settled_chats", $$"""
-        shop_id, day, {{ChatOutcomes.Columns}}, settled_at, computed_at
+        shop_id, day, {{OutcomeSql.Columns}}, settled_at, computed_at
         """);
 
     /// <summary>One row per shop and local day: the overview's figures, the status breakdown, the partials.</summary>

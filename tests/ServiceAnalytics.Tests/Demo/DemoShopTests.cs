@@ -6,7 +6,8 @@ using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Demo;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Demo;
@@ -69,7 +70,7 @@ public sealed class DemoShopTests
         await using var host = await ServiceHost.StartReadyAsync();
         var demo = (await ActivatorUtilities.CreateInstance<DemoLoader>(host.App.Services).LoadAsync(s_options, s_now, CancellationToken.None)).Demo;
         var service = host.App.Services.GetRequiredService<MetricQueries>();
-        var live = new MetricQueries(host.Store, ChatOutcomes.AggregatedChats, watermark: null);
+        var live = new MetricQueries(host.Store, ComputedOutcomes.AggregatedChats, progress: null);
         var calendar = await live.FindShopAsync(demo.ShopId, CancellationToken.None) ?? throw new InvalidOperationException("no demo shop");
         Assert.Equal(DemoShop.TimeZoneId, calendar.TimeZone.Id);
         var holiday = calendar.HolidayDays.Where(d => d >= demo.FirstDay && d <= demo.LastDay).Max();
@@ -92,7 +93,7 @@ public sealed class DemoShopTests
             await Same(async q => await q.ReadDailyAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
             await Same(async q => await q.ReadBreakdownAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
             await Same(async q => await q.ReadAgentsAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
-            await Same(async q => await q.ReadTagsAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
+            await Same(async q => await q.ReadTagBreakdownAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
             await Same(async q => await q.ListChatsAsync(demo.ShopId, calendar, period, s_now, everything, null, 10_000, CancellationToken.None));
         }
 

@@ -131,10 +131,10 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
         // 700 chats over 30 days is one slice at the service's size; slices of about 25 chats cut the period into
         // dozens of statements, a day each at most, a busy day on its own.
         var (shop, first, last) = await IngestAsync();
-        var queries = service.Host.App.Services.GetRequiredService<ServiceAnalytics.Storage.Metrics.MetricQueries>();
+        var queries = service.Host.App.Services.GetRequiredService<ServiceAnalytics.Storage.Queries.MetricQueries>();
         var calendar = await queries.FindShopAsync(shop, CancellationToken.None) ?? throw new InvalidOperationException("no shop");
-        var period = new ServiceAnalytics.Storage.Metrics.DayPeriod(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(last, CultureInfo.InvariantCulture));
-        var everything = new ServiceAnalytics.Storage.Metrics.ChatListFilter([], [], [], [], "", []);
+        var period = new ServiceAnalytics.Storage.Outcomes.DayPeriod(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(last, CultureInfo.InvariantCulture));
+        var everything = new ServiceAnalytics.Storage.Queries.ChatListFilter([], [], [], [], "", []);
         foreach (var (filter, request) in new[]
         {
             (everything, new ListChatsRequest { ShopId = shop, FirstDay = first, LastDay = last, PageSize = 200 }),
@@ -143,7 +143,7 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
         {
             var listed = (await ListAllAsync(request)).Select(r => r.ChatId).ToList();
             Assert.True(listed.Count > 100, $"{listed.Count} chats");
-            foreach (var slice in new[] { 1, 25, ServiceAnalytics.Storage.Metrics.MetricQueries.ExportSliceChats })
+            foreach (var slice in new[] { 1, 25, ServiceAnalytics.Storage.Queries.MetricQueries.ExportSliceChats })
             {
                 var exported = new List<string>();
                 await foreach (var row in queries.ExportChatsAsync(shop, calendar, period, DateTime.UtcNow, filter, CancellationToken.None, slice))

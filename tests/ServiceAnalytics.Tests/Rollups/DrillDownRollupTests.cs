@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Rollups;

@@ -88,20 +88,26 @@ internal static class RollupScenario
                 break;
         }
 
+        AddEnding(s, chat, customer, at, n, When);
+    }
+
+    /// <summary>How chat number <paramref name="n"/> ends: closed, rated, followed by an order (facts before now only).</summary>
+    private static void AddEnding(FactScenario s, string chat, string customer, DateTime at, int n, Action<DateTime, Action<DateTime>> when)
+    {
         if (n % 2 == 0)
         {
-            When(at.AddHours(28), t => s.Ended(chat, t));
+            when(at.AddHours(28), t => s.Ended(chat, t));
         }
 
         if (n % 3 == 0)
         {
-            When(at.AddHours(29), t => s.Rated(chat, 1 + (n % 5), t));
+            when(at.AddHours(29), t => s.Rated(chat, 1 + (n % 5), t));
         }
 
         if (n % 4 == 0)
         {
             // Six days after the end converts; eight days after does not.
-            When(at.AddHours(28).AddDays(n % 8 == 0 ? 6 : 8), t => s.OrderPlaced($"order-{chat}", customer, t, 2500));
+            when(at.AddHours(28).AddDays(n % 8 == 0 ? 6 : 8), t => s.OrderPlaced($"order-{chat}", customer, t, 2500));
         }
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Services;
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Queries;
 
 namespace ServiceAnalytics.UnitTests.Server;
 

@@ -1,4 +1,4 @@
-using ServiceAnalytics.Storage.Metrics;
+using ServiceAnalytics.Storage.Outcomes;
 
 namespace ServiceAnalytics.UnitTests.Storage;
 

@@ -1,7 +1,6 @@
-using System.Globalization;
 using ClickHouse.Driver.Utility;
 
-namespace ServiceAnalytics.Storage.Rollups;
+namespace ServiceAnalytics.Storage.Outcomes;
 
 /// <summary>
 /// What the latest successful runs left, from <c>rollup_runs</c>: the settled watermark and the latest snapshot.
@@ -21,11 +20,12 @@ public sealed record RollupProgress(DateOnly? SettledThrough, RollupSnapshot? Sn
 public sealed record RollupSnapshot(DateTime AsOf, DateTime ArrivalsThrough, DateOnly LastDay);
 
 /// <summary>
-/// The <see cref="RollupProgress"/> the query RPCs go by, read from <c>rollup_runs</c> and kept for
-/// <see cref="CacheLifetime"/>: progress older than the true one only means an older snapshot or more days
-/// computed live, which stays correct, so another instance's run may take that long to speed this one up.
+/// Reads the rollup job's progress, the settled watermark and the latest snapshot (<see cref="RollupProgress"/>),
+/// from <c>rollup_runs</c>. The progress the query RPCs go by is kept for <see cref="CacheLifetime"/>: progress
+/// older than the true one only means an older snapshot or more days computed live, which stays correct, so another
+/// instance's run may take that long to speed this one up.
 /// </summary>
-public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
+public sealed class RollupProgressReader(ClickHouseStore store, TimeProvider time)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
 
@@ -33,13 +33,8 @@ public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
     private RollupProgress _progress = new(null, null);
     private long _readAt = long.MinValue;
 
-    /// <summary>The settled watermark (<see cref="RollupProgress.SettledThrough"/>).</summary>
-    public async ValueTask<DateOnly?> GetAsync(CancellationToken cancellationToken) => (await GetProgressAsync(cancellationToken)).SettledThrough;
-
-    /// <summary>The latest snapshot (<see cref="RollupProgress.Snapshot"/>).</summary>
-    public async ValueTask<RollupSnapshot?> GetSnapshotAsync(CancellationToken cancellationToken) => (await GetProgressAsync(cancellationToken)).Snapshot;
-
-    private async ValueTask<RollupProgress> GetProgressAsync(CancellationToken cancellationToken)
+    /// <summary>The progress the query RPCs go by: the kept one, read again once older than <see cref="CacheLifetime"/>.</summary>
+    public async ValueTask<RollupProgress> GetProgressAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -75,18 +70,17 @@ public sealed class SettledWatermark(ClickHouseStore store, TimeProvider time)
     {
         using var reader = await store.Client.ExecuteReaderAsync("""
             SELECT
-                toString(max(settled_through)), countIf(settled_through IS NOT NULL),
-                argMaxIf(started_at, arrivals_through, arrivals_through IS NOT NULL), max(arrivals_through),
-                toString(argMaxIf(last_day, arrivals_through, arrivals_through IS NOT NULL))
+                toString(max(settled_through)) AS settled_through_day, countIf(settled_through IS NOT NULL) AS settled_runs,
+                argMaxIf(started_at, arrivals_through, arrivals_through IS NOT NULL) AS snapshot_as_of,
+                max(arrivals_through) AS snapshot_arrivals_through,
+                toString(argMaxIf(last_day, arrivals_through, arrivals_through IS NOT NULL)) AS snapshot_last_day
             FROM rollup_runs WHERE error = ''
             """, cancellationToken: cancellationToken);
         reader.Read();
-        var settled = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) > 0
-            ? DateOnly.Parse(reader.GetString(0), CultureInfo.InvariantCulture)
-            : (DateOnly?)null;
-        var snapshot = reader.IsDBNull(3)
+        var settled = reader.Long("settled_runs") > 0 ? reader.Day("settled_through_day") : (DateOnly?)null;
+        var snapshot = reader.IsDBNull(reader.GetOrdinal("snapshot_arrivals_through"))
             ? null
-            : new RollupSnapshot(reader.GetDateTime(2), reader.GetDateTime(3), DateOnly.Parse(reader.GetString(4), CultureInfo.InvariantCulture));
+            : new RollupSnapshot(reader.DateTime("snapshot_as_of"), reader.DateTime("snapshot_arrivals_through"), reader.Day("snapshot_last_day"));
         return new RollupProgress(settled, snapshot);
     }
 

@@ -1,4 +1,4 @@
-namespace ServiceAnalytics.Storage.Metrics;
+namespace ServiceAnalytics.Storage.Outcomes;
 
 /// <summary>A shop's time zone and holiday days, from its latest settings.</summary>
 public sealed record ShopCalendar(TimeZoneInfo TimeZone, IReadOnlyList<DateOnly> HolidayDays)

@@ -1,0 +1,164 @@
+namespace ServiceAnalytics.Storage.Outcomes;
+
+/// <summary>
+/// The definitions of docs/metrics.md, in SQL: the outcome row of every chat of a shop received in [live_from, to),
+/// computed from the facts as of <c>now</c> (the columns of <see cref="OutcomeSql.Columns"/>). Parameters:
+/// <c>shop</c>, <c>live_from</c>, <c>to</c> (UTC instants), <c>now</c>, <c>tz</c> (the shop's IANA zone) and
+/// <c>holidays</c> (the shop's holiday days, local dates). Joins rely on ClickHouse's default
+/// <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
+/// </summary>
+public static class ComputedOutcomes
+{
+    /// <summary>
+    /// A superset of the chats received in [live_from, to), cheap to find: every chat whose first customer message
+    /// is in the range has a partial <c>chat_responses</c> row holding it. Keeps the computation (and its joins) to
+    /// the chats of the range instead of all of the shop's.
+    /// </summary>
+    public const string CandidateChats = """
+        SELECT chat_id FROM chat_responses
+        WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+        """;
+
+    /// <summary>The chats of parameter <c>recompute</c>, as candidates: ids outside the range are dropped by the received-at condition.</summary>
+    public const string ChatsToRecomputeAsCandidates = "SELECT arrayJoin({recompute:Array(String)})";
+
+    /// <summary>
+    /// Per-chat rows of the <paramref name="candidates"/> from the <c>chat_responses</c> aggregate (migration 0002):
+    /// <c>chat_id, timeline, received_at, first_assistant_solution_at, resolutions, ended_at, last_message_at</c>
+    /// of the chats received in [live_from, to). What the service computes from; a benchmark compares with raw facts.
+    /// </summary>
+    public static string AggregatedChats(string candidates) => $$"""
+
+                SELECT
+                    chat_id,
+                    arraySort(m -> (m.1, m.2), groupUniqArrayArray(timeline)) AS timeline,
+                    assumeNotNull(min(first_customer_message_at)) AS received_at,
+                    min(first_assistant_solution_at) AS first_assistant_solution_at,
+                    groupUniqArrayArray(resolutions) AS resolutions,
+                    max(ended_at) AS ended_at,
+                    max(last_message_at) AS last_message_at
+                FROM chat_responses
+                WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}})
+                GROUP BY chat_id
+                HAVING min(first_customer_message_at) >= {live_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
+        """;
+
+    /// <summary>
+    /// Every column of the definitions for the chats received in [live_from, to) among <paramref name="candidates"/>,
+    /// over the per-chat rows <paramref name="chats"/> gives for them (see <see cref="AggregatedChats"/>).
+    /// </summary>
+    public static string Select(Func<string, string> chats, string candidates)
+    {
+        ArgumentNullException.ThrowIfNull(chats);
+        return $$"""
+            SELECT {{OutcomeSql.Columns}}
+            FROM
+            (
+                SELECT
+                    chat_id,
+                    received_at,
+                    starts.customer_id AS customer_id,
+                    starts.initiator != 'seller' AS received,
+                    {{Inquiries}},
+                    {{ChatColumns}}
+                FROM ({{chats(candidates)}}) AS chats
+                LEFT JOIN ({{Starts(candidates)}}) AS starts USING (chat_id)
+                LEFT JOIN ({{Events(candidates)}}) AS events USING (chat_id)
+                LEFT JOIN ({{Purchases(candidates)}}) AS purchases ON purchases.customer_id = starts.customer_id
+            )
+            """;
+    }
+
+    /// <summary>
+    /// A chat's inquiries (<c>inquiries</c>) from its timeline, and whether they count (<c>responses_counted</c>),
+    /// with the columns they are derived from; reads <c>events.assignments</c> for the agent an unanswered one is charged to.
+    /// </summary>
+    private const string Inquiries = """
+        -- Messages a human agent wrote: agent-role messages except automatic greetings and off-hours replies,
+        -- which sellers commonly send under an agent's or the shop's account and which answer nothing.
+        arrayFilter(m -> m.3 = 'agent' AND m.4 NOT IN ('greeting', 'off_hours_auto_reply'), timeline) AS human_messages,
+        (first_assistant_solution_at IS NOT NULL OR arrayExists(r -> r.2 = 'assistant', resolutions))
+            AND empty(human_messages) AS assistant_solved,
+        has({holidays:Array(Date)}, toDate(received_at, {tz:String})) AS on_holiday,
+        received AND NOT assistant_solved AND NOT on_holiday AS responses_counted,
+        -- Turns that matter for inquiries: customer messages expecting a reply, and human messages, in timeline order.
+        arraySort(m -> (m.1, m.2), arrayConcat(arrayFilter(m -> m.3 = 'customer' AND NOT m.5, timeline), human_messages)) AS turns,
+        -- An inquiry starts at a customer turn that follows an agent turn or nothing.
+        arrayFilter(i -> turns[i].3 = 'customer' AND (i = 1 OR turns[i - 1].3 = 'agent'), arrayEnumerate(turns)) AS inquiry_starts,
+        -- (asked at, milliseconds until the next agent turn, or -1 when none came).
+        arrayMap(i -> (turns[i].1, arrayFirstIndex((t, j) -> j > i AND t.3 = 'agent', turns, arrayEnumerate(turns))), inquiry_starts) AS asked,
+        -- (asked at, response in ms or -1, the agent it is credited or charged to: the replying agent, or for an
+        -- unanswered one the agent assigned when its 24 hours closed, '' when none was).
+        arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, turns[q.2].1)),
+                       if(q.2 = 0, arrayLast(a -> a.1 <= addHours(q.1, 24), events.assignments).3, turns[q.2].6)), asked) AS inquiries
+        """;
+
+    /// <summary>The outcome columns of a chat from its inquiries, starts, events and purchases.</summary>
+    private const string ChatColumns = $$"""
+        arrayCount(q -> {{OutcomeSql.InquiryAnswered24h}}, inquiries) AS answered_in_24h,
+        arrayCount(q -> {{OutcomeSql.InquiryAnsweredLate}}, inquiries) AS answered_late,
+        {{OutcomeSql.NotAnswered}} AS not_answered,
+        {{OutcomeSql.Pending}} AS pending,
+        if(length(inquiries) > 0 AND inquiries[1].2 >= 0, inquiries[1].2, NULL) AS first_response_ms,
+        events.stars AS stars,
+        arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
+        events.current_agent AS current_agent,
+        events.assignments AS assignments,
+        arrayDistinct(arrayMap(m -> m.6, human_messages)) AS replying_agents,
+        multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
+        -- The one category of a received chat (docs/metrics.md, "Chat status breakdown").
+        multiIf(
+            NOT received, 'seller_started',
+            assistant_solved, 'assistant_solved',
+            length(inquiries) = 0, 'no_inquiry',
+            inquiries[1].2 >= 0 AND inquiries[1].2 <= {{OutcomeSql.DayInMilliseconds}}, 'responded_24h',
+            inquiries[1].2 > {{OutcomeSql.DayInMilliseconds}}, 'responded_late',
+            {{OutcomeSql.UnansweredType}}) AS chat_type,
+        coalesce(ended_at, last_message_at) AS chat_end,
+        arrayExists(o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7), purchases.orders) AS converted
+        """;
+
+    /// <summary>The chat starts of the candidates: customer, initiator, initial tags.</summary>
+    private static string Starts(string candidates) => $$"""
+        SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator, groupUniqArrayArray(tags) AS tags
+        FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}) GROUP BY chat_id
+        """;
+
+    /// <summary>The chat events of the candidates: latest rating, added tags, assignments, resolved and ended.</summary>
+    private static string Events(string candidates) => $$"""
+        SELECT
+            chat_id,
+            argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
+            groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
+            -- Assignments as (at, from, to), one per event id (its earliest copy: copies of one transfer recorded by
+            -- racing instances differ in time only), in order of (occurred_at, event id), leaving out those that
+            -- give the chat to the agent who has it. "from" is the previous assignment's "to", whatever the
+            -- producer sent: a first assignment is never a transfer.
+            arraySort(groupArrayIf((occurred_at, event_id, to_agent_id), kind = 'assigned')) AS assigned_copies,
+            arrayMap(a -> a.2, assigned_copies) AS assigned_ids,
+            arrayFilter((a, i) -> indexOf(assigned_ids, a.2) = i, assigned_copies, arrayEnumerate(assigned_copies)) AS assigned_once,
+            arrayFilter((a, i) -> i = 1 OR a.3 != assigned_once[i - 1].3, assigned_once, arrayEnumerate(assigned_once)) AS assigned_moves,
+            arrayMap((a, i) -> (a.1, if(i = 1, '', assigned_moves[i - 1].3), a.3), assigned_moves, arrayEnumerate(assigned_moves)) AS assignments,
+            if(empty(assignments), '', assignments[-1].3) AS current_agent,
+            countIf(kind = 'resolved') > 0 AS resolved,
+            countIf(kind = 'ended') > 0 AS ended
+        FROM chat_events WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}) GROUP BY chat_id
+        """;
+
+    /// <summary>
+    /// The candidates' customers' orders that still count: a cancellation or refund voids its order (shop + order id)
+    /// whatever customer it names and whenever it is dated (docs/metrics.md, "Conversion").
+    /// </summary>
+    private static string Purchases(string candidates) => $$"""
+        SELECT customer_id, groupUniqArray(placed) AS orders
+        FROM
+        (
+            SELECT customer_id, arrayJoin(orders) AS placed
+            FROM customer_conversions
+            WHERE shop_id = {shop:String}
+                AND customer_id IN (SELECT customer_id FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}))
+        )
+        WHERE placed.1 NOT IN (SELECT order_id FROM orders WHERE shop_id = {shop:String} AND kind IN ('cancelled', 'refunded'))
+        GROUP BY customer_id
+        """;
+}
