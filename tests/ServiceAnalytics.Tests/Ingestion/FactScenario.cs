@@ -1,5 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using ServiceAnalytics.Contracts.Ingest.V1;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

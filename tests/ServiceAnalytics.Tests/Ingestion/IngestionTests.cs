@@ -1,10 +1,5 @@
-using ClickHouse.Driver.Utility;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

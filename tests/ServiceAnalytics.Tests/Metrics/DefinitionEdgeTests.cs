@@ -1,10 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Storage.Rollups;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Metrics;
 

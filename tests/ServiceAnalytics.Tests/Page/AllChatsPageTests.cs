@@ -1,8 +1,4 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Security;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Page;
 

@@ -1,9 +1,3 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>All Chats' transfers and CSV download (the class's summary is in AllChatsPageTests.cs).</summary>
@@ -66,12 +60,7 @@ public sealed partial class AllChatsPageTests
     /// <summary>c05 to Cy, who is inactive: the service refuses and the dialog says why.</summary>
     private static async Task TransferToAnInactiveAgentIsRefusedAsync(IPage page)
     {
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a3\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a3");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("agent 'a3' is not active", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
+        await AssertTransferOfC05IsRefusedAsync(page, "a3", "agent 'a3' is not active");
         await page.ClickAsync("#transfer-cancel");
     }
 
@@ -83,14 +72,20 @@ public sealed partial class AllChatsPageTests
         var end = new Ingestion.FactScenario(shop);
         end.Ended("c05", DateTime.UtcNow.AddMinutes(-1));
         Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { end.Facts } })).Outcome.Rejected);
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a2");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("chat 'c05' is ended; only active, unresolved chats can be transferred", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
+        await AssertTransferOfC05IsRefusedAsync(page, "a2", "chat 'c05' is ended; only active, unresolved chats can be transferred");
         await session.ScreenshotAsync("transfer-refused-desktop");
         Assert.Equal("a1", (await Analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "c05" })).Timeline.Last(e => e.Kind == "assigned").AgentId);
+    }
+
+    /// <summary>Asks to transfer c05 to <paramref name="agent"/>; the dialog must show the service's refusal.</summary>
+    private static async Task AssertTransferOfC05IsRefusedAsync(IPage page, string agent, string reason)
+    {
+        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
+        await page.WaitForSelectorAsync($"#transfer-agent option[value='{agent}']", Attached);
+        await page.SelectOptionAsync("#transfer-agent", agent);
+        await page.ClickAsync("#transfer-confirm");
+        await page.WaitForSelectorAsync("#transfer-error");
+        Assert.Contains(reason, await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
     }
 
     [Fact]

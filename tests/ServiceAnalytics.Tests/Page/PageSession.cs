@@ -1,7 +1,3 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>

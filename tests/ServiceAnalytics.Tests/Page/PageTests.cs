@@ -1,10 +1,4 @@
-using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Page;
 
