@@ -26,7 +26,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
-            (scope, ct) => queries.ReadOverviewsAsync(scope.ShopId, scope.Calendar, [scope.Period, scope.Period.Previous], scope.AsOf, ct),
+            (shopId, calendar, period, asOf, ct) => queries.ReadOverviewsAsync(shopId, calendar, [period, period.Previous], asOf, ct),
             (scope, overviews) => new GetOverviewResponse
             {
                 AsOf = ProtoTime.Utc(scope.AsOf),
@@ -41,7 +41,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
-            (scope, ct) => queries.ReadDailyAsync(scope.ShopId, scope.Calendar, scope.Period, scope.AsOf, ct),
+            queries.ReadDailyAsync,
             (scope, days) => new GetDailyTrendsResponse
             {
                 AsOf = ProtoTime.Utc(scope.AsOf),
@@ -54,7 +54,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
-            (scope, ct) => queries.ReadBreakdownAsync(scope.ShopId, scope.Calendar, scope.Period, scope.AsOf, ct),
+            queries.ReadBreakdownAsync,
             (scope, figures) => new GetStatusBreakdownResponse
             {
                 AsOf = ProtoTime.Utc(scope.AsOf),
@@ -151,7 +151,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
-            (scope, ct) => queries.ReadAgentsAsync(scope.ShopId, scope.Calendar, scope.Period, scope.AsOf, ct),
+            queries.ReadAgentsAsync,
             (scope, agents) => new GetAgentDetailsResponse { AsOf = ProtoTime.Utc(scope.AsOf), Agents = { agents.Select(QueryResponses.Agent) } });
     }
 
@@ -160,7 +160,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
-            (scope, ct) => queries.ReadTagBreakdownAsync(scope.ShopId, scope.Calendar, scope.Period, scope.AsOf, ct),
+            queries.ReadTagBreakdownAsync,
             (scope, tags) => new GetTagBreakdownResponse { AsOf = ProtoTime.Utc(scope.AsOf), Tags = { tags.Select(QueryResponses.Tag) } });
     }
 
@@ -223,23 +223,24 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
     }
 
     /// <summary>
-    /// Every period RPC: checks the period, finds the shop, fixes the instant the answer is of, reads the figures and
-    /// maps them to the response.
+    /// Every period RPC: checks the period, finds the shop, fixes the instant the answer is of, reads the figures
+    /// (<paramref name="read"/> takes the shop, its calendar, the period and that instant, as the query store's reads do)
+    /// and maps them to the response.
     /// </summary>
     private async Task<TResponse> AnswerForPeriodAsync<TFigures, TResponse>(
         string shopId, string firstDay, string lastDay, ServerCallContext context,
-        Func<PeriodScope, CancellationToken, Task<TFigures>> read, Func<PeriodScope, TFigures, TResponse> map)
+        Func<string, ShopCalendar, DayPeriod, DateTime, CancellationToken, Task<TFigures>> read, Func<PeriodScope, TFigures, TResponse> map)
     {
         ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(firstDay, lastDay);
         var calendar = await FindShopAsync(shopId, context.CancellationToken);
-        var scope = new PeriodScope(shopId, period, calendar, await AnswerInstantAsync(context.CancellationToken));
-        return map(scope, await read(scope, context.CancellationToken));
+        var scope = new PeriodScope(period, calendar, await AnswerInstantAsync(context.CancellationToken));
+        return map(scope, await read(shopId, calendar, period, scope.AsOf, context.CancellationToken));
     }
 
     private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken) =>
         await queries.FindShopAsync(RequestFields.ShopId(shopId), cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
 
-    /// <summary>What a period RPC answers for: the shop, its checked period and calendar, and the instant the figures are of.</summary>
-    private readonly record struct PeriodScope(string ShopId, DayPeriod Period, ShopCalendar Calendar, DateTime AsOf);
+    /// <summary>What a period RPC's response is of: the checked period, the shop's calendar and the instant of the figures.</summary>
+    private readonly record struct PeriodScope(DayPeriod Period, ShopCalendar Calendar, DateTime AsOf);
 }

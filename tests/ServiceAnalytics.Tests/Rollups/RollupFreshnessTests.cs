@@ -77,9 +77,7 @@ public sealed partial class RollupTests
         await using var host = await ServiceHost.StartReadyAsync();
         var changed = Build("Asia/Tokyo", 9);
         var unchanged = Build("America/New_York", 10);
-        await IngestAsync(host, changed.Facts);
-        await IngestAsync(host, unchanged.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, changed, unchanged);
         await Runner(host).RunScheduledAsync(now, CancellationToken.None);
         var before = await AnswersAsync(host, changed.ShopId, now);
         // The RPCs say which instant they answer as of: the snapshot's, not the request's.

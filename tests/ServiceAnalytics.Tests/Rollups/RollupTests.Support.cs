@@ -21,6 +21,17 @@ public sealed partial class RollupTests
         await Execute(host, "ALTER TABLE fact_arrivals DELETE WHERE arrived_at > now64(6) - INTERVAL 50 MINUTE SETTINGS mutations_sync = 2");
     }
 
+    /// <summary>Ingests the shops' facts, then backdates their arrivals (<see cref="BackdateArrivalsAsync"/>).</summary>
+    private static async Task IngestBackdatedAsync(ServiceHost host, params FactScenario[] shops)
+    {
+        foreach (var shop in shops)
+        {
+            await IngestAsync(host, shop.Facts);
+        }
+
+        await BackdateArrivalsAsync(host);
+    }
+
     /// <summary>How many rows the shop has in <c>settled_chats</c> and when the latest was computed.</summary>
     private static async Task<string> RowsStampAsync(ServiceHost host, string shopId)
     {

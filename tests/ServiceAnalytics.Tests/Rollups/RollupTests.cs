@@ -17,12 +17,7 @@ public sealed partial class RollupTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var shops = new[] { Build("America/New_York", 1), Build("Asia/Tokyo", 2) };
-        foreach (var shop in shops)
-        {
-            await IngestAsync(host, shop.Facts);
-        }
-
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, shops);
         var run = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         Assert.True(run.Succeeded, run.Error);
         Assert.Equal(DateOnly.FromDateTime(s_now).AddDays(-10), run.SettledThrough);
@@ -159,9 +154,7 @@ public sealed partial class RollupTests
         await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build("UTC", 6);
         var quiet = Build("Asia/Tokyo", 16);
-        await IngestAsync(host, shop.Facts);
-        await IngestAsync(host, quiet.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, shop, quiet);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var day = await ChatDayAsync(host, shop.ShopId, "chat-10");
         var before = (await ShopRowsAsync(host, shop.ShopId))[day];
@@ -192,8 +185,7 @@ public sealed partial class RollupTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var existing = Build("UTC", 17);
-        await IngestAsync(host, existing.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, existing);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
 
         // A new shop imports its last 60 days: one chat a day at noon (Europe/Paris), answered by a human after ten
