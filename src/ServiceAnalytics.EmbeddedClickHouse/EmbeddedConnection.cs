@@ -75,23 +75,20 @@ internal sealed unsafe partial class EmbeddedConnection
     }
 
     /// <summary>Runs one statement with <c>{name:Type}</c> parameters bound by the engine.</summary>
-    public NativeResult Execute(ReadOnlySpan<byte> sql, string format, IReadOnlyList<KeyValuePair<string, string>> parameters)
-    {
-        using var names = new NativeUtf8Array([.. parameters.Select(p => p.Key)]);
-        using var values = new NativeUtf8Array([.. parameters.Select(p => p.Value)]);
-        var formatBytes = Encoding.UTF8.GetBytes(format);
-        fixed (byte* sqlPointer = sql)
-        fixed (byte* formatPointer = formatBytes)
-        {
-            var handle = ChdbNative.QueryWithParams(
-                Handle, sqlPointer, (nuint)sql.Length, formatPointer, (nuint)formatBytes.Length,
-                names.Pointers, names.Lengths, values.Pointers, values.Lengths, (nuint)names.Count);
-            return new NativeResult(handle);
-        }
-    }
+    public NativeResult Execute(ReadOnlySpan<byte> sql, string format, IReadOnlyList<KeyValuePair<string, string>> parameters) =>
+        new(CallWithParameters(&ChdbNative.QueryWithParams, sql, format, parameters));
 
     /// <summary>Opens a streaming INSERT (statement without FORMAT and data); the data is appended afterwards.</summary>
-    public NativeInsertStream BeginInsert(ReadOnlySpan<byte> statement, string format, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    public NativeInsertStream BeginInsert(ReadOnlySpan<byte> statement, string format, IReadOnlyList<KeyValuePair<string, string>> parameters) =>
+        new(CallWithParameters(&ChdbNative.StreamInsertWithParams, statement, format, parameters));
+
+    /// <summary>
+    /// Calls one of chDB's two "statement with bound parameters" entry points (they share one signature), keeping the
+    /// statement, format and parameter arrays pinned for the call; returns the native handle the entry point gives.
+    /// </summary>
+    private nint CallWithParameters(
+        delegate*<nint, byte*, nuint, byte*, nuint, byte**, nuint*, byte**, nuint*, nuint, nint> entryPoint,
+        ReadOnlySpan<byte> statement, string format, IReadOnlyList<KeyValuePair<string, string>> parameters)
     {
         using var names = new NativeUtf8Array([.. parameters.Select(p => p.Key)]);
         using var values = new NativeUtf8Array([.. parameters.Select(p => p.Value)]);
@@ -99,10 +96,9 @@ internal sealed unsafe partial class EmbeddedConnection
         fixed (byte* statementPointer = statement)
         fixed (byte* formatPointer = formatBytes)
         {
-            var handle = ChdbNative.StreamInsertWithParams(
+            return entryPoint(
                 Handle, statementPointer, (nuint)statement.Length, formatPointer, (nuint)formatBytes.Length,
                 names.Pointers, names.Lengths, values.Pointers, values.Lengths, (nuint)names.Count);
-            return new NativeInsertStream(handle);
         }
     }
 

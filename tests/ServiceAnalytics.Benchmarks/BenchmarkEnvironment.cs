@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Benchmarks;

@@ -1,12 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Facts;
 
 namespace ServiceAnalytics.Benchmarks;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using ClickHouse.Driver.Utility;
 
 namespace ServiceAnalytics.Benchmarks;

@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
-using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Server.Ingestion;
-using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Facts;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;

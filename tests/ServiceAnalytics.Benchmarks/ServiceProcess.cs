@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using Grpc.Core;
-using Grpc.Net.Client;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Server.Security;
-
 namespace ServiceAnalytics.Benchmarks;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Facts;
 
 namespace ServiceAnalytics.Benchmarks;
 

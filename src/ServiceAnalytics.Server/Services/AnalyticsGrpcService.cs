@@ -21,52 +21,50 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
     private ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken) =>
         queries.AnswerInstantAsync(clock.GetUtcNow().UtcDateTime, cancellationToken);
 
-    public override async Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context)
+    public override Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var overviews = await queries.ReadOverviewsAsync(request.ShopId, calendar, [period, period.Previous], asOf, context.CancellationToken);
-        var (current, previous) = (overviews[0], overviews[1]);
-        return new GetOverviewResponse
-        {
-            AsOf = ProtoTime.Utc(asOf),
-            TimeZone = calendar.TimeZone.Id,
-            Current = QueryResponses.Metrics(period, current),
-            Previous = QueryResponses.Metrics(period.Previous, previous),
-        };
+        return AnswerForPeriodAsync(
+            request.ShopId, request.FirstDay, request.LastDay, context,
+            (shopId, calendar, period, asOf, ct) => queries.ReadOverviewsAsync(shopId, calendar, [period, period.Previous], asOf, ct),
+            (scope, overviews) => new GetOverviewResponse
+            {
+                AsOf = ProtoTime.Utc(scope.AsOf),
+                TimeZone = scope.Calendar.TimeZone.Id,
+                Current = QueryResponses.Metrics(scope.Period, overviews[0]),
+                Previous = QueryResponses.Metrics(scope.Period.Previous, overviews[1]),
+            });
     }
 
-    public override async Task<GetDailyTrendsResponse> GetDailyTrends(GetDailyTrendsRequest request, ServerCallContext context)
+    public override Task<GetDailyTrendsResponse> GetDailyTrends(GetDailyTrendsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var days = await queries.ReadDailyAsync(request.ShopId, calendar, period, asOf, context.CancellationToken);
-        var response = new GetDailyTrendsResponse { AsOf = ProtoTime.Utc(asOf) };
-        response.Days.Add(days.Select(d => QueryResponses.Metrics(new DayPeriod(d.Day, d.Day), d.Figures)));
-        return response;
+        return AnswerForPeriodAsync(
+            request.ShopId, request.FirstDay, request.LastDay, context,
+            queries.ReadDailyAsync,
+            (scope, days) => new GetDailyTrendsResponse
+            {
+                AsOf = ProtoTime.Utc(scope.AsOf),
+                Days = { days.Select(d => QueryResponses.Metrics(new DayPeriod(d.Day, d.Day), d.Figures)) },
+            });
     }
 
-    public override async Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context)
+    public override Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var figures = await queries.ReadBreakdownAsync(request.ShopId, calendar, period, asOf, context.CancellationToken);
-        return new GetStatusBreakdownResponse
-        {
-            AsOf = ProtoTime.Utc(asOf),
-            Responded24H = figures.Responded24h,
-            RespondedLate = figures.RespondedLate,
-            NonResponded = figures.NonResponded,
-            Pending = figures.Pending,
-            AssistantSolved = figures.AssistantSolved,
-            NoInquiry = figures.NoInquiry,
-        };
+        return AnswerForPeriodAsync(
+            request.ShopId, request.FirstDay, request.LastDay, context,
+            queries.ReadBreakdownAsync,
+            (scope, figures) => new GetStatusBreakdownResponse
+            {
+                AsOf = ProtoTime.Utc(scope.AsOf),
+                Responded24H = figures.Responded24h,
+                RespondedLate = figures.RespondedLate,
+                NonResponded = figures.NonResponded,
+                Pending = figures.Pending,
+                AssistantSolved = figures.AssistantSolved,
+                NoInquiry = figures.NoInquiry,
+            });
     }
 
     public override async Task<ListChatsResponse> ListChats(ListChatsRequest request, ServerCallContext context)
@@ -148,26 +146,22 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         }
     }
 
-    public override async Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context)
+    public override Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var response = new GetAgentDetailsResponse { AsOf = ProtoTime.Utc(asOf) };
-        response.Agents.Add((await queries.ReadAgentsAsync(request.ShopId, calendar, period, asOf, context.CancellationToken)).Select(QueryResponses.Agent));
-        return response;
+        return AnswerForPeriodAsync(
+            request.ShopId, request.FirstDay, request.LastDay, context,
+            queries.ReadAgentsAsync,
+            (scope, agents) => new GetAgentDetailsResponse { AsOf = ProtoTime.Utc(scope.AsOf), Agents = { agents.Select(QueryResponses.Agent) } });
     }
 
-    public override async Task<GetTagBreakdownResponse> GetTagBreakdown(GetTagBreakdownRequest request, ServerCallContext context)
+    public override Task<GetTagBreakdownResponse> GetTagBreakdown(GetTagBreakdownRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var (period, calendar) = await ScopeAsync(request.ShopId, request.FirstDay, request.LastDay, context.CancellationToken);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
-        var response = new GetTagBreakdownResponse { AsOf = ProtoTime.Utc(asOf) };
-        response.Tags.Add((await queries.ReadTagBreakdownAsync(request.ShopId, calendar, period, asOf, context.CancellationToken)).Select(QueryResponses.Tag));
-        return response;
+        return AnswerForPeriodAsync(
+            request.ShopId, request.FirstDay, request.LastDay, context,
+            queries.ReadTagBreakdownAsync,
+            (scope, tags) => new GetTagBreakdownResponse { AsOf = ProtoTime.Utc(scope.AsOf), Tags = { tags.Select(QueryResponses.Tag) } });
     }
 
     public override async Task<GetChatResponse> GetChat(GetChatRequest request, ServerCallContext context)
@@ -228,13 +222,25 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         return Task.FromResult(response);
     }
 
-    /// <summary>The checked period and the shop's calendar every period RPC starts from.</summary>
-    private async Task<(DayPeriod Period, ShopCalendar Calendar)> ScopeAsync(string shopId, string firstDay, string lastDay, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every period RPC: checks the period, finds the shop, fixes the instant the answer is of, reads the figures
+    /// (<paramref name="read"/> takes the shop, its calendar, the period and that instant, as the query store's reads do)
+    /// and maps them to the response.
+    /// </summary>
+    private async Task<TResponse> AnswerForPeriodAsync<TFigures, TResponse>(
+        string shopId, string firstDay, string lastDay, ServerCallContext context,
+        Func<string, ShopCalendar, DayPeriod, DateTime, CancellationToken, Task<TFigures>> read, Func<PeriodScope, TFigures, TResponse> map)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(firstDay, lastDay);
-        return (period, await FindShopAsync(shopId, cancellationToken));
+        var calendar = await FindShopAsync(shopId, context.CancellationToken);
+        var scope = new PeriodScope(period, calendar, await AnswerInstantAsync(context.CancellationToken));
+        return map(scope, await read(shopId, calendar, period, scope.AsOf, context.CancellationToken));
     }
 
     private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken) =>
         await queries.FindShopAsync(RequestFields.ShopId(shopId), cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
+
+    /// <summary>What a period RPC's response is of: the checked period, the shop's calendar and the instant of the figures.</summary>
+    private readonly record struct PeriodScope(DayPeriod Period, ShopCalendar Calendar, DateTime AsOf);
 }

@@ -4,10 +4,11 @@
 
 import { type AgentDetails, type ChatCriteria, getAgentDetails } from "./api";
 import type { ChatList } from "./chats";
-import { byId, h } from "./dom";
+import { h } from "./dom";
 import { formatValue, type Unit } from "./format";
-import { type AuthFailureHandler, type ReportContext, type ReportSection, SectionLoader } from "./report";
-import { type Column, SortableTable } from "./sortable";
+import type { AuthFailureHandler, ReportContext, ReportSection } from "./report";
+import type { Column } from "./sortable";
+import { TableSection } from "./tablesection";
 import "./sections.css";
 
 type CountField = "chatsHandled" | "inquiriesAnswered" | "answeredWithin24h" | "answeredLate" | "nonResponded" | "chatsRated" | "chatsRated4Or5" | "transfersIn" | "transfersOut";
@@ -75,46 +76,32 @@ const countsByField = new Map(counts.map((count) => [count.field, count]));
 const agentName = (agent: AgentDetails) => (agent.agentId === "" ? "Unassigned" : agent.displayName || agent.agentId);
 
 export class AgentsSection implements ReportSection {
-  private readonly section = byId<HTMLElement>("agents-section");
-  private readonly status = h("p", { id: "agents-status", "aria-live": "polite" });
-  private readonly table = h("table", { id: "agents" }) as HTMLTableElement;
-  private readonly wrapper = h("div", { class: "table-scroll" }, this.table);
-  private readonly loader: SectionLoader;
-  private context: ReportContext | null = null;
-  private readonly sortable: SortableTable<AgentDetails>;
+  private readonly table: TableSection<AgentDetails>;
 
   constructor(
     private readonly chatList: ChatList,
     onAuthFailure: AuthFailureHandler,
   ) {
-    this.section.append(
-      h("p", { class: "hint" }, "Each count lists its chats in All Chats. Inquiry counts list the chats holding those inquiries. Column headers sort the table."),
-      this.status,
-      this.wrapper,
+    this.table = new TableSection(
+      {
+        id: "agents",
+        what: "agent details",
+        hint: h("p", { class: "hint" }, "Each count lists its chats in All Chats. Inquiry counts list the chats holding those inquiries. Column headers sort the table."),
+        columns: this.columns(),
+        rowAttributes: (agent) => ({ "data-agent-id": agent.agentId }),
+        rows: async (context) => (await getAgentDetails(context.credential, context.shopId, context.period)).agents ?? [],
+        empty: "No agent handled or was charged with an inquiry in this period.",
+      },
+      onAuthFailure,
     );
-    this.loader = new SectionLoader(this.section, this.status, "agent details", onAuthFailure);
-    this.sortable = new SortableTable(this.table, this.columns(), (agent) => ({ "data-agent-id": agent.agentId }));
   }
 
   show(context: ReportContext): void {
-    this.context = context;
-    this.section.hidden = false;
-    this.wrapper.hidden = true;
-    void this.loader.load(
-      () => getAgentDetails(context.credential, context.shopId, context.period),
-      (answer) => {
-        const agents = answer.agents ?? [];
-        this.wrapper.hidden = agents.length === 0;
-        this.status.replaceChildren(agents.length === 0 ? "No agent handled or was charged with an inquiry in this period." : "");
-        this.sortable.show(agents);
-      },
-    );
+    this.table.show(context);
   }
 
   hide(): void {
-    this.loader.cancel();
-    this.context = null;
-    this.section.hidden = true;
+    this.table.hide();
   }
 
   private columns(): Column<AgentDetails>[] {
@@ -151,7 +138,7 @@ export class AgentsSection implements ReportSection {
   private countCell(agent: AgentDetails, count: Count): Node | string {
     const value = agent[count.field] ?? 0;
     const text = formatValue(value, "count");
-    const context = this.context;
+    const context = this.table.context;
     if (context === null || (agent.agentId === "" && !count.unassigned)) {
       return text;
     }

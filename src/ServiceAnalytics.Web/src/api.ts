@@ -155,16 +155,22 @@ function errorMessage(response: Response, body: string): string {
 
 export const shopPath = (shopId: string) => `/v1/shops/${encodeURIComponent(shopId)}`;
 
-export const getOverview = (credential: Credential, shopId: string, period: Period) =>
-  get<Overview>(credential, `${shopPath(shopId)}/overview`, { first_day: period.firstDay, last_day: period.lastDay });
+/** The JSON door's query for a period (the requests' first_day and last_day). */
+export const periodQuery = (period: Period): Query => ({ first_day: period.firstDay, last_day: period.lastDay });
 
-export const getDailyTrends = (credential: Credential, shopId: string, period: Period) =>
-  get<DailyTrends>(credential, `${shopPath(shopId)}/daily-trends`, { first_day: period.firstDay, last_day: period.lastDay });
+/** The call of one of the shop's RPCs that take just a period, at its resource below the shop's path. */
+const periodCall =
+  <T>(resource: string) =>
+  (credential: Credential, shopId: string, period: Period) =>
+    get<T>(credential, `${shopPath(shopId)}/${resource}`, periodQuery(period));
+
+export const getOverview = periodCall<Overview>("overview");
+
+export const getDailyTrends = periodCall<DailyTrends>("daily-trends");
 
 export const getCaller = (credential: Credential) => get<CallerGrants>(credential, "/v1/caller", {});
 
-export const getStatusBreakdown = (credential: Credential, shopId: string, period: Period) =>
-  get<StatusBreakdown>(credential, `${shopPath(shopId)}/status-breakdown`, { first_day: period.firstDay, last_day: period.lastDay });
+export const getStatusBreakdown = periodCall<StatusBreakdown>("status-breakdown");
 
 /** One AgentDetails entry; an empty agentId is "unassigned" (inquiries no agent was assigned to). */
 export interface AgentDetails {
@@ -190,8 +196,7 @@ export interface AgentDetailsAnswer {
   asOf: string;
 }
 
-export const getAgentDetails = (credential: Credential, shopId: string, period: Period) =>
-  get<AgentDetailsAnswer>(credential, `${shopPath(shopId)}/agents`, { first_day: period.firstDay, last_day: period.lastDay });
+export const getAgentDetails = periodCall<AgentDetailsAnswer>("agents");
 
 export interface TagDetails {
   tag: string;
@@ -210,8 +215,7 @@ export interface TagBreakdown {
   asOf: string;
 }
 
-export const getTagBreakdown = (credential: Credential, shopId: string, period: Period) =>
-  get<TagBreakdown>(credential, `${shopPath(shopId)}/tags`, { first_day: period.firstDay, last_day: period.lastDay });
+export const getTagBreakdown = periodCall<TagBreakdown>("tags");
 
 export interface PendingInquiry {
   chatId: string;
@@ -267,8 +271,7 @@ export function criteriaQuery(criteria: ChatCriteria): Query {
 
 export const listChats = (credential: Credential, shopId: string, period: Period, criteria: ChatCriteria, pageSize: number, pageToken: string) =>
   get<ChatPage>(credential, `${shopPath(shopId)}/chats`, {
-    first_day: period.firstDay,
-    last_day: period.lastDay,
+    ...periodQuery(period),
     ...criteriaQuery(criteria),
     page_size: pageSize,
     page_token: pageToken,

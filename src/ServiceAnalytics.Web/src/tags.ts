@@ -4,10 +4,11 @@
 
 import { type ChatCriteria, getTagBreakdown, type TagDetails } from "./api";
 import type { ChatList } from "./chats";
-import { byId, h } from "./dom";
+import { h } from "./dom";
 import { formatValue } from "./format";
-import { type AuthFailureHandler, type ReportContext, type ReportSection, SectionLoader } from "./report";
-import { type Column, SortableTable } from "./sortable";
+import type { AuthFailureHandler, ReportContext, ReportSection } from "./report";
+import type { Column } from "./sortable";
+import { TableSection } from "./tablesection";
 import "./sections.css";
 
 type CountField = "chats" | "assistantSolved" | "humanHandled" | "inquiries" | "answeredWithin24h" | "convertedChats";
@@ -42,54 +43,40 @@ const countList: Count[] = [
 const counts = new Map(countList.map((count) => [count.field, count]));
 
 export class TagsSection implements ReportSection {
-  private readonly section = byId<HTMLElement>("tags-section");
-  private readonly status = h("p", { id: "tags-status", "aria-live": "polite" });
-  private readonly table = h("table", { id: "tags" }) as HTMLTableElement;
-  private readonly wrapper = h("div", { class: "table-scroll" }, this.table);
-  private readonly loader: SectionLoader;
-  private readonly sortable: SortableTable<TagDetails>;
-  private context: ReportContext | null = null;
+  private readonly table: TableSection<TagDetails>;
 
   constructor(
     private readonly chatList: ChatList,
     onAuthFailure: AuthFailureHandler,
   ) {
-    this.section.append(
-      h(
-        "p",
-        { class: "hint" },
-        "Per topic tag: chats the assistant solved (",
-        h("span", { class: "legend assistant", "aria-hidden": "true" }),
-        ") beside chats that needed a human (",
-        h("span", { class: "legend human", "aria-hidden": "true" }),
-        "), and how the human-handled ones went. Each count lists its chats.",
-      ),
-      this.status,
-      this.wrapper,
+    this.table = new TableSection(
+      {
+        id: "tags",
+        what: "the tags",
+        hint: h(
+          "p",
+          { class: "hint" },
+          "Per topic tag: chats the assistant solved (",
+          h("span", { class: "legend assistant", "aria-hidden": "true" }),
+          ") beside chats that needed a human (",
+          h("span", { class: "legend human", "aria-hidden": "true" }),
+          "), and how the human-handled ones went. Each count lists its chats.",
+        ),
+        columns: this.columns(),
+        rowAttributes: (tag) => ({ "data-tag": tag.tag }),
+        rows: async (context) => (await getTagBreakdown(context.credential, context.shopId, context.period)).tags ?? [],
+        empty: "No chat of this period carries a tag.",
+      },
+      onAuthFailure,
     );
-    this.loader = new SectionLoader(this.section, this.status, "the tags", onAuthFailure);
-    this.sortable = new SortableTable(this.table, this.columns(), (tag) => ({ "data-tag": tag.tag }));
   }
 
   show(context: ReportContext): void {
-    this.context = context;
-    this.section.hidden = false;
-    this.wrapper.hidden = true;
-    void this.loader.load(
-      () => getTagBreakdown(context.credential, context.shopId, context.period),
-      (answer) => {
-        const tags = answer.tags ?? [];
-        this.wrapper.hidden = tags.length === 0;
-        this.status.replaceChildren(tags.length === 0 ? "No chat of this period carries a tag." : "");
-        this.sortable.show(tags);
-      },
-    );
+    this.table.show(context);
   }
 
   hide(): void {
-    this.loader.cancel();
-    this.context = null;
-    this.section.hidden = true;
+    this.table.hide();
   }
 
   private columns(): Column<TagDetails>[] {
@@ -122,7 +109,7 @@ export class TagsSection implements ReportSection {
   private countCell(tag: TagDetails, count: Count): Node {
     const value = tag[count.field] ?? 0;
     const text = formatValue(value, "count");
-    const context = this.context;
+    const context = this.table.context;
     const link = h("a", { href: "#all-chats", "data-drill": count.field, "data-value": String(value) }, text);
     link.addEventListener("click", (event) => {
       event.preventDefault();

@@ -1,14 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using ClickHouse.Driver.Utility;
-using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Demo;
-using ServiceAnalytics.Storage.Outcomes;
-using ServiceAnalytics.Storage.Queries;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Demo;
 
@@ -87,7 +77,7 @@ public sealed class DemoShopTests
         foreach (var period in periods)
         {
             async Task Same(Func<MetricQueries, Task<object>> read) =>
-                Assert.Equal(Canonical(await read(live)), Canonical(await read(service)));
+                Assert.Equal(CanonicalJson.Of(await read(live)), CanonicalJson.Of(await read(service)));
 
             await Same(async q => await q.ReadOverviewsAsync(demo.ShopId, calendar, [period, period.Previous], s_now, CancellationToken.None));
             await Same(async q => await q.ReadDailyAsync(demo.ShopId, calendar, period, s_now, CancellationToken.None));
@@ -157,17 +147,4 @@ public sealed class DemoShopTests
         Convert.ToInt64(await host.Store.Client.ExecuteScalarAsync(sql), CultureInfo.InvariantCulture);
 
     private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static string Canonical(object? value) => JsonSerializer.Serialize(value, s_json);
-
-    private static readonly JsonSerializerOptions s_json = new() { Converters = { new RoundedDouble() } };
-
-    /// <summary>Doubles to 9 significant digits: a mean summed in another order may differ in its last bits.</summary>
-    private sealed class RoundedDouble : JsonConverter<double>
-    {
-        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
-
-        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToString("G9", CultureInfo.InvariantCulture));
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Hosting;
 

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Hosting;
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace ServiceAnalytics.Tests.Infrastructure;
 
 /// <summary>

@@ -1,10 +1,7 @@
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using Google.Api;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Grpc.Core;
 
 namespace ServiceAnalytics.Tests.Infrastructure;
 

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Grpc.Net.Client;
 using ServiceAnalytics.Server.Security;
 using Microsoft.Extensions.Configuration;
@@ -6,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Server.Hosting;
 
 namespace ServiceAnalytics.Tests.Infrastructure;

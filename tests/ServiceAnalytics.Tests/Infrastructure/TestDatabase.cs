@@ -1,5 +1,4 @@
 using ClickHouse.Driver;
-using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Tests.Infrastructure;
 

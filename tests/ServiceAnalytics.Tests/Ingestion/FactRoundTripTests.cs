@@ -1,7 +1,4 @@
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

@@ -1,5 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using ServiceAnalytics.Contracts.Ingest.V1;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 
@@ -78,6 +77,13 @@ public sealed class FactScenario(string shopId)
     {
         ChatId = chat, MessageId = $"msg-{_sequence}", SenderRole = role, Kind = kind, AgentId = agentId, ExpectsNoReply = expectsNoReply,
     });
+
+    /// <summary>A chat of customer <c>u-{chat}</c> without tags, opening with the customer's text question.</summary>
+    public void CustomerAsks(string chat, DateTime at)
+    {
+        ChatStarted(chat, $"u-{chat}", at, []);
+        Message(chat, SenderRole.Customer, MessageKind.Text, at);
+    }
 
     public Fact Assigned(string chat, string from, string to, DateTime at) => Add(at, f => f.ChatAssigned = new ChatAssigned { ChatId = chat, FromAgentId = from, ToAgentId = to });
 

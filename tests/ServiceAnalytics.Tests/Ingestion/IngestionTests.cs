@@ -1,10 +1,5 @@
-using ClickHouse.Driver.Utility;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 
@@ -14,6 +9,13 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
     private IngestionService.IngestionServiceClient Client => new(service.Host.Channel);
 
     private static string NewShop() => $"shop-{Guid.NewGuid():N}";
+
+    /// <summary>A synthetic scenario for a new shop and its facts cut into the batches a stream sends.</summary>
+    private static (FactScenario Scenario, List<Fact[]> Batches) SyntheticInBatches(int chats, int seed, int batchSize)
+    {
+        var scenario = FactScenario.Synthetic(NewShop(), chats, seed);
+        return (scenario, [.. scenario.Facts.Chunk(batchSize)]);
+    }
 
     [Fact]
     public async Task A_hundred_thousand_facts_over_one_stream_are_stored_once_and_a_resend_changes_nothing()
@@ -145,8 +147,7 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
     [Fact]
     public async Task A_client_cancelling_mid_stream_keeps_what_was_acknowledged_and_a_resend_does_not_double_count()
     {
-        var scenario = FactScenario.Synthetic(NewShop(), chats: 3_000, seed: 5);
-        var batches = scenario.Facts.Chunk(1_000).ToList();
+        var (scenario, batches) = SyntheticInBatches(chats: 3_000, seed: 5, batchSize: 1_000);
         using var probe = StoreProbe.For(service.Host);
         using var cancel = new CancellationTokenSource();
         var acknowledged = new List<Fact>();
@@ -168,16 +169,13 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
         Assert.True(partial.ChatMessages >= acknowledged.Count(f => f.KindCase == Fact.KindOneofCase.MessageSent));
         Assert.True(partial.ChatStarts >= acknowledged.Count(f => f.KindCase == Fact.KindOneofCase.ChatStarted));
 
-        // The producer re-sends everything not acknowledged — here, simply everything.
-        await StreamAsync(scenario.Facts, batchSize: 1_000);
-        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+        await ResendEverythingAndAssertStoredOnceAsync(scenario, probe);
     }
 
     [Fact]
     public async Task The_store_failing_mid_stream_answers_unavailable_and_after_recovery_a_resend_is_exact()
     {
-        var scenario = FactScenario.Synthetic(NewShop(), chats: 1_000, seed: 9);
-        var batches = scenario.Facts.Chunk(1_000).ToList();
+        var (scenario, batches) = SyntheticInBatches(chats: 1_000, seed: 9, batchSize: 1_000);
         using var probe = StoreProbe.For(service.Host);
 
         using (var call = Client.IngestStream())
@@ -203,16 +201,14 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
             }
         }
 
-        // The service recovers on its own; the producer re-sends what was not acknowledged (here: everything).
-        await StreamAsync(scenario.Facts, batchSize: 1_000);
-        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+        // The service recovers on its own.
+        await ResendEverythingAndAssertStoredOnceAsync(scenario, probe);
     }
 
     [Fact]
     public async Task Garbage_behind_valid_batches_on_a_stream_ends_it_invalid_argument_after_their_acknowledgements()
     {
-        var scenario = FactScenario.Synthetic(NewShop(), chats: 200, seed: 13);
-        var batches = scenario.Facts.Chunk(500).ToList();
+        var (scenario, batches) = SyntheticInBatches(chats: 200, seed: 13, batchSize: 500);
         using var probe = StoreProbe.For(service.Host);
         var bytes = Marshallers.Create<byte[]>(b => b, b => b);
         var method = new Method<byte[], byte[]>(MethodType.DuplexStreaming, "service_analytics.ingest.v1.IngestionService", "IngestStream", bytes, bytes);
@@ -241,6 +237,16 @@ public sealed class IngestionTests(ServiceHostFixture service) : IClassFixture<S
         Assert.Equal(Enumerable.Range(0, batches.Count).Select(i => (ulong)i), acks);
         AssertBadRequest(error, "request");
         Assert.StartsWith("request: is not a valid protocol buffer message", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
+    }
+
+    /// <summary>
+    /// The producer re-sends what was not acknowledged (here: simply everything) and the store then holds every fact
+    /// exactly once.
+    /// </summary>
+    private async Task ResendEverythingAndAssertStoredOnceAsync(FactScenario scenario, StoreProbe probe)
+    {
+        await StreamAsync(scenario.Facts, batchSize: 1_000);
         Assert.Equal(scenario.Expected(), await probe.ReadAsync(scenario.ShopId));
     }
 

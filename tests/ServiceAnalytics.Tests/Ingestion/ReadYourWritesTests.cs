@@ -1,9 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Storage.Rollups;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

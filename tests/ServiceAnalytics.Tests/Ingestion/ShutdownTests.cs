@@ -1,8 +1,5 @@
-using Grpc.Core;
 using Grpc.Health.V1;
-using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Tests.Hosting;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

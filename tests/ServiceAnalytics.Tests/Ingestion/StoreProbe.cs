@@ -1,8 +1,4 @@
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

@@ -1,8 +1,4 @@
-using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 

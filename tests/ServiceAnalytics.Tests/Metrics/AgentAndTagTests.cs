@@ -1,5 +1,3 @@
-using ServiceAnalytics.Contracts.Query.V1;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>Agent details and the tag breakdown, on the same hand-computed scenario as the overview.</summary>

@@ -1,8 +1,3 @@
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>Chat detail, transfer and the SLA queue.</summary>

@@ -1,15 +1,8 @@
 using System.Collections;
-using System.Globalization;
 using System.Net;
-using System.Text;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Services;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Metrics;
 

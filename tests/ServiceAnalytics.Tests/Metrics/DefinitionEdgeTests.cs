@@ -1,10 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Storage.Rollups;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Metrics;
 
@@ -44,22 +38,18 @@ public sealed class DefinitionEdgeTests
         s.Agent("a2", "Bo", true, At(-5, 0, 0));
 
         // g1: a greeting sent under agent a1's account 30 s after the question, nothing else: non-responded.
-        s.ChatStarted("g1", "u-g1", At(0, 10, 0), []);
-        s.Message("g1", SenderRole.Customer, MessageKind.Text, At(0, 10, 0));
+        s.CustomerAsks("g1", At(0, 10, 0));
         s.Message("g1", SenderRole.Agent, MessageKind.Greeting, At(0, 10, 0, 30), "a1");
         // g2: the same greeting, then an assistant FAQ card and an assistant resolution: assistant-solved.
-        s.ChatStarted("g2", "u-g2", At(0, 11, 0), []);
-        s.Message("g2", SenderRole.Customer, MessageKind.Text, At(0, 11, 0));
+        s.CustomerAsks("g2", At(0, 11, 0));
         s.Message("g2", SenderRole.Agent, MessageKind.Greeting, At(0, 11, 0, 30), "a1");
         s.Message("g2", SenderRole.Assistant, MessageKind.FaqCard, At(0, 11, 1));
         s.Add(At(0, 11, 2), f => f.ChatResolved = new ChatResolved { ChatId = "g2", ResolvedBy = ResolvedBy.Assistant });
         // g3: an off-hours auto-reply under a1's account: non-responded.
-        s.ChatStarted("g3", "u-g3", At(0, 12, 0), []);
-        s.Message("g3", SenderRole.Customer, MessageKind.Text, At(0, 12, 0));
+        s.CustomerAsks("g3", At(0, 12, 0));
         s.Message("g3", SenderRole.Agent, MessageKind.OffHoursAutoReply, At(0, 12, 0, 10), "a1");
         // g4: a greeting under a1's account, then a2's reply after 20 minutes: a2 answered it, in 1,200 s.
-        s.ChatStarted("g4", "u-g4", At(1, 9, 0), []);
-        s.Message("g4", SenderRole.Customer, MessageKind.Text, At(1, 9, 0));
+        s.CustomerAsks("g4", At(1, 9, 0));
         s.Message("g4", SenderRole.Agent, MessageKind.Greeting, At(1, 9, 0, 5), "a1");
         s.Message("g4", SenderRole.Agent, MessageKind.Text, At(1, 9, 20), "a2");
         return s;
@@ -71,16 +61,14 @@ public sealed class DefinitionEdgeTests
         // Day 0: ten chats answered by a2 in 100, 200, …, 1,000 s (an even count, and 0.9 × 10 a whole number).
         for (var i = 1; i <= 10; i++)
         {
-            s.ChatStarted($"q{i}", $"u-q{i}", At(0, 14, i), []);
-            s.Message($"q{i}", SenderRole.Customer, MessageKind.Text, At(0, 14, i));
+            s.CustomerAsks($"q{i}", At(0, 14, i));
             s.Message($"q{i}", SenderRole.Agent, MessageKind.Text, At(0, 14, i).AddSeconds(100 * i), "a2");
         }
 
         // Day 1: five more, in 100, 200, 400, 800 and 1,600 s.
         foreach (var (seconds, i) in new[] { 100, 200, 400, 800, 1600 }.Select((v, i) => (v, i)))
         {
-            s.ChatStarted($"r{i}", $"u-r{i}", At(1, 14, i), []);
-            s.Message($"r{i}", SenderRole.Customer, MessageKind.Text, At(1, 14, i));
+            s.CustomerAsks($"r{i}", At(1, 14, i));
             s.Message($"r{i}", SenderRole.Agent, MessageKind.Text, At(1, 14, i).AddSeconds(seconds), "a2");
         }
     }
@@ -149,8 +137,7 @@ public sealed class DefinitionEdgeTests
         // k1 (old, settled) and k2, k3 (recent, after the watermark): each ended, then its customer ordered a day later.
         foreach (var (chat, at) in new[] { ("k1", s_now.AddDays(-20)), ("k2", recent), ("k3", recent.AddMinutes(5)) })
         {
-            s.ChatStarted(chat, "u-" + chat, at, []);
-            s.Message(chat, SenderRole.Customer, MessageKind.Text, at);
+            s.CustomerAsks(chat, at);
             s.Message(chat, SenderRole.Agent, MessageKind.Text, at.AddMinutes(1), "a1");
             s.Ended(chat, at.AddMinutes(10));
         }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using ServiceAnalytics.Contracts.Query.V1;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>Every count of every answer (overview, breakdown, agents, tags) against the list of the chats behind it.</summary>

@@ -1,6 +1,3 @@
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>The scenario of the drill-down tests (DrillDownCountTests).</summary>

@@ -1,6 +1,3 @@
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Query.V1;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>The status breakdown, and the All Chats list behind every count (the list's size equals the count).</summary>

@@ -1,12 +1,6 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
-using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client.Web;
 using ServiceAnalytics.Contracts.Operations.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Metrics;
 

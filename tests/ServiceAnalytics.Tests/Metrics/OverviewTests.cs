@@ -1,10 +1,3 @@
-using System.Globalization;
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>

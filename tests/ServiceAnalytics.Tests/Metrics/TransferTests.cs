@@ -1,10 +1,4 @@
-using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
-using Grpc.Core;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Metrics;
 

@@ -1,5 +1,3 @@
-using ServiceAnalytics.Contracts.Query.V1;
-
 namespace ServiceAnalytics.Tests.Metrics;
 
 /// <summary>Daily trends: the same definitions, day by day.</summary>

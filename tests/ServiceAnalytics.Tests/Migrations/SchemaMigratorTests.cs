@@ -1,9 +1,6 @@
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
 using Microsoft.Extensions.Logging.Abstractions;
-using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Migrations;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Migrations;
 

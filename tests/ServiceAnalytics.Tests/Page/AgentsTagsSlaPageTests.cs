@@ -1,11 +1,4 @@
-using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Page;
 
@@ -29,10 +22,8 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         var tags = await Analytics.GetTagBreakdownAsync(new GetTagBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         AssertTheRpcFiguresAreTheScenarios(agents, tags);
 
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, scenario.ShopId, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
         await WaitForSectionAsync(page, "agents");
         await WaitForSectionAsync(page, "tags");
 
@@ -217,10 +208,8 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         Assert.Equal((0.0, 0.0, 0.0, 0.4), (overview.Current.RatedShare, overview.Current.ConversionRate, overview.Current.SatisfactionRate, overview.Current.ResponseRate24H));
         Assert.Equal((10L, 1.0, 1.0), (overview.Previous.ChatsReceived, overview.Previous.SatisfactionRate, overview.Previous.ResponseRate24H));
 
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, scenario.ShopId, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
 
         var expected = new Dictionary<string, Dictionary<string, double?>>
         {

@@ -1,7 +1,3 @@
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>All Chats' page steps: the form's filters, loading the scenario, listing, reading rows.</summary>

@@ -1,8 +1,4 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Query.V1;
 using ServiceAnalytics.Server.Security;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Page;
 
@@ -173,10 +169,8 @@ public sealed partial class AllChatsPageTests(AllChatsPageTests.HostFixture serv
     {
         var (shop, day) = await LoadAsync();
         var chat = await Analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "c11" });
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await ListAsync(session, new(Customer: "u6"));
 
         // By keyboard: the row's chat button takes focus and Enter opens the timeline.
@@ -210,10 +204,8 @@ public sealed partial class AllChatsPageTests(AllChatsPageTests.HostFixture serv
     public async Task A_caller_with_only_the_query_scope_is_not_offered_transfers()
     {
         var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day, QueryOnlyKey);
         var page = session.Page;
-        await session.SignInAsync(QueryOnlyKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await ListAsync(session, new(Statuses: ["CHAT_STATUS_ACTIVE"]));
 
         Assert.Equal(7, await page.Locator("#chats tbody tr").CountAsync());

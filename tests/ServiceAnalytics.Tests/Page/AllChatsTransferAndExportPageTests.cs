@@ -1,9 +1,3 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>All Chats' transfers and CSV download (the class's summary is in AllChatsPageTests.cs).</summary>
@@ -13,10 +7,8 @@ public sealed partial class AllChatsPageTests
     public async Task A_transfer_moves_the_chat_and_a_refused_one_shows_the_services_reason()
     {
         var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await ListAsync(session, new(Statuses: ["CHAT_STATUS_ACTIVE"], Agents: ["a1"]));
         Assert.Equal(["c08", "c05"], await RowsAsync(page));
 
@@ -68,12 +60,7 @@ public sealed partial class AllChatsPageTests
     /// <summary>c05 to Cy, who is inactive: the service refuses and the dialog says why.</summary>
     private static async Task TransferToAnInactiveAgentIsRefusedAsync(IPage page)
     {
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a3\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a3");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("agent 'a3' is not active", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
+        await AssertTransferOfC05IsRefusedAsync(page, "a3", "agent 'a3' is not active");
         await page.ClickAsync("#transfer-cancel");
     }
 
@@ -85,24 +72,28 @@ public sealed partial class AllChatsPageTests
         var end = new Ingestion.FactScenario(shop);
         end.Ended("c05", DateTime.UtcNow.AddMinutes(-1));
         Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { end.Facts } })).Outcome.Rejected);
-        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
-        await page.WaitForSelectorAsync("#transfer-agent option[value=\'a2\']", Attached);
-        await page.SelectOptionAsync("#transfer-agent", "a2");
-        await page.ClickAsync("#transfer-confirm");
-        await page.WaitForSelectorAsync("#transfer-error");
-        Assert.Contains("chat 'c05' is ended; only active, unresolved chats can be transferred", await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
+        await AssertTransferOfC05IsRefusedAsync(page, "a2", "chat 'c05' is ended; only active, unresolved chats can be transferred");
         await session.ScreenshotAsync("transfer-refused-desktop");
         Assert.Equal("a1", (await Analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "c05" })).Timeline.Last(e => e.Kind == "assigned").AgentId);
+    }
+
+    /// <summary>Asks to transfer c05 to <paramref name="agent"/>; the dialog must show the service's refusal.</summary>
+    private static async Task AssertTransferOfC05IsRefusedAsync(IPage page, string agent, string reason)
+    {
+        await page.ClickAsync("#chats tr[data-chat-id='c05'] button[data-action='transfer']");
+        await page.WaitForSelectorAsync($"#transfer-agent option[value='{agent}']", Attached);
+        await page.SelectOptionAsync("#transfer-agent", agent);
+        await page.ClickAsync("#transfer-confirm");
+        await page.WaitForSelectorAsync("#transfer-error");
+        Assert.Contains(reason, await page.TextContentAsync("#transfer-error"), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_downloaded_CSV_holds_exactly_the_listed_chats()
     {
         var (shop, day) = await LoadAsync();
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, shop, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(shop, day, day.AddDays(6));
         await page.SelectOptionAsync("#page-size", "10");
         var firstDay = PageSession.Day(day);
         var lastDay = PageSession.Day(day.AddDays(6));

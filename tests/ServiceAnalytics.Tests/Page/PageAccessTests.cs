@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 using ServiceAnalytics.Tests.Security;
 
 namespace ServiceAnalytics.Tests.Page;

@@ -1,6 +1,3 @@
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Microsoft.Playwright;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Page;
 
 /// <summary>
@@ -45,6 +41,26 @@ internal sealed class PageSession : IAsyncDisposable
         };
         await session.Page.GotoAsync(host.WebAddress.ToString());
         return session;
+    }
+
+    /// <summary>
+    /// Where most page tests start: a new tab signed in with <paramref name="credential"/>, showing
+    /// <paramref name="shop"/>'s seven days from <paramref name="first"/>.
+    /// </summary>
+    public static async Task<PageSession> OpenShowingWeekAsync(ChromiumFixture chromium, ServiceHost host, string shop, DateOnly first, string credential = ServiceHost.TestKey)
+    {
+        var session = await OpenAsync(chromium, host);
+        try
+        {
+            await session.SignInAsync(credential);
+            await session.ShowAsync(shop, first, first.AddDays(6));
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Signs in with an API key, or with a JWT when <paramref name="kind"/> is "bearer".</summary>

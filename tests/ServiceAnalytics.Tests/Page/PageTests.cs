@@ -1,10 +1,4 @@
-using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Microsoft.Playwright;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Page;
 
@@ -27,10 +21,8 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         var overview = await Analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
         var breakdown = await Analytics.GetStatusBreakdownAsync(new GetStatusBreakdownRequest { ShopId = scenario.ShopId, FirstDay = first, LastDay = last });
 
-        await using var session = await PageSession.OpenAsync(chromium, service.Host);
+        await using var session = await PageSession.OpenShowingWeekAsync(chromium, service.Host, scenario.ShopId, day);
         var page = session.Page;
-        await session.SignInAsync(ServiceHost.TestKey);
-        await session.ShowAsync(scenario.ShopId, day, day.AddDays(6));
 
         await AssertTheOverviewShowsTheRpcFiguresAsync(page, overview);
         await AssertTheTrendsShowTheRpcFiguresAsync(page, scenario.ShopId, first, last);

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Storage.Outcomes;
-using ServiceAnalytics.Storage.Queries;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Rollups;
 
 /// <summary>

@@ -1,12 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Outcomes;
-using ServiceAnalytics.Storage.Queries;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Rollups;
 
 /// <summary>The rollup job's snapshot and the days after the watermark: what the query RPCs serve between runs (docs/metrics.md, "Freshness").</summary>
@@ -16,9 +7,7 @@ public sealed partial class RollupTests
     public async Task Without_a_servable_snapshot_recent_days_reuse_the_latest_run_except_for_chats_whose_facts_arrived_since()
     {
         await using var host = await ServiceHost.StartReadyAsync(s_exact);
-        var shop = Build("Europe/Berlin", 7);
-        await IngestAsync(host, shop.Facts);
-        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shop = await IngestAndRunAsync(host, "Europe/Berlin", 7);
         var today = DateOnly.FromDateTime(s_now);
         var recent = new DayPeriod(today.AddDays(-8), today);
 
@@ -59,9 +48,7 @@ public sealed partial class RollupTests
     public async Task A_shop_settings_change_after_the_run_recomputes_its_recent_days_at_once_without_a_snapshot_and_on_the_next_refresh_with_one()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build("Europe/Berlin", 8);
-        await IngestAsync(host, shop.Facts);
-        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shop = await IngestAndRunAsync(host, "Europe/Berlin", 8);
 
         // Two days ago becomes a holiday too (the settled one stays): its chats' inquiries stop counting at once.
         var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
@@ -90,9 +77,7 @@ public sealed partial class RollupTests
         await using var host = await ServiceHost.StartReadyAsync();
         var changed = Build("Asia/Tokyo", 9);
         var unchanged = Build("America/New_York", 10);
-        await IngestAsync(host, changed.Facts);
-        await IngestAsync(host, unchanged.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, changed, unchanged);
         await Runner(host).RunScheduledAsync(now, CancellationToken.None);
         var before = await AnswersAsync(host, changed.ShopId, now);
         // The RPCs say which instant they answer as of: the snapshot's, not the request's.

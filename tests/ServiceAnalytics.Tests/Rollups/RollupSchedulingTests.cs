@@ -1,8 +1,5 @@
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 using ServiceAnalytics.Contracts.Operations.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Rollups;
 
@@ -12,24 +9,11 @@ public sealed class RollupSchedulingTests
     [Fact]
     public async Task The_catch_up_run_fires_at_start_up_and_the_status_rpc_reports_it()
     {
-        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
-        {
-            ["Rollups:Enabled"] = "true",
-            ["Rollups:Schedule"] = "0 0 3 * * ?",
-            ["Rollups:LateFactWindowDays"] = "5",
-        });
+        await using var host = await StartWithRollupsAsync(("Schedule", "0 0 3 * * ?"), ("LateFactWindowDays", "5"));
         var operations = new OperationsService.OperationsServiceClient(host.Channel);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 
-        GetRollupStatusResponse status;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(200);
-            status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest());
-        }
-        while (status.Runs.Count == 0 && DateTime.UtcNow < deadline);
-
+        var status = await WaitForStatusAsync(operations, _ => true);
         var run = Assert.Single(status.Runs);
         Assert.Equal(("scheduled", "", today.AddDays(-5).ToString("yyyy-MM-dd"), today.AddDays(1).ToString("yyyy-MM-dd")),
             (run.Reason, run.Error, run.FirstDay, run.LastDay));
@@ -67,14 +51,9 @@ public sealed class RollupSchedulingTests
     [Fact]
     public async Task Refreshes_follow_the_scheduled_run_at_their_interval_and_never_overlap_it()
     {
-        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
-        {
-            ["Rollups:Enabled"] = "true",
-            ["Rollups:Schedule"] = "0 0 3 1 1 ? 2099",
-            ["Rollups:RefreshInterval"] = "00:00:01",
-        });
+        await using var host = await StartWithRollupsAsync(("Schedule", "0 0 3 1 1 ? 2099"), ("RefreshInterval", "00:00:01"));
         var operations = new OperationsService.OperationsServiceClient(host.Channel);
-        var runs = await WaitForRunsAsync(operations, runs => runs.Count(r => r.Reason == "refresh") >= 2);
+        var runs = (await WaitForStatusAsync(operations, runs => runs.Count(r => r.Reason == "refresh") >= 2)).Runs;
         // Oldest first: the catch-up run (a refresh before any snapshot is one too), then refreshes, each starting
         // after the previous run finished.
         var ordered = runs.OrderBy(r => r.ArrivalsThrough.ToDateTime()).ToList();
@@ -91,13 +70,7 @@ public sealed class RollupSchedulingTests
     [Fact]
     public async Task A_failed_run_is_logged_recorded_and_retried_after_the_retry_delay()
     {
-        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?>
-        {
-            ["Rollups:Enabled"] = "true",
-            ["Rollups:CatchUpAtStartup"] = "false",
-            ["Rollups:Schedule"] = "0 0 3 1 1 ? 2099",
-            ["Rollups:RetryDelay"] = "00:00:01",
-        });
+        await using var host = await StartWithRollupsAsync(("CatchUpAtStartup", "false"), ("Schedule", "0 0 3 1 1 ? 2099"), ("RetryDelay", "00:00:01"));
         var operations = new OperationsService.OperationsServiceClient(host.Channel);
         var store = host.Store;
         await store.Client.ExecuteNonQueryAsync("DETACH TABLE agents");
@@ -106,7 +79,7 @@ public sealed class RollupSchedulingTests
             // Fired by hand, as the scheduler would: the run fails on the missing table.
             var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
             await scheduler.TriggerJob(new JobKey("rollup", "service-analytics"));
-            var failed = await WaitForRunsAsync(operations, runs => runs.Any(r => r.Error.Length > 0));
+            var failed = (await WaitForStatusAsync(operations, runs => runs.Any(r => r.Error.Length > 0))).Runs;
             Assert.Contains("agents", failed[0].Error, StringComparison.Ordinal);
         }
         finally
@@ -115,21 +88,34 @@ public sealed class RollupSchedulingTests
         }
 
         // The retry, a second later, succeeds.
-        var runs = await WaitForRunsAsync(operations, runs => runs[0].Error.Length == 0);
+        var runs = (await WaitForStatusAsync(operations, runs => runs[0].Error.Length == 0)).Runs;
         Assert.Equal("scheduled", runs[0].Reason);
         Assert.Contains(runs.Skip(1), r => r.Error.Length > 0);
     }
 
-    private static async Task<IReadOnlyList<RollupRun>> WaitForRunsAsync(
+    /// <summary>A service with the rollup job on, and these <c>Rollups:</c> settings.</summary>
+    private static Task<ServiceHost> StartWithRollupsAsync(params (string Name, string Value)[] settings)
+    {
+        var overrides = new Dictionary<string, string?> { ["Rollups:Enabled"] = "true" };
+        foreach (var (name, value) in settings)
+        {
+            overrides[$"Rollups:{name}"] = value;
+        }
+
+        return ServiceHost.StartReadyAsync(overrides);
+    }
+
+    /// <summary>Polls the rollup status until it lists a run and <paramref name="done"/> holds for its runs.</summary>
+    private static async Task<GetRollupStatusResponse> WaitForStatusAsync(
         OperationsService.OperationsServiceClient operations, Func<IReadOnlyList<RollupRun>, bool> done)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var runs = (await operations.GetRollupStatusAsync(new GetRollupStatusRequest())).Runs;
-            if (runs.Count > 0 && done(runs))
+            var status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest());
+            if (status.Runs.Count > 0 && done(status.Runs))
             {
-                return runs;
+                return status;
             }
 
             Assert.True(DateTime.UtcNow < deadline, "the expected runs did not come within 60 s");

@@ -1,14 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using ClickHouse.Driver.Utility;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Outcomes;
-using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Rollups;
 
@@ -31,6 +21,17 @@ public sealed partial class RollupTests
         await Execute(host, "ALTER TABLE fact_arrivals DELETE WHERE arrived_at > now64(6) - INTERVAL 50 MINUTE SETTINGS mutations_sync = 2");
     }
 
+    /// <summary>Ingests the shops' facts, then backdates their arrivals (<see cref="BackdateArrivalsAsync"/>).</summary>
+    private static async Task IngestBackdatedAsync(ServiceHost host, params FactScenario[] shops)
+    {
+        foreach (var shop in shops)
+        {
+            await IngestAsync(host, shop.Facts);
+        }
+
+        await BackdateArrivalsAsync(host);
+    }
+
     /// <summary>How many rows the shop has in <c>settled_chats</c> and when the latest was computed.</summary>
     private static async Task<string> RowsStampAsync(ServiceHost host, string shopId)
     {
@@ -50,12 +51,12 @@ public sealed partial class RollupTests
         var calendar = (await service.FindShopAsync(shopId, CancellationToken.None))!;
         var period = new DayPeriod(DateOnly.FromDateTime(s_now).AddDays(-9), DateOnly.FromDateTime(s_now));
         return string.Join('\n',
-            Canonical(await service.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ReadTagBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
-            Canonical(await service.ListChatsAsync(shopId, calendar, period, now, new ChatListFilter([], [], [], [], "", []), null, 10_000, CancellationToken.None)));
+            CanonicalJson.Of(await service.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None)),
+            CanonicalJson.Of(await service.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None)),
+            CanonicalJson.Of(await service.ReadBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
+            CanonicalJson.Of(await service.ReadAgentsAsync(shopId, calendar, period, now, CancellationToken.None)),
+            CanonicalJson.Of(await service.ReadTagBreakdownAsync(shopId, calendar, period, now, CancellationToken.None)),
+            CanonicalJson.Of(await service.ListChatsAsync(shopId, calendar, period, now, new ChatListFilter([], [], [], [], "", []), null, 10_000, CancellationToken.None)));
     }
 
     private static async Task<string?> FirstChatAsync(ServiceHost host, string shopId, string condition)
@@ -68,6 +69,15 @@ public sealed partial class RollupTests
 
     private static FactScenario Build(string zone, int seed) =>
         RollupScenario.Build($"shop-{seed}-{Guid.NewGuid():N}"[..24], zone, s_now, seed);
+
+    /// <summary>A scenario shop (<see cref="Build"/>) ingested and rolled up by one scheduled run as of <c>s_now</c>.</summary>
+    private static async Task<FactScenario> IngestAndRunAsync(ServiceHost host, string zone, int seed)
+    {
+        var shop = Build(zone, seed);
+        await IngestAsync(host, shop.Facts);
+        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        return shop;
+    }
 
     private static RollupRunner Runner(ServiceHost host) => ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services);
 
@@ -106,9 +116,9 @@ public sealed partial class RollupTests
         foreach (var period in periods)
         {
             async Task<string> Both(Func<MetricQueries, Task<object>> read) =>
-                Canonical(await read(service)) is var fromService && Canonical(await read(live)) is var fromLive && fromService == fromLive
+                CanonicalJson.Of(await read(service)) is var fromService && CanonicalJson.Of(await read(live)) is var fromLive && fromService == fromLive
                     ? fromService
-                    : throw new Xunit.Sdk.XunitException($"{shopId} {period}: settled {Canonical(await read(service))}\nlive    {Canonical(await read(live))}");
+                    : throw new Xunit.Sdk.XunitException($"{shopId} {period}: settled {CanonicalJson.Of(await read(service))}\nlive    {CanonicalJson.Of(await read(live))}");
 
             await Both(async q => await q.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None));
             await Both(async q => await q.ReadOverviewsAsync(shopId, calendar, [period, period.Previous], now, CancellationToken.None));
@@ -137,14 +147,14 @@ public sealed partial class RollupTests
             var h = day.Figures.Headline;
             var breakdown = await live.ReadBreakdownAsync(shopId, calendar, new DayPeriod(day.Day, day.Day), s_now, CancellationToken.None);
             Assert.Equal(
-                Canonical(new object?[]
+                CanonicalJson.Of(new object?[]
                 {
                     h.ChatsReceived, h.InquiriesAnsweredWithin24h, h.InquiriesCounted, h.InquiriesPending, h.FirstResponsesMeasured,
                     h.FirstResponseMeanSeconds, h.FirstResponseMedianSeconds, h.FirstResponseP90Seconds, h.RatingDistribution, h.ConvertedChats,
                     breakdown.Responded24h, breakdown.RespondedLate, breakdown.NonResponded, breakdown.Pending, breakdown.AssistantSolved,
                     breakdown.NoInquiry, day.Figures.PotentialCustomers, day.Figures.ConvertedCustomers,
                 }),
-                Canonical(new object?[]
+                CanonicalJson.Of(new object?[]
                 {
                     Long(row["chats_received"]), Long(row["inquiries_answered_within_24h"]), Long(row["inquiries_counted"]),
                     Long(row["inquiries_pending"]), Long(row["first_responses_measured"]), Double(row["first_response_mean_seconds"]),
@@ -218,17 +228,4 @@ public sealed partial class RollupTests
     }
 
     private static string Plus1(string count) => (long.Parse(count, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>JSON of a result with doubles rounded to 9 significant digits (sums in another order differ in the last bits).</summary>
-    private static string Canonical(object? value) => JsonSerializer.Serialize(value, s_json);
-
-    private static readonly JsonSerializerOptions s_json = new() { Converters = { new RoundedDouble() } };
-
-    private sealed class RoundedDouble : JsonConverter<double>
-    {
-        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
-
-        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToString("G9", CultureInfo.InvariantCulture));
-    }
 }

@@ -1,10 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ServiceAnalytics.Contracts.Ingest.V1;
-using ServiceAnalytics.Storage.Outcomes;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
-
 namespace ServiceAnalytics.Tests.Rollups;
 
 /// <summary>
@@ -24,12 +17,7 @@ public sealed partial class RollupTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var shops = new[] { Build("America/New_York", 1), Build("Asia/Tokyo", 2) };
-        foreach (var shop in shops)
-        {
-            await IngestAsync(host, shop.Facts);
-        }
-
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, shops);
         var run = await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         Assert.True(run.Succeeded, run.Error);
         Assert.Equal(DateOnly.FromDateTime(s_now).AddDays(-10), run.SettledThrough);
@@ -61,9 +49,7 @@ public sealed partial class RollupTests
     public async Task A_late_rating_and_a_late_order_change_exactly_their_numbers_on_the_next_run()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build("Europe/Berlin", 3);
-        await IngestAsync(host, shop.Facts);
-        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shop = await IngestAndRunAsync(host, "Europe/Berlin", 3);
         // chat-172 was received six days ago (minus up to a day) by customer-solo-172, its only chat; agent-b answered
         // it after an FAQ card; it ended 28 hours later; no rating; its own order came 8 days after the end, i.e. not yet.
         var day = await ChatDayAsync(host, shop.ShopId, "chat-172");
@@ -99,9 +85,7 @@ public sealed partial class RollupTests
     public async Task A_rerun_changes_nothing_and_racing_runs_leave_one_copy_of_every_row()
     {
         await using var host = await ServiceHost.StartReadyAsync();
-        var shop = Build("UTC", 4);
-        await IngestAsync(host, shop.Facts);
-        await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
+        var shop = await IngestAndRunAsync(host, "UTC", 4);
         var shopRows = await ShopRowsAsync(host, shop.ShopId);
         var agentRows = await AgentRowsAsync(host, shop.ShopId);
         var chats = await CountAsync(host, "SELECT count() FROM settled_chats");
@@ -170,9 +154,7 @@ public sealed partial class RollupTests
         await using var host = await ServiceHost.StartReadyAsync();
         var shop = Build("UTC", 6);
         var quiet = Build("Asia/Tokyo", 16);
-        await IngestAsync(host, shop.Facts);
-        await IngestAsync(host, quiet.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, shop, quiet);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
         var day = await ChatDayAsync(host, shop.ShopId, "chat-10");
         var before = (await ShopRowsAsync(host, shop.ShopId))[day];
@@ -203,8 +185,7 @@ public sealed partial class RollupTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         var existing = Build("UTC", 17);
-        await IngestAsync(host, existing.Facts);
-        await BackdateArrivalsAsync(host);
+        await IngestBackdatedAsync(host, existing);
         await Runner(host).RunScheduledAsync(s_now, CancellationToken.None);
 
         // A new shop imports its last 60 days: one chat a day at noon (Europe/Paris), answered by a human after ten

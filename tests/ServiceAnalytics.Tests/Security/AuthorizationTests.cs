@@ -1,10 +1,6 @@
 using Google.Protobuf.Reflection;
-using Grpc.Core;
 using Grpc.Net.Client;
-using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Operations.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Security;
 

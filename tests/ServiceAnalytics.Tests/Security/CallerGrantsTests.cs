@@ -1,6 +1,3 @@
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-
 namespace ServiceAnalytics.Tests.Security;
 
 /// <summary>

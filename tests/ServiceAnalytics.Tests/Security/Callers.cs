@@ -1,12 +1,10 @@
 using System.Security.Cryptography;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Grpc.Core;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Grpc.Net.Client;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ServiceAnalytics.Server.Security;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Security;
 

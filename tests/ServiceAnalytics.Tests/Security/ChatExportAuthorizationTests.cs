@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Security;
 

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using ServiceAnalytics.Contracts.Operations.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Security;
 

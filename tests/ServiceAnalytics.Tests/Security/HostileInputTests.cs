@@ -1,14 +1,6 @@
-using ClickHouse.Driver.Utility;
-using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Grpc.Core;
 using Grpc.Health.V1;
-using ServiceAnalytics.Contracts.Ingest.V1;
 using ServiceAnalytics.Contracts.Operations.V1;
-using ServiceAnalytics.Contracts.Query.V1;
-using ServiceAnalytics.Tests.Infrastructure;
-using ServiceAnalytics.Tests.Ingestion;
 
 namespace ServiceAnalytics.Tests.Security;
 

@@ -1,8 +1,5 @@
-using System.Globalization;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Storage;
 

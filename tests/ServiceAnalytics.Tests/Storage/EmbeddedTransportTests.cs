@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Compression;
-using ClickHouse.Driver.Utility;
 using ServiceAnalytics.EmbeddedClickHouse;
-using ServiceAnalytics.Storage;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Storage;
 

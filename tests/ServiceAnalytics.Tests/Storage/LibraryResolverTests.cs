@@ -1,5 +1,4 @@
 using ServiceAnalytics.EmbeddedClickHouse;
-using ServiceAnalytics.Tests.Infrastructure;
 
 namespace ServiceAnalytics.Tests.Storage;
 

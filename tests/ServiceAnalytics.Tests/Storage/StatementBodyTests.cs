@@ -1,4 +1,3 @@
-using System.Text;
 using ServiceAnalytics.EmbeddedClickHouse;
 
 namespace ServiceAnalytics.Tests.Storage;
