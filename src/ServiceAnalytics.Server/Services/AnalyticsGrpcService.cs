@@ -55,16 +55,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         return AnswerForPeriodAsync(
             request.ShopId, request.FirstDay, request.LastDay, context,
             queries.ReadBreakdownAsync,
-            (scope, figures) => new GetStatusBreakdownResponse
-            {
-                AsOf = ProtoTime.Utc(scope.AsOf),
-                Responded24H = figures.Responded24h,
-                RespondedLate = figures.RespondedLate,
-                NonResponded = figures.NonResponded,
-                Pending = figures.Pending,
-                AssistantSolved = figures.AssistantSolved,
-                NoInquiry = figures.NoInquiry,
-            });
+            (scope, figures) => QueryResponses.Breakdown(scope.AsOf, figures));
     }
 
     public override async Task<ListChatsResponse> ListChats(ListChatsRequest request, ServerCallContext context)

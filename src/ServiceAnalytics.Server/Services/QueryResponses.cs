@@ -11,6 +11,18 @@ namespace ServiceAnalytics.Server.Services;
 /// </summary>
 internal static class QueryResponses
 {
+    /// <summary>GetStatusBreakdown's answer: the chats received in each category, as of <paramref name="asOf"/>.</summary>
+    public static GetStatusBreakdownResponse Breakdown(DateTime asOf, BreakdownFigures figures) => new()
+    {
+        AsOf = ProtoTime.Utc(asOf),
+        Responded24H = figures.Responded24h,
+        RespondedLate = figures.RespondedLate,
+        NonResponded = figures.NonResponded,
+        Pending = figures.Pending,
+        AssistantSolved = figures.AssistantSolved,
+        NoInquiry = figures.NoInquiry,
+    };
+
     /// <summary>A period's headline figures and customer conversion.</summary>
     public static PeriodMetrics Metrics(DayPeriod period, OverviewFigures overview)
     {
