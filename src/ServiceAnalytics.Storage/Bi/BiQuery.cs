@@ -3,13 +3,15 @@ namespace ServiceAnalytics.Storage.Bi;
 /// <summary>
 /// One statement a BI tool sent to the SQL endpoint, as ClickHouse's HTTP interface carries it: the SQL text, its
 /// <c>param_*</c> values (bound by the engine), the output format asked for when the text has no <c>FORMAT</c>
-/// clause, and the caller's query id.
+/// clause, the caller's query id, and the settings its URL named (the runner accepts only those that shape the
+/// output, such as <c>output_format_json_quote_64bit_integers</c>, and refuses the rest).
 /// </summary>
 public sealed record BiQuery(
     string Sql,
     IReadOnlyList<KeyValuePair<string, string>> Parameters,
     string? DefaultFormat,
-    string QueryId);
+    string QueryId,
+    IReadOnlyDictionary<string, string> Settings);
 
 /// <summary>Who runs a <see cref="BiQuery"/>: a name for logs and the shops it may read (null: every shop).</summary>
 public sealed record BiCaller(string Name, IReadOnlySet<string>? Shops);
