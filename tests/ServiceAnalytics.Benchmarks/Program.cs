@@ -8,6 +8,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["metrics"] = MetricsBenchmark.RunAsync,
     ["export"] = ExportBenchmark.RunAsync,
     ["page"] = PageBenchmark.RunAsync,
+    ["bi"] = BiBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))

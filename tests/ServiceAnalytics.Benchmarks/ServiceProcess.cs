@@ -40,16 +40,7 @@ internal static class ServiceProcess
         process.BeginErrorReadLine();
         try
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
-            {
-                MaxSendMessageSize = 64 * 1024 * 1024,
-                Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-                {
-                    metadata.Add("x-api-key", BenchmarkKey);
-                    return Task.CompletedTask;
-                })),
-                UnsafeUseInsecureChannelCallCredentials = true,
-            });
+            using var channel = Channel(grpcPort);
             await IngestBenchmark.WaitUntilServingAsync(channel);
             await work(channel, new Uri($"http://127.0.0.1:{webPort}"), process);
         }
@@ -59,6 +50,18 @@ internal static class ServiceProcess
             await process.WaitForExitAsync();
         }
     }
+
+    /// <summary>A gRPC channel to the service on loopback <paramref name="port"/>, calling with <see cref="BenchmarkKey"/>.</summary>
+    public static GrpcChannel Channel(int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+    {
+        MaxSendMessageSize = 64 * 1024 * 1024,
+        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            metadata.Add("x-api-key", BenchmarkKey);
+            return Task.CompletedTask;
+        })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
 
     /// <summary>
     /// One shop of <paramref name="chats"/> chats spread over the 60 days from <paramref name="origin"/> (~10 facts
