@@ -14,6 +14,8 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// are bound by the engine, settings and the database are applied per request, <c>INSERT … FORMAT x</c> bodies in
 /// any of the driver's compressions are streamed into the engine, and failures come back as a non-2xx response
 /// with ClickHouse's <c>Code: N. DB::Exception</c> text so the driver raises <c>ClickHouseServerException</c>.
+/// Statements run on the connections of one <see cref="EmbeddedConnectionPool"/>: the engine's own pool, or a
+/// pool of its own (the BI endpoint's read-only one).
 /// </summary>
 /// <remarks>
 /// Cancellation: a cancelled INSERT is cancelled in the engine (nothing is committed). A cancelled query is
@@ -21,9 +23,15 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// in the background (bounded by <c>max_execution_time</c> when the caller set one), and only then is the connection
 /// returned to the pool and the result freed. chDB offers no way to interrupt a running non-streaming statement.
 /// </remarks>
-public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessageHandler
+public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : HttpMessageHandler
 {
     private const int InsertChunkBytes = 1024 * 1024;
+
+    /// <summary>A handler over the engine's own pool, the service's.</summary>
+    public EmbeddedClickHouseHandler(EmbeddedEngine engine)
+        : this((engine ?? throw new ArgumentNullException(nameof(engine))).Pool)
+    {
+    }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -59,7 +67,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
 
     private async Task<NativeResult> QueryAsync(EmbeddedRequest call, StatementBody.Plain plain, CancellationToken cancellationToken)
     {
-        var connection = await engine.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(cancellationToken);
         var execution = Task.Run(() =>
         {
             try
@@ -69,7 +77,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
             }
             finally
             {
-                engine.Return(connection);
+                pool.Return(connection);
             }
         }, CancellationToken.None);
 
@@ -95,7 +103,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
 
     private async Task<NativeResult> InsertAsync(EmbeddedRequest call, StatementBody.Insert insert, CancellationToken cancellationToken)
     {
-        var connection = await engine.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(cancellationToken);
         var chunk = ArrayPool<byte>.Shared.Rent(InsertChunkBytes);
         NativeInsertStream? stream = null;
         try
@@ -120,7 +128,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
         {
             // Disposing an uncompleted stream cancels the INSERT: nothing of it is committed.
             stream?.Dispose();
-            engine.Return(connection);
+            pool.Return(connection);
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
@@ -186,7 +194,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
     private void AddCommonHeaders(HttpResponseMessage response, EmbeddedRequest call)
     {
         response.Headers.Add("X-ClickHouse-Query-Id", call.QueryId);
-        response.Headers.Add("X-ClickHouse-Timezone", engine.TimeZone);
+        response.Headers.Add("X-ClickHouse-Timezone", pool.Engine.TimeZone);
         response.Headers.Add("X-ClickHouse-Server-Display-Name", "embedded");
     }
 }
