@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using ClickHouse.Driver.Compression;
 
 namespace ServiceAnalytics.EmbeddedClickHouse;
 
@@ -140,19 +138,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
             return Stream.Null;
         }
 
-        var raw = await content.ReadAsStreamAsync(cancellationToken);
-        var encoding = content.Headers.ContentEncoding.LastOrDefault()?.ToLowerInvariant();
-        return encoding switch
-        {
-            null or "" or "identity" => raw,
-            "zstd" => ZstdCompressor.Default.Decompress(raw, leaveOpen: false),
-            "gzip" => new GZipStream(raw, CompressionMode.Decompress),
-            "deflate" => new ZLibStream(raw, CompressionMode.Decompress),
-            "br" => new BrotliStream(raw, CompressionMode.Decompress),
-            "lz4" => Lz4Compressor.Default.Decompress(raw, leaveOpen: false),
-            _ => throw new EmbeddedEngineException(
-                36, $"Code: 36. DB::Exception: Unknown Content-Encoding '{encoding}'. (BAD_ARGUMENTS)"),
-        };
+        return RequestBodyEncodings.Decode(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentEncoding.LastOrDefault());
     }
 
     private HttpResponseMessage Success(EmbeddedRequest call, NativeResult result)
