@@ -135,23 +135,25 @@ internal sealed class SqlEndpointHandler : IDisposable
         response.Headers["X-ClickHouse-Timezone"] = result.TimeZone;
 
         var encoding = sql.CompressResponse ? SqlResponses.ChooseEncoding(context.Request.Headers.AcceptEncoding.ToString()) : null;
-        Stream target = response.Body;
+        await using var compressed = encoding is null ? null : new SqlResponses.CompressingWriter(response.Body, encoding, sql.ZlibLevel);
         if (encoding is not null)
         {
             response.Headers.ContentEncoding = encoding;
-            target = SqlResponses.Compress(response.Body, encoding, sql.ZlibLevel);
         }
 
         long bytes = 0;
-        await using (target)
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await result.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
         {
-            var buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await result.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-            {
-                await target.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
-                bytes += read;
-            }
+            await (compressed?.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted)
+                ?? response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).AsTask());
+            bytes += read;
+        }
+
+        if (compressed is not null)
+        {
+            await compressed.CompleteAsync(context.RequestAborted);
         }
 
         return bytes;

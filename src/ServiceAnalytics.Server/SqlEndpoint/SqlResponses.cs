@@ -56,7 +56,7 @@ internal static class SqlResponses
     /// A stream that compresses into <paramref name="body"/> (left open) with <paramref name="encoding"/>; gzip and
     /// deflate at <paramref name="zlibLevel"/> (ClickHouse's <c>http_zlib_compression_level</c>, 1 to 9).
     /// </summary>
-    public static Stream Compress(Stream body, string encoding, int zlibLevel) => encoding switch
+    private static Stream Compress(Stream body, string encoding, int zlibLevel) => encoding switch
     {
         "gzip" => new GZipStream(body, new ZLibCompressionOptions { CompressionLevel = zlibLevel }, leaveOpen: true),
         "deflate" => new ZLibStream(body, new ZLibCompressionOptions { CompressionLevel = zlibLevel }, leaveOpen: true),
@@ -65,4 +65,49 @@ internal static class SqlResponses
         "lz4" => Lz4Compressor.Default.Compress(body, leaveOpen: true),
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Not an encoding the endpoint offers."),
     };
+
+    /// <summary>
+    /// Writes a response body compressed with one encoding. The compressors write synchronously (the driver's zstd and
+    /// lz4 streams even when disposed asynchronously), which Kestrel forbids; so each chunk is compressed into memory
+    /// and what it produced is sent asynchronously before the next: at most one chunk's output is held.
+    /// </summary>
+    public sealed class CompressingWriter(Stream body, string encoding, int zlibLevel) : IAsyncDisposable
+    {
+        private readonly MemoryStream _compressed = new();
+        private Stream? _compressor;
+
+        public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            _compressor ??= Compress(_compressed, encoding, zlibLevel);
+            _compressor.Write(data.Span);
+            await SendAsync(cancellationToken);
+        }
+
+        /// <summary>Ends the compressed stream (its last frame) and sends it.</summary>
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            _compressor ??= Compress(_compressed, encoding, zlibLevel);
+            await _compressor.DisposeAsync();
+            await SendAsync(cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_compressor is not null)
+            {
+                await _compressor.DisposeAsync();
+            }
+
+            await _compressed.DisposeAsync();
+        }
+
+        private async Task SendAsync(CancellationToken cancellationToken)
+        {
+            if (_compressed.Length > 0)
+            {
+                await body.WriteAsync(_compressed.GetBuffer().AsMemory(0, (int)_compressed.Length), cancellationToken);
+                _compressed.SetLength(0);
+            }
+        }
+    }
 }
