@@ -6,8 +6,9 @@ namespace ServiceAnalytics.Storage.Bi;
 /// The value of <c>additional_table_filters</c> for one BI caller: a ClickHouse map literal from
 /// <c>'db.table'</c> to a filter expression the engine adds to every read of that table in the statement, also
 /// through views and views over views. The BI views and the tables they read (<see cref="BiViews.SourceTables"/>)
-/// are limited to the caller's shops (none for a platform caller); every other table of the service database and
-/// every system table but those BI drivers need reads nothing (<c>0</c>); <c>system.tables</c>/<c>system.columns</c>
+/// are limited to the caller's shops (none for a platform caller); every other table of the service database but
+/// the rollup run log the views read their <c>as_of</c> from (<see cref="BiViews.RunLog"/>: no shop's rows, and the
+/// guard refuses it to a caller by name) and every system table but those BI drivers need reads nothing (<c>0</c>); <c>system.tables</c>/<c>system.columns</c>
 /// list only the BI views and <c>system.databases</c> only the service database. This is the only place the SQL
 /// endpoint splices values into SQL text: the shop ids (from the service's own key configuration) and names, each
 /// quoted by <see cref="Quote"/>.
@@ -25,7 +26,7 @@ public static class BiScope
         ArgumentNullException.ThrowIfNull(systemTables);
         var filters = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var scoped = BiViews.Names.Concat(BiViews.SourceTables).ToHashSet(StringComparer.Ordinal);
-        foreach (var table in serviceTables.Concat(scoped))
+        foreach (var table in serviceTables.Concat(scoped).Where(table => table != BiViews.RunLog))
         {
             filters[$"{serviceDatabase}.{table}"] = !scoped.Contains(table) ? "0"
                 : shops is null ? "1"

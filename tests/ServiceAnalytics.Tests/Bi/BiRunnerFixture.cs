@@ -5,7 +5,8 @@ using ServiceAnalytics.Storage.Bi;
 namespace ServiceAnalytics.Tests.Bi;
 
 /// <summary>
-/// A database with BI views over scoped source tables, a raw table no BI caller may read, and rows of three shops;
+/// A database with stand-in BI views over scoped source tables, a raw table no BI caller may read, and rows of
+/// three shops in every view (chats: A 3, B 2, C 1);
 /// plus a <see cref="BiQueryRunner"/> over it on the embedded engine's read-only BI pool.
 /// </summary>
 public sealed class BiRunnerFixture : IAsyncLifetime
@@ -13,9 +14,6 @@ public sealed class BiRunnerFixture : IAsyncLifetime
     public const string ShopA = "shop-a";
     public const string ShopB = "shop-b";
     public const string ShopC = "shop-c";
-
-    /// <summary>Chats per shop in the stand-in data: A 3, B 2, C 1.</summary>
-    public static IReadOnlyDictionary<string, int> ChatsPerShop { get; } = new Dictionary<string, int> { [ShopA] = 3, [ShopB] = 2, [ShopC] = 1 };
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -99,7 +97,7 @@ public sealed class BiRunnerFixture : IAsyncLifetime
             """;
         yield return "INSERT INTO chat_messages VALUES ('shop-a', 'a1', 'hello'), ('shop-b', 'b1', 'hi'), ('shop-c', 'c1', 'hey')";
         yield return "INSERT INTO shop_daily_summary VALUES ('shop-a', '2026-01-01', 3), ('shop-b', '2026-01-01', 2), ('shop-c', '2026-01-01', 1)";
-        yield return "INSERT INTO agent_daily_summary VALUES ('shop-a', '2026-01-01', 'ann'), ('shop-b', '2026-01-01', 'bob')";
+        yield return "INSERT INTO agent_daily_summary VALUES ('shop-a', '2026-01-01', 'ann'), ('shop-b', '2026-01-01', 'bob'), ('shop-c', '2026-01-01', 'cy')";
         yield return "INSERT INTO secret_facts VALUES ('shop-a', 'raw-a'), ('shop-b', 'raw-b')";
     }
 }
