@@ -19,7 +19,7 @@ internal sealed record SqlRequest(BiQuery Query, bool CompressResponse, int Zlib
     /// </summary>
     private static readonly HashSet<string> s_exchange = new(StringComparer.Ordinal)
     {
-        "query", "database", "default_format", "query_id", "user", "password", "quota_key",
+        "query", "database", "default_format", "query_id", "user", "password", "quota_key", "session_timeout", "session_check",
         "enable_http_compression", "http_zlib_compression_level", "compress", "decompress",
         "wait_end_of_query", "http_wait_end_of_query", "buffer_size", "http_response_buffer_size",
         "send_progress_in_http_headers", "http_headers_progress_interval_ms", "cancel_http_readonly_queries_on_client_close",
@@ -43,6 +43,11 @@ internal sealed record SqlRequest(BiQuery Query, bool CompressResponse, int Zlib
             {
                 throw ClickHouseErrors.Of("NOT_IMPLEMENTED", $"The '{framed}' parameter (ClickHouse's native compression) is not supported by this endpoint: use HTTP compression (Content-Encoding; enable_http_compression=1 with Accept-Encoding)");
             }
+        }
+
+        if (url.ContainsKey("session_id"))
+        {
+            throw ClickHouseErrors.Of("NOT_IMPLEMENTED", "Sessions (session_id) are not supported by this endpoint: every statement stands alone");
         }
 
         var sql = await ReadStatementAsync(context, url["query"].FirstOrDefault() ?? "", options);
