@@ -9,7 +9,8 @@ namespace ServiceAnalytics.Server.SqlEndpoint;
 /// One request to the SQL endpoint read as ClickHouse's HTTP interface reads it: the statement is the <c>query</c>
 /// URL parameter, a line feed and the (decompressed) body; <c>database</c> (only the service's), <c>default_format</c>,
 /// <c>param_*</c> as named (the <c>query_id</c>, or a new one, comes from the handler, which labels every answer with it); the parameters of the HTTP exchange itself (credentials, compression,
-/// progress headers) taken here; every other URL parameter is a setting for the runner to accept or refuse.
+/// progress headers) taken here; ClickHouse's native compression and sessions refused; every other URL parameter is
+/// a setting for the runner to accept or refuse.
 /// </summary>
 internal sealed record SqlRequest(BiQuery Query, bool CompressResponse, int ZlibLevel)
 {
