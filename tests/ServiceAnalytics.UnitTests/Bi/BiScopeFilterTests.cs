@@ -29,14 +29,17 @@ public sealed class BiScopeFilterTests
     [Fact]
     public void A_shop_caller_is_scoped_in_every_view_and_source_table_and_everything_else_reads_nothing()
     {
-        var filters = BiScope.Filters("svc", ["settled_chats", "secret", "rollup_runs"], ["processes", "tables"], new HashSet<string> { "b", "a" });
+        var filters = BiScope.Filters(
+            "svc", ["settled_chats", "settled_chats_local", "secret", "secret_local", "rollup_runs", "rollup_runs_local"], ["processes", "tables"], new HashSet<string> { "b", "a" });
 
         foreach (var table in BiViews.Names.Concat(BiViews.SourceTables))
         {
             Assert.Contains($"'svc.{table}': 'shop_id IN (\\'a\\', \\'b\\')'", filters, StringComparison.Ordinal);
         }
 
+        Assert.Contains("'svc.settled_chats_local': 'shop_id IN (\\'a\\', \\'b\\')'", filters, StringComparison.Ordinal);
         Assert.Contains("'svc.secret': '0'", filters, StringComparison.Ordinal);
+        Assert.Contains("'svc.secret_local': '0'", filters, StringComparison.Ordinal);
         Assert.Contains("'system.processes': '0'", filters, StringComparison.Ordinal);
         Assert.DoesNotContain("rollup_runs", filters, StringComparison.Ordinal);
         Assert.Contains("'system.tables': 'database = \\'svc\\' AND name IN (", filters, StringComparison.Ordinal);
