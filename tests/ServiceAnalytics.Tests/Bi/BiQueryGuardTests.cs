@@ -88,6 +88,8 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         "SELECT * FROM numbers(10)",
         "SELECT * FROM merge('{db}', 'secret')",
         "SELECT * FROM view(SELECT * FROM secret_facts)",
+        "SELECT * FROM dictionary('some_dictionary')",
+        "SELECT * FROM generateRandom('a String')",
         "SELECT * FROM bi_chats AS c INNER JOIN file('{file}', 'LineAsString') AS f ON 1",
         "SELECT * FROM bi_chats WHERE shop_id IN (SELECT * FROM file('{file}', 'LineAsString'))",
     };
@@ -146,6 +148,21 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         await AssertRefusedAsync("SELECT 1; DROP TABLE settled_chats", 62);
         await AssertRefusedAsync("SELECT * FROM bi_chats; INSERT INTO settled_chats VALUES ('x', 'y', 'z')", 62);
         Assert.Equal(6UL, await bi.Database.Client.ExecuteScalarAsync("SELECT count() FROM settled_chats"));
+    }
+
+    [Theory]
+    [InlineData("SELEC 1")]
+    [InlineData("SELECT 'unclosed FROM bi_chats")]
+    [InlineData("SELECT * FROM bi_chats WHERE (")]
+    [InlineData("")]
+    public async Task Malformed_statements_are_syntax_errors(string sql) => await AssertRefusedAsync(sql, 62);
+
+    [Fact]
+    public async Task An_oversized_statement_is_refused_by_the_parser()
+    {
+        // 300,000 characters of one statement: past the engine's max_query_size (262,144 bytes).
+        var sql = "SELECT count() FROM bi_chats WHERE chat_id NOT IN ('" + new string('x', 300_000) + "')";
+        await AssertRefusedAsync(sql, 62);
     }
 
     [Fact]

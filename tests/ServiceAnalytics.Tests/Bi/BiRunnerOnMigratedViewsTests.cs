@@ -79,6 +79,30 @@ public sealed class BiRunnerOnMigratedViewsTests(MigratedBiFixture bi) : IClassF
     }
 
     [Fact]
+    public async Task Every_table_of_the_service_database_but_the_views_is_denied_by_name()
+    {
+        var tables = new List<string>();
+        using (var reader = await bi.Database.Client.ExecuteReaderAsync("SELECT name FROM system.tables WHERE database = currentDatabase() AND NOT startsWith(name, 'bi_')"))
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains("chat_starts", tables);
+        Assert.Contains("settled_chats", tables);
+        foreach (var table in tables)
+        {
+            foreach (var sql in new[] { $"SELECT count() FROM {table}", $"SELECT count() FROM {bi.Database.Name}.{table}", $"SELECT count() FROM bi_chats WHERE shop_id IN {table}" })
+            {
+                var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, sql));
+                Assert.True(error.Code == 497, $"{sql}: {error.Message}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_join_inside_a_view_reads_the_other_shops_names_not()
     {
         // bi_agent_daily joins agents by (shop_id, agent_id); shop B's "Ann of B" must never reach shop A.

@@ -64,6 +64,9 @@ public sealed class BiScopeTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFix
         Assert.Equal(bi.Database.Name + "\n", await bi.TextAsync(s_shopA, "SHOW DATABASES"));
         Assert.Equal(bi.Database.Name + "\n", await bi.TextAsync(s_shopA, "SELECT name FROM system.databases"));
         Assert.Equal("", await bi.TextAsync(s_shopA, "SHOW TABLES FROM system"));
+        Assert.Equal(views, await bi.TextAsync(BiRunnerFixture.Platform, "SHOW TABLES"));
+        var json = await bi.TextAsync(s_shopA, "SHOW TABLES FORMAT JSONEachRow", format: null);
+        Assert.Equal(BiViews.Names.Order(StringComparer.Ordinal).Select(name => $"{{\"name\":\"{name}\"}}"), json.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

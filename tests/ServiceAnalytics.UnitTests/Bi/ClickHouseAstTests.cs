@@ -36,6 +36,28 @@ public sealed class ClickHouseAstTests
         Assert.Equal("d", root.Children[1].Alias);
     }
 
+    [Fact]
+    public void Names_with_line_breaks_break_the_dump_and_are_refused()
+    {
+        // Recorded: SELECT `we\nird` FROM bi_chats AS `x\n      TableIdentifier y` (the engine prints names raw).
+        const string Dump = """
+            SelectWithUnionQuery (children 1)
+             ExpressionList (children 1)
+              SelectQuery (children 2)
+               ExpressionList (children 1)
+                Identifier we
+            ird
+               TablesInSelectQuery (children 1)
+                TablesInSelectQueryElement (children 1)
+                 TableExpression (children 1)
+                  TableIdentifier bi_chats (alias x
+                  TableIdentifier y)
+            """;
+
+        Assert.Throws<FormatException>(() => ClickHouseAst.Parse(Dump));
+        Assert.Throws<FormatException>(() => ClickHouseAst.Parse(Dump.Replace("we\nird", "weird", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData("SelectQuery (children 1)\n  Identifier a")]
     [InlineData("SelectQuery (children 2)\n Identifier a")]
