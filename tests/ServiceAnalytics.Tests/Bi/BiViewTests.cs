@@ -161,6 +161,41 @@ public sealed partial class BiViewTests(BiViewFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task The_views_read_exactly_the_source_tables_and_the_run_log_and_each_source_table_has_shop_id()
+    {
+        var read = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var view in BiViews.Names)
+        {
+            var parameters = new ClickHouseParameterCollection();
+            parameters.AddParameter("view", view);
+            var create = Assert.Single(await RowsAsync(
+                "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {view:String}", parameters))[0];
+            // The engine's parse of the view's own definition (as stored) names every table it reads.
+            foreach (var node in await RowsAsync("EXPLAIN AST " + create))
+            {
+                var words = node[0].Trim().Split(' ');
+                if (words is ["TableIdentifier", var table, ..])
+                {
+                    read.Add(table[(table.IndexOf('.', StringComparison.Ordinal) + 1)..]);
+                }
+            }
+        }
+
+        Assert.Equal([.. BiViews.SourceTables.Append(BiViews.RunLog).Order(StringComparer.Ordinal)], read);
+        var withShop = await RowsAsync(
+            "SELECT DISTINCT table FROM system.columns WHERE database = currentDatabase() AND name = 'shop_id' AND has({tables:Array(String)}, table)",
+            TablesParameter());
+        Assert.Equal(BiViews.SourceTables.Order(StringComparer.Ordinal), withShop.Select(t => t[0]).Order(StringComparer.Ordinal));
+    }
+
+    private static ClickHouseParameterCollection TablesParameter()
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("tables", BiViews.SourceTables.ToArray());
+        return parameters;
+    }
+
+    [Fact]
     public async Task Bi_messages_holds_each_message_once_while_the_raw_table_holds_it_twice()
     {
         var parameters = new ClickHouseParameterCollection();
