@@ -18,11 +18,12 @@ public sealed class BiQueryRunner(BiSqlClient client, BiQueryGuard guard, BiCata
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(query);
-        BiOutputSettings.Check(query.Settings);
-        var defaultFormat = query.DefaultFormat is { Length: > 0 } asked ? BiStatementPolicy.CheckFormat(asked) : "TabSeparated";
+        string defaultFormat;
         BiCheckedStatement statement;
         try
         {
+            BiOutputSettings.Check(query.Settings);
+            defaultFormat = query.DefaultFormat is { Length: > 0 } asked ? BiStatementPolicy.CheckFormat(asked) : "TabSeparated";
             statement = await guard.CheckAsync(query, cancellationToken);
         }
         catch (BiSqlException refused)
