@@ -38,12 +38,6 @@ public sealed class BiFunctionPolicy
 
     private BiFunctionPolicy(HashSet<string> denied) => _denied = denied;
 
-    /// <summary>The policy without the engine's catalog: <see cref="DeniedNames"/> only (no categories, no aliases).</summary>
-    public static BiFunctionPolicy Static { get; } = new(new HashSet<string>(DeniedNames, StringComparer.OrdinalIgnoreCase));
-
-    /// <summary>Every name refused, for documentation and tests.</summary>
-    public IReadOnlyCollection<string> Denied => _denied;
-
     /// <summary>Builds the policy from the rows of <c>system.functions</c>: name, <c>alias_to</c>, <c>categories</c>.</summary>
     public static BiFunctionPolicy FromCatalog(IEnumerable<(string Name, string AliasTo, string Categories)> functions)
     {

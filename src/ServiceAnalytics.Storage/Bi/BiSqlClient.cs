@@ -98,6 +98,14 @@ public sealed class BiSqlClient : IDisposable
         };
     }
 
+    /// <summary>
+    /// A fresh settings map for one statement's <see cref="QueryOptions.CustomSettings"/>: on a server it already holds
+    /// <c>readonly = 2</c>, so the setting goes with every statement even if per-statement settings replace the
+    /// client's; embedded connections are read-only by their arguments (and refuse a <c>SET readonly</c>).
+    /// </summary>
+    public Dictionary<string, object> StatementSettings() =>
+        Pool is null ? new(StringComparer.Ordinal) { ["readonly"] = "2" } : new(StringComparer.Ordinal);
+
     public void Dispose()
     {
         Client.Dispose();

@@ -70,6 +70,20 @@ public sealed class BiRunnerOnMigratedViewsTests(MigratedBiFixture bi) : IClassF
         Assert.Equal(expectedA + "shop-b\t1\n", all);
     }
 
+    [Theory]
+    [MemberData(nameof(Views))]
+    public async Task A_shop_key_sees_exactly_the_rows_a_platform_key_sees_for_that_shop(string view)
+    {
+        foreach (var shop in new[] { "shop-a", "shop-b" })
+        {
+            var scoped = await bi.TextAsync(BiRunnerFixture.Shops(shop), $"SELECT * FROM {view} ORDER BY ALL");
+            var filtered = await bi.TextAsync(BiRunnerFixture.Platform, $"SELECT * FROM {view} WHERE shop_id = '{shop}' ORDER BY ALL");
+
+            Assert.NotEqual("", scoped);
+            Assert.Equal(filtered, scoped);
+        }
+    }
+
     [Fact]
     public async Task Views_read_the_run_log_for_as_of_while_a_caller_cannot_read_it()
     {

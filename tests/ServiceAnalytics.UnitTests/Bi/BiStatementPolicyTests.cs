@@ -4,7 +4,7 @@ namespace ServiceAnalytics.UnitTests.Bi;
 
 public sealed class BiStatementPolicyTests
 {
-    private static readonly BiStatementPolicy s_policy = new("svc", BiFunctionPolicy.Static);
+    private static readonly BiStatementPolicy s_policy = new("svc", BiFunctionPolicy.FromCatalog([]));
 
     private static readonly IReadOnlyList<BiSqlToken> s_cteC = RecordedDumps.Tokens("WITH c AS ( SELECT 1 ) SELECT * FROM x");
 
