@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Rollup {RunId} could not drop its staging table {Stage}; drop it by hand")]
     public static partial void RollupStageNotDropped(ILogger logger, string runId, string stage, Exception error);
+
+    [LoggerMessage(20, LogLevel.Information, "BI access applied: roles {ReaderRole} and {AnalystRole}, settings profile {Profile} ({Statements} statements)")]
+    public static partial void BiAccessApplied(ILogger logger, string readerRole, string analystRole, string profile, int statements);
 }
