@@ -87,6 +87,15 @@ public sealed partial class BiAccessTests
     }
 
     [Fact]
+    public async Task Enabled_on_the_embedded_engine_the_service_does_not_start()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => ServiceHost.StartAsync(new Dictionary<string, string?> { ["ClickHouse:BiAccess:Enabled"] = "true" }));
+
+        Assert.Contains("ClickHouse:BiAccess:Enabled must be false on the embedded engine", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_statement_docs_bi_access_md_tells_an_operator_to_run_parses_in_the_engine()
     {
         using var store = TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, "default"));
