@@ -38,15 +38,18 @@ public sealed class BiAccessOptions
     /// </summary>
     public string AllShopsPolicy { get; set; } = "bi_all_shops";
 
-    /// <summary>A BI query's longest run (<c>max_execution_time</c>, whole seconds). Default: 60 s; 1 s to 1 hour.</summary>
-    public TimeSpan MaxExecutionTime { get; set; } = TimeSpan.FromSeconds(60);
+    // The limits' defaults and ranges are the SQL endpoint's (BiSqlOptions), so a BI user meets the same bounds on
+    // a server as through the endpoint on the embedded engine.
+
+    /// <summary>A BI query's longest run (<c>max_execution_time</c>, whole seconds). Default: 30 s; 1 s to 1 hour.</summary>
+    public TimeSpan MaxExecutionTime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Rows in one answer at most (<c>max_result_rows</c>). Default: 1,000,000; 1 to 1,000,000,000.</summary>
     public long MaxResultRows { get; set; } = 1_000_000;
 
-    /// <summary>Bytes in one answer at most (<c>max_result_bytes</c>). Default: 1 GiB; 1 MiB to 64 GiB.</summary>
-    public long MaxResultBytes { get; set; } = 1L << 30;
+    /// <summary>Bytes in one answer at most (<c>max_result_bytes</c>). Default: 256 MiB; 1 MiB to 16 GiB.</summary>
+    public long MaxResultBytes { get; set; } = 256L << 20;
 
-    /// <summary>Memory of one query at most (<c>max_memory_usage</c>). Default: 4 GiB; 64 MiB to 1 TiB.</summary>
-    public long MaxMemoryUsage { get; set; } = 4L << 30;
+    /// <summary>Memory of one query at most (<c>max_memory_usage</c>). Default: 1 GiB; 64 MiB to 64 GiB.</summary>
+    public long MaxMemoryUsage { get; set; } = 1L << 30;
 }

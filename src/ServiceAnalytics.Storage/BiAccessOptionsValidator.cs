@@ -26,8 +26,8 @@ public sealed class BiAccessOptionsValidator() : RangeValidator<ClickHouseOption
             .Duration("BiAccess:MaxExecutionTime", access.MaxExecutionTime, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))
             .Check(access.MaxExecutionTime.Ticks % TimeSpan.TicksPerSecond == 0, "BiAccess:MaxExecutionTime", "must be whole seconds");
         Long(ranges, "BiAccess:MaxResultRows", access.MaxResultRows, 1, 1_000_000_000);
-        Long(ranges, "BiAccess:MaxResultBytes", access.MaxResultBytes, 1L << 20, 64L << 30);
-        Long(ranges, "BiAccess:MaxMemoryUsage", access.MaxMemoryUsage, 64L << 20, 1L << 40);
+        Long(ranges, "BiAccess:MaxResultBytes", access.MaxResultBytes, 1L << 20, 16L << 30);
+        Long(ranges, "BiAccess:MaxMemoryUsage", access.MaxMemoryUsage, 64L << 20, 64L << 30);
     }
 
     private static void Long(OptionRanges ranges, string key, long value, long minimum, long maximum) =>

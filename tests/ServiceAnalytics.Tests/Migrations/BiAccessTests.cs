@@ -142,7 +142,7 @@ public sealed partial class BiAccessTests
                 BiViews.Names.Order(StringComparer.Ordinal),
                 await RowsAsync(store, "SELECT table FROM system.row_policies WHERE has(apply_to_list, {name:String}) AND select_filter = '1' ORDER BY table", options.BiAccess.AnalystRole));
             Assert.Equal(
-                ["max_execution_time 60", "max_memory_usage 4294967296", "max_result_bytes 1073741824", "max_result_rows 1000000", "readonly 1", "result_overflow_mode throw"],
+                ["max_execution_time 30", "max_memory_usage 1073741824", "max_result_bytes 268435456", "max_result_rows 1000000", "readonly 1", "result_overflow_mode throw"],
                 await RowsAsync(store, "SELECT concat(setting_name, ' ', toString(value)) FROM system.settings_profile_elements WHERE profile_name = {name:String} AND setting_name != '' ORDER BY setting_name", options.BiAccess.Profile));
         }
         finally

@@ -42,8 +42,8 @@ public sealed class BiAccessOptionsValidatorTests
         { "MaxExecutionTime", "ClickHouse:BiAccess:MaxExecutionTime must be 00:00:01 to 01:00:00, got 02:00:00." },
         { "MaxExecutionTime fraction", "ClickHouse:BiAccess:MaxExecutionTime must be whole seconds." },
         { "MaxResultRows", "ClickHouse:BiAccess:MaxResultRows must be 1 to 1000000000, got 0." },
-        { "MaxResultBytes", "ClickHouse:BiAccess:MaxResultBytes must be 1048576 to 68719476736, got 1000." },
-        { "MaxMemoryUsage", "ClickHouse:BiAccess:MaxMemoryUsage must be 67108864 to 1099511627776, got 2199023255552." },
+        { "MaxResultBytes", "ClickHouse:BiAccess:MaxResultBytes must be 1048576 to 17179869184, got 1000." },
+        { "MaxMemoryUsage", "ClickHouse:BiAccess:MaxMemoryUsage must be 67108864 to 68719476736, got 137438953472." },
     };
 
     [Theory]
@@ -64,7 +64,7 @@ public sealed class BiAccessOptionsValidatorTests
                 case "MaxExecutionTime fraction": a.MaxExecutionTime = TimeSpan.FromMilliseconds(1500); break;
                 case "MaxResultRows": a.MaxResultRows = 0; break;
                 case "MaxResultBytes": a.MaxResultBytes = 1000; break;
-                case "MaxMemoryUsage": a.MaxMemoryUsage = 2L << 40; break;
+                case "MaxMemoryUsage": a.MaxMemoryUsage = 128L << 30; break;
                 default: throw new ArgumentOutOfRangeException(nameof(setting));
             }
         });
