@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using ClickHouse.Driver.Compression;
 
 namespace ServiceAnalytics.EmbeddedClickHouse;
 
@@ -14,6 +12,8 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// are bound by the engine, settings and the database are applied per request, <c>INSERT … FORMAT x</c> bodies in
 /// any of the driver's compressions are streamed into the engine, and failures come back as a non-2xx response
 /// with ClickHouse's <c>Code: N. DB::Exception</c> text so the driver raises <c>ClickHouseServerException</c>.
+/// Statements run on the connections of one <see cref="EmbeddedConnectionPool"/>: the engine's own pool, or a
+/// pool of its own (the BI endpoint's read-only one).
 /// </summary>
 /// <remarks>
 /// Cancellation: a cancelled INSERT is cancelled in the engine (nothing is committed). A cancelled query is
@@ -21,9 +21,15 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// in the background (bounded by <c>max_execution_time</c> when the caller set one), and only then is the connection
 /// returned to the pool and the result freed. chDB offers no way to interrupt a running non-streaming statement.
 /// </remarks>
-public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessageHandler
+public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : HttpMessageHandler
 {
     private const int InsertChunkBytes = 1024 * 1024;
+
+    /// <summary>A handler over the engine's own pool, the service's.</summary>
+    public EmbeddedClickHouseHandler(EmbeddedEngine engine)
+        : this((engine ?? throw new ArgumentNullException(nameof(engine))).Pool)
+    {
+    }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -59,7 +65,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
 
     private async Task<NativeResult> QueryAsync(EmbeddedRequest call, StatementBody.Plain plain, CancellationToken cancellationToken)
     {
-        var connection = await engine.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(cancellationToken);
         var execution = Task.Run(() =>
         {
             try
@@ -69,7 +75,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
             }
             finally
             {
-                engine.Return(connection);
+                pool.Return(connection);
             }
         }, CancellationToken.None);
 
@@ -95,7 +101,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
 
     private async Task<NativeResult> InsertAsync(EmbeddedRequest call, StatementBody.Insert insert, CancellationToken cancellationToken)
     {
-        var connection = await engine.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(cancellationToken);
         var chunk = ArrayPool<byte>.Shared.Rent(InsertChunkBytes);
         NativeInsertStream? stream = null;
         try
@@ -120,7 +126,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
         {
             // Disposing an uncompleted stream cancels the INSERT: nothing of it is committed.
             stream?.Dispose();
-            engine.Return(connection);
+            pool.Return(connection);
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
@@ -132,19 +138,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
             return Stream.Null;
         }
 
-        var raw = await content.ReadAsStreamAsync(cancellationToken);
-        var encoding = content.Headers.ContentEncoding.LastOrDefault()?.ToLowerInvariant();
-        return encoding switch
-        {
-            null or "" or "identity" => raw,
-            "zstd" => ZstdCompressor.Default.Decompress(raw, leaveOpen: false),
-            "gzip" => new GZipStream(raw, CompressionMode.Decompress),
-            "deflate" => new ZLibStream(raw, CompressionMode.Decompress),
-            "br" => new BrotliStream(raw, CompressionMode.Decompress),
-            "lz4" => Lz4Compressor.Default.Decompress(raw, leaveOpen: false),
-            _ => throw new EmbeddedEngineException(
-                36, $"Code: 36. DB::Exception: Unknown Content-Encoding '{encoding}'. (BAD_ARGUMENTS)"),
-        };
+        return RequestBodyEncodings.Decode(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentEncoding.LastOrDefault());
     }
 
     private HttpResponseMessage Success(EmbeddedRequest call, NativeResult result)
@@ -186,7 +180,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedEngine engine) : HttpMessa
     private void AddCommonHeaders(HttpResponseMessage response, EmbeddedRequest call)
     {
         response.Headers.Add("X-ClickHouse-Query-Id", call.QueryId);
-        response.Headers.Add("X-ClickHouse-Timezone", engine.TimeZone);
+        response.Headers.Add("X-ClickHouse-Timezone", pool.Engine.TimeZone);
         response.Headers.Add("X-ClickHouse-Server-Display-Name", "embedded");
     }
 }

@@ -18,9 +18,10 @@ internal sealed unsafe partial class EmbeddedConnection
 
     private nint Handle => *(nint*)_slot;
 
-    public static EmbeddedConnection Open(string dataPath)
+    /// <summary>Opens a connection; <paramref name="settings"/> become <c>--name=value</c> arguments, held for its life.</summary>
+    public static EmbeddedConnection Open(string dataPath, IReadOnlyList<KeyValuePair<string, string>> settings)
     {
-        string[] arguments = ["clickhouse", $"--path={dataPath}"];
+        string[] arguments = ["clickhouse", $"--path={dataPath}", .. settings.Select(s => $"--{CheckArgumentSetting(s.Key, s.Value)}={s.Value}")];
         using var argv = new NativeUtf8ArgumentVector(arguments);
         var slot = ChdbNative.Connect(arguments.Length, argv.Pointer);
         if (slot == 0 || *(nint*)slot == 0)
@@ -62,8 +63,10 @@ internal sealed unsafe partial class EmbeddedConnection
             if (!_settings.TryGetValue(name, out var current) || current != value)
             {
                 // SET takes no bound parameter either; setting values come from the driver and the service's code,
-                // and are additionally held to a plain pattern before they are quoted as a literal.
-                if (!SettingValue().IsMatch(value))
+                // and are additionally held to a plain pattern before they are quoted as a literal. The one
+                // exception is additional_table_filters (a map literal the BI runner builds, its values quoted by
+                // the runner): its value is only ever one string literal here, quoted exactly by QuoteString.
+                if (!string.Equals(name, "additional_table_filters", StringComparison.Ordinal) && !SettingValue().IsMatch(value))
                 {
                     throw new EmbeddedEngineException(36, $"Code: 36. DB::Exception: Value of setting '{name}' is not a plain value. (BAD_ARGUMENTS)");
                 }
@@ -118,6 +121,15 @@ internal sealed unsafe partial class EmbeddedConnection
     internal static string QuoteIdentifier(string name) => "`" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "`";
 
     internal static string QuoteString(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// Holds a connection argument to a plain name and value: arguments are not quoted, so a value with a space
+    /// or an <c>=</c> could become a second argument. Returns the name.
+    /// </summary>
+    internal static string CheckArgumentSetting(string name, string value) =>
+        SettingValue().IsMatch(value)
+            ? CheckSettingName(name)
+            : throw new ArgumentException($"Connection setting '{name}' has a value that is not a plain word or number: '{value}'.", nameof(value));
 
     private static string CheckSettingName(string name) =>
         SettingName().IsMatch(name)

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ServiceAnalytics.EmbeddedClickHouse;
 
 /// <summary>
@@ -8,7 +6,9 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// connection keeps it booted (closing the last connection would shut it down, and rebooting is unsafe); a pool of
 /// further connections serves statements, one statement per connection at a time, several in parallel.
 /// At process exit the engine is stopped in order (connections closed, engine threads joined) so its threads do
-/// not race the runtime's own teardown.
+/// not race the runtime's own teardown. Statements run on pools of connections: <see cref="Pool"/> serves the
+/// service, <see cref="OpenPool"/> opens further bounded pools with settings of their own (the BI endpoint's
+/// read-only one).
 /// </summary>
 public sealed class EmbeddedEngine
 {
@@ -16,16 +16,13 @@ public sealed class EmbeddedEngine
     private static EmbeddedEngine? s_instance;
 
     private readonly EmbeddedConnection _anchor;
-    private readonly ConcurrentBag<EmbeddedConnection> _idle = [];
-    private readonly SemaphoreSlim _slots;
-    private volatile bool _stopped;
+    private readonly List<EmbeddedConnectionPool> _pools = [];
 
     private EmbeddedEngine(string dataPath, int maxConnections)
     {
         DataPath = dataPath;
-        MaxConnections = maxConnections;
-        _slots = new SemaphoreSlim(maxConnections, maxConnections);
-        _anchor = EmbeddedConnection.Open(dataPath);
+        _anchor = EmbeddedConnection.Open(dataPath, []);
+        Pool = OpenPool(maxConnections, new Dictionary<string, string>());
         EngineVersion = _anchor.QueryText("SELECT version()");
         TimeZone = _anchor.QueryText("SELECT timezone()");
     }
@@ -33,8 +30,11 @@ public sealed class EmbeddedEngine
     /// <summary>Absolute path of the data folder.</summary>
     public string DataPath { get; }
 
-    /// <summary>Connections in the pool.</summary>
-    public int MaxConnections { get; }
+    /// <summary>The service's pool, of <see cref="EmbeddedEngineOptions.MaxConnections"/> connections.</summary>
+    public EmbeddedConnectionPool Pool { get; }
+
+    /// <summary>Connections in the service's <see cref="Pool"/>.</summary>
+    public int MaxConnections => Pool.MaxConnections;
 
     /// <summary>The engine's <c>version()</c>.</summary>
     public string EngineVersion { get; }
@@ -72,47 +72,36 @@ public sealed class EmbeddedEngine
     /// <summary>The version string the library reports (<c>chdb_version()</c>).</summary>
     public static string LibraryVersion => ChdbNative.ReadString(ChdbNative.Version()) ?? "";
 
-    internal async ValueTask<EmbeddedConnection> RentAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a further pool of at most <paramref name="maxConnections"/> connections, each opened with
+    /// <paramref name="connectionSettings"/> as <c>--name=value</c> arguments: they hold for the connection's life,
+    /// and <c>readonly</c> among them cannot be lifted by a statement. Names must be plain identifiers and values
+    /// plain words or numbers. Pools live as long as the engine.
+    /// </summary>
+    public EmbeddedConnectionPool OpenPool(int maxConnections, IReadOnlyDictionary<string, string> connectionSettings)
     {
-        await _slots.WaitAsync(cancellationToken);
-        if (_stopped)
+        ArgumentNullException.ThrowIfNull(connectionSettings);
+        var pool = new EmbeddedConnectionPool(this, maxConnections, connectionSettings);
+        lock (_pools)
         {
-            _slots.Release();
-            throw new ObjectDisposedException(nameof(EmbeddedEngine), "The embedded engine has stopped: the process is exiting.");
+            _pools.Add(pool);
         }
 
-        if (_idle.TryTake(out var connection))
-        {
-            return connection;
-        }
-
-        try
-        {
-            return EmbeddedConnection.Open(DataPath);
-        }
-        catch
-        {
-            _slots.Release();
-            throw;
-        }
-    }
-
-    internal void Return(EmbeddedConnection connection)
-    {
-        _idle.Add(connection);
-        _slots.Release();
+        return pool;
     }
 
     /// <summary>
-    /// Closes the idle connections and the anchor, then joins the engine's threads. A statement still running
+    /// Closes every pool's idle connections and the anchor, then joins the engine's threads. A statement still running
     /// keeps its connection; the engine then stays up and process exit reaps it, as chDB allows.
     /// </summary>
     private void Stop()
     {
-        _stopped = true;
-        while (_idle.TryTake(out var connection))
+        lock (_pools)
         {
-            connection.Close();
+            foreach (var pool in _pools)
+            {
+                pool.Stop();
+            }
         }
 
         _anchor.Close();

@@ -29,4 +29,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(108, LogLevel.Information, "The Service Analytics page: {PageAddress} (sign in with an API key with the query scope or a JWT)")]
     public static partial void PageAt(ILogger logger, string pageAddress);
+
+    [LoggerMessage(109, LogLevel.Information, "The SQL endpoint (ClickHouse's HTTP interface, API keys with the bi scope) listens on {SqlAddresses}")]
+    public static partial void SqlEndpointListening(ILogger logger, string sqlAddresses);
+
+    [LoggerMessage(110, LogLevel.Information, "SQL endpoint: {Caller} ran query {QueryId} in {ElapsedMs:F1} ms: {ResultBytes} result bytes sent")]
+    public static partial void SqlStatementRan(ILogger logger, string caller, string queryId, double elapsedMs, long resultBytes);
+
+    [LoggerMessage(111, LogLevel.Information, "SQL endpoint: query {QueryId} from {Caller} refused after {ElapsedMs:F1} ms: {Code} {CodeName}")]
+    public static partial void SqlStatementRefused(ILogger logger, string caller, string queryId, double elapsedMs, int code, string codeName);
+
+    [LoggerMessage(112, LogLevel.Error, "SQL endpoint: query {QueryId} from {Caller} failed inside the service")]
+    public static partial void SqlStatementFailed(ILogger logger, string caller, string queryId, Exception error);
 }

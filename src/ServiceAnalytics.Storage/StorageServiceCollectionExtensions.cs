@@ -1,3 +1,4 @@
+using ServiceAnalytics.Storage.Bi;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Rollups;
@@ -12,7 +13,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the ClickHouse store (server or embedded, from the <c>ClickHouse</c> section), the migrator and readiness,
-    /// the outcome planner and the queries over it, and the rollup runner; both sections are checked at start-up.
+    /// the outcome planner and the queries over it, the rollup runner, and the BI SQL runner (<c>BiSql</c> section); every
+    /// section is checked at start-up.
     /// </summary>
     public static IServiceCollection AddClickHouseStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -33,6 +35,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<MetricQueries>();
         services.AddSingleton<ShopOwnership>();
         services.AddSingleton<RollupRunner>();
+        services.AddOptions<BiSqlOptions>().Bind(configuration.GetSection(BiSqlOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BiSqlOptions>, BiSqlOptionsValidator>();
+        services.AddSingleton<BiSqlClient>();
+        services.AddSingleton<BiCatalog>();
+        services.AddSingleton<BiQueryGuard>();
+        services.AddSingleton<BiQueryRunner>();
         return services;
     }
 }

@@ -7,6 +7,7 @@ using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Server.Rollups;
 using ServiceAnalytics.Server.Security;
+using ServiceAnalytics.Server.SqlEndpoint;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -27,6 +28,7 @@ public static class ServiceAnalyticsApp
         configure?.Invoke(builder);
 
         var developmentKey = builder.AddServiceAnalyticsSecurity();
+        builder.AddSqlEndpoint(endpoints);
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddHostedService<SchemaMigrationService>();
 
@@ -57,6 +59,7 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
+        app.UseSqlEndpoint();
         app.UseServiceAnalyticsPage();
         app.UseAuthentication();
         // gRPC-Web for browsers, on every gRPC service (the same services, interceptors included).
@@ -104,6 +107,10 @@ public static class ServiceAnalyticsApp
         var web = endpoints.Web(server);
         static string Join(IEnumerable<Uri> addresses) => string.Join(", ", addresses.Select(a => a.GetLeftPart(UriPartial.Authority)));
         ServerLog.Listening(app.Logger, Join(grpc), Join(web), ContentRoot, Environment.CurrentDirectory);
+        if (endpoints.Sql(server) is { Count: > 0 } sql)
+        {
+            ServerLog.SqlEndpointListening(app.Logger, Join(sql));
+        }
         if (web.Count > 0)
         {
             ServerLog.PageAt(app.Logger, web[0].GetLeftPart(UriPartial.Authority) + "/");

@@ -25,7 +25,10 @@ public static class CallerClaims
 
     public const string Operations = "operations";
 
-    public static readonly IReadOnlySet<string> KnownScopes = new HashSet<string>([Ingest, Query, Transfer, Operations], StringComparer.Ordinal);
+    /// <summary>Reads the BI views over the SQL endpoint (docs/sql-endpoint.md); API keys only, never a token.</summary>
+    public const string Bi = "bi";
+
+    public static readonly IReadOnlySet<string> KnownScopes = new HashSet<string>([Ingest, Query, Transfer, Operations, Bi], StringComparer.Ordinal);
 
     public static bool HasScope(this ClaimsPrincipal caller, string scope) => caller.HasClaim(Scope, scope);
 

@@ -43,7 +43,7 @@ public sealed class ApiKeyOptions
     /// <summary>Lower-case hex SHA-256 of the key's UTF-8 bytes.</summary>
     public string Sha256 { get; set; } = "";
 
-    /// <summary>What the key may do: <c>ingest</c>, <c>query</c>, <c>transfer</c>, <c>operations</c>.</summary>
+    /// <summary>What the key may do: <c>ingest</c>, <c>query</c>, <c>transfer</c>, <c>operations</c>, <c>bi</c> (the SQL endpoint).</summary>
     public List<string> Scopes { get; set; } = [];
 
     /// <summary>Shops the key may touch, or <c>*</c> for every shop. Required: an empty list is refused.</summary>

@@ -101,13 +101,14 @@ internal static class SecurityServiceCollectionExtensions
 
     /// <summary>
     /// Refuses plaintext on a non-loopback address unless allowed (TLS comes from Kestrel's endpoint configuration:
-    /// <c>Kestrel:Endpoints:Grpc:Url=https://…</c> with <c>Certificate:Path</c>/<c>Password</c>). Returns whether every
-    /// endpoint is on loopback.
+    /// <c>Kestrel:Endpoints:Grpc:Url=https://…</c> with <c>Certificate:Path</c>/<c>Password</c>; for the SQL endpoint,
+    /// <c>SqlEndpoint:Url</c> and <c>SqlEndpoint:CertificatePath</c>). Returns whether every endpoint is on loopback.
     /// </summary>
     private static bool CheckTransport(IConfiguration configuration, SecurityOptions options)
     {
         var urls = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>()
             .Concat((configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            .Concat(SqlEndpoint.SqlEndpointHosting.ServedUrl(configuration) is { } sql ? [sql] : [])
             .ToList();
         var loopbackOnly = urls.Count > 0;
         foreach (var url in urls)

@@ -30,5 +30,12 @@ public static class BiViews
     /// as the views, so a caller's shops bound every row the engine reads for it.
     /// </summary>
     public static IReadOnlyList<string> SourceTables { get; } =
-        ["settled_chats", "shop_daily_summary", "agent_daily_summary", "chat_messages"];
+        ["settled_chats", "shop_daily_summary", "agent_daily_summary", "agents", "chat_messages"];
+
+    /// <summary>
+    /// The one other table the views read: the rollup run log, which holds no shop's rows (no <c>shop_id</c>, so it
+    /// cannot be scoped by shop); the views read from it only the instant of the latest snapshot (their <c>as_of</c>).
+    /// A scope must leave it readable to the views, or <c>as_of</c> reads NULL.
+    /// </summary>
+    public const string RunLog = "rollup_runs";
 }

@@ -7,7 +7,8 @@ namespace ServiceAnalytics.Storage.Migrations;
 /// <summary>
 /// Renders migration templates for one node or for a cluster. Templates write
 /// <c>{{table:name}}</c> for a table's storage (the table itself on one node, <c>name_local</c> on a cluster),
-/// <c>{{on_cluster}}</c> after object names, and a line <c>-- distribute: name BY sharding_expr</c> for each table
+/// <c>{{reads:name}}</c> for the table queries read (the table itself on one node, the <c>Distributed</c> table on a
+/// cluster: what a view reads, so it sees every shard), <c>{{on_cluster}}</c> after object names, and a line <c>-- distribute: name BY sharding_expr</c> for each table
 /// that queries read across shards. <c>{{distributed:name}}</c> names that <c>Distributed</c> table, which exists on a
 /// cluster only: a statement naming it (an <c>ALTER</c> the Distributed table must follow, as its columns were copied
 /// from the storage's) is rendered on a cluster and left out on one node. On a cluster every <c>…MergeTree</c> engine becomes
@@ -50,6 +51,7 @@ public sealed partial class SchemaTarget
     {
         ArgumentNullException.ThrowIfNull(template);
         var text = TablePlaceholder().Replace(template, m => LocalTable(SchemaNames.CheckIdentifier(m.Groups[1].Value, "table name")));
+        text = ReadsPlaceholder().Replace(text, m => Table(SchemaNames.CheckIdentifier(m.Groups[1].Value, "table name")));
         text = text.Replace("{{on_cluster}}", OnClusterClause, StringComparison.Ordinal)
             .Replace("{{database}}", SchemaNames.Quote(Database), StringComparison.Ordinal);
         var statements = new List<string>();
@@ -108,6 +110,9 @@ public sealed partial class SchemaTarget
 
     [GeneratedRegex(@"\{\{table:([A-Za-z0-9_]+)\}\}")]
     private static partial Regex TablePlaceholder();
+
+    [GeneratedRegex(@"\{\{reads:([A-Za-z0-9_]+)\}\}")]
+    private static partial Regex ReadsPlaceholder();
 
     [GeneratedRegex(@"\{\{distributed:([A-Za-z0-9_]+)\}\}")]
     private static partial Regex DistributedPlaceholder();

@@ -81,6 +81,8 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:0",
+            // The SQL endpoint (served on the embedded engine) on a free port too, so hosts run side by side.
+            ["SqlEndpoint:Url"] = "http://127.0.0.1:0",
             ["ClickHouse:Database"] = TestEnvironment.UniqueDatabaseName("service"),
             ["ClickHouse:Embedded:DataPath"] = TestEnvironment.EmbeddedDataPath,
             ["Logging:LogLevel:Default"] = "Warning",

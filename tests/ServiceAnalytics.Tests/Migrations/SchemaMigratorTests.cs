@@ -1,5 +1,6 @@
 using ClickHouse.Driver.ADO.Parameters;
 using Microsoft.Extensions.Logging.Abstractions;
+using ServiceAnalytics.Storage.Bi;
 using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Tests.Migrations;
@@ -139,6 +140,21 @@ public sealed class SchemaMigratorTests
                 $"ALTER TABLE `sa`.`{t}` ON CLUSTER `main` RENAME COLUMN IF EXISTS received_at TO inserted_at",
             }),
             onCluster);
+    }
+
+    [Fact]
+    public void The_bi_views_read_the_tables_queries_read_on_one_node_and_on_a_cluster()
+    {
+        var views = MigrationScript.Embedded.Single(s => s.Version == 10);
+
+        foreach (var target in new[] { SchemaTarget.SingleNode("sa"), SchemaTarget.OnCluster("sa", "main") })
+        {
+            var statements = views.Render(target);
+            Assert.Equal(BiViews.Names.Select(v => $"CREATE OR REPLACE VIEW `sa`.{v}{target.OnClusterClause}"), statements.Select(s => s[..s.IndexOf('\n', StringComparison.Ordinal)]));
+            // On a cluster a view over a node's `_local` storage would see that shard's shops only.
+            Assert.All(statements, s => Assert.DoesNotContain("_local`", s, StringComparison.Ordinal));
+            Assert.All(statements, s => Assert.Contains("DEFINER = CURRENT_USER SQL SECURITY DEFINER", s, StringComparison.Ordinal));
+        }
     }
 
     [Theory]

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+
+namespace ServiceAnalytics.EmbeddedClickHouse;
+
+/// <summary>
+/// A bounded set of connections to the process's <see cref="EmbeddedEngine"/>, all opened with the same
+/// connection settings (<c>--name=value</c> arguments of <c>chdb_connect</c>, such as <c>--readonly=2</c>). Each
+/// connection runs one statement at a time; at most <see cref="MaxConnections"/> statements of the pool run at
+/// once and further callers wait for a free connection. Separate pools share the engine but not their bounds, so a
+/// busy pool (the BI endpoint's) cannot take the connections of another (the service's).
+/// </summary>
+public sealed class EmbeddedConnectionPool
+{
+    private readonly ConcurrentBag<EmbeddedConnection> _idle = [];
+    private readonly SemaphoreSlim _slots;
+    private readonly KeyValuePair<string, string>[] _connectionSettings;
+    private volatile bool _stopped;
+
+    internal EmbeddedConnectionPool(EmbeddedEngine engine, int maxConnections, IReadOnlyDictionary<string, string> connectionSettings)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
+        Engine = engine;
+        MaxConnections = maxConnections;
+        _connectionSettings = [.. connectionSettings];
+        foreach (var (name, value) in _connectionSettings)
+        {
+            EmbeddedConnection.CheckArgumentSetting(name, value);
+        }
+
+        _slots = new SemaphoreSlim(maxConnections, maxConnections);
+    }
+
+    /// <summary>The engine the connections belong to.</summary>
+    public EmbeddedEngine Engine { get; }
+
+    /// <summary>Connections in the pool: statements of this pool that run at once.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>The settings every connection of the pool was opened with.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ConnectionSettings => _connectionSettings;
+
+    /// <summary>Statements of this pool running now (connections rented).</summary>
+    public int InUse => MaxConnections - _slots.CurrentCount;
+
+    internal async ValueTask<EmbeddedConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        if (_stopped)
+        {
+            _slots.Release();
+            throw new ObjectDisposedException(nameof(EmbeddedEngine), "The embedded engine has stopped: the process is exiting.");
+        }
+
+        if (_idle.TryTake(out var connection))
+        {
+            return connection;
+        }
+
+        try
+        {
+            return EmbeddedConnection.Open(Engine.DataPath, _connectionSettings);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    internal void Return(EmbeddedConnection connection)
+    {
+        _idle.Add(connection);
+        _slots.Release();
+    }
+
+    /// <summary>Closes the idle connections; a rented one stays open until process exit (see <see cref="EmbeddedEngine"/>).</summary>
+    internal void Stop()
+    {
+        _stopped = true;
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Close();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+
+namespace ServiceAnalytics.Storage.Bi;
+
+/// <summary>
+/// What the BI runner reads once from the engine and keeps: the tables of the service database and of
+/// <c>system</c> (for the scope filters) and <c>system.functions</c> (for the function policy). The schema changes
+/// only through migrations, which run before the service serves, so one read per process is enough.
+/// </summary>
+public sealed class BiCatalog(BiSqlClient client)
+{
+    private readonly Lazy<Task<IReadOnlyList<string>>> _serviceTables = new(() => TablesAsync(client, client.Database));
+    private readonly Lazy<Task<IReadOnlyList<string>>> _systemTables = new(() => TablesAsync(client, "system"));
+    private readonly Lazy<Task<BiFunctionPolicy>> _functions = new(() => LoadFunctionsAsync(client));
+
+    public Task<IReadOnlyList<string>> ServiceTablesAsync(CancellationToken cancellationToken) => _serviceTables.Value.WaitAsync(cancellationToken);
+
+    public Task<IReadOnlyList<string>> SystemTablesAsync(CancellationToken cancellationToken) => _systemTables.Value.WaitAsync(cancellationToken);
+
+    public Task<BiFunctionPolicy> FunctionsAsync(CancellationToken cancellationToken) => _functions.Value.WaitAsync(cancellationToken);
+
+    private static async Task<IReadOnlyList<string>> TablesAsync(BiSqlClient client, string database)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("database", database);
+        using var reader = await client.Client.ExecuteReaderAsync("SELECT name FROM system.tables WHERE database = {database:String}", parameters);
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private static async Task<BiFunctionPolicy> LoadFunctionsAsync(BiSqlClient client)
+    {
+        using var reader = await client.Client.ExecuteReaderAsync("SELECT name, alias_to, categories FROM system.functions");
+        var rows = new List<(string, string, string)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return BiFunctionPolicy.FromCatalog(rows);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace ServiceAnalytics.Storage.Bi;
+
+/// <summary>
+/// The value of <c>additional_table_filters</c> for one BI caller: a ClickHouse map literal from
+/// <c>'db.table'</c> to a filter expression the engine adds to every read of that table in the statement, also
+/// through views and views over views. The BI views and the tables they read (<see cref="BiViews.SourceTables"/>)
+/// are limited to the caller's shops (none for a platform caller); every other table of the service database but
+/// the rollup run log the views read their <c>as_of</c> from (<see cref="BiViews.RunLog"/>: no shop's rows, and the
+/// guard refuses it to a caller by name) and every system table but those BI drivers need reads nothing (<c>0</c>); <c>system.tables</c>/<c>system.columns</c>
+/// list only the BI views and <c>system.databases</c> only the service database. This is the only place the SQL
+/// endpoint splices values into SQL text: the shop ids (from the service's own key configuration) and names, each
+/// quoted by <see cref="Quote"/>.
+/// </summary>
+public static class BiScope
+{
+    /// <summary>
+    /// Builds the filter map. <paramref name="serviceTables"/>: every table of the service database;
+    /// <paramref name="systemTables"/>: every table of <c>system</c>; <paramref name="shops"/>: the caller's shops,
+    /// null for every shop.
+    /// </summary>
+    public static string Filters(string serviceDatabase, IEnumerable<string> serviceTables, IEnumerable<string> systemTables, IReadOnlySet<string>? shops)
+    {
+        ArgumentNullException.ThrowIfNull(serviceTables);
+        ArgumentNullException.ThrowIfNull(systemTables);
+        var filters = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var scoped = BiViews.Names.Concat(BiViews.SourceTables).ToHashSet(StringComparer.Ordinal);
+        foreach (var table in serviceTables.Concat(scoped).Where(table => table != BiViews.RunLog))
+        {
+            filters[$"{serviceDatabase}.{table}"] = !scoped.Contains(table) ? "0"
+                : shops is null ? "1"
+                : shops.Count == 0 ? "0"
+                : $"shop_id IN ({string.Join(", ", shops.Order(StringComparer.Ordinal).Select(Quote))})";
+        }
+
+        foreach (var table in systemTables)
+        {
+            filters[$"system.{table}"] = "0";
+        }
+
+        var views = string.Join(", ", BiViews.Names.Select(Quote));
+        filters["system.one"] = "1";
+        filters["system.tables"] = $"database = {Quote(serviceDatabase)} AND name IN ({views})";
+        filters["system.columns"] = $"database = {Quote(serviceDatabase)} AND table IN ({views})";
+        filters["system.databases"] = $"name = {Quote(serviceDatabase)}";
+        return "{" + string.Join(", ", filters.Select(filter => $"{Quote(filter.Key)}: {Quote(filter.Value)}")) + "}";
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> as a ClickHouse single-quoted string literal: backslash and quote escaped, and every
+    /// control character written as an escape, so the literal is one line and ends exactly at its closing quote.
+    /// </summary>
+    public static string Quote(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var builder = new StringBuilder(value.Length + 2).Append('\'');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '\\' => builder.Append(@"\\"),
+                '\'' => builder.Append(@"\'"),
+                '\n' => builder.Append(@"\n"),
+                '\r' => builder.Append(@"\r"),
+                '\t' => builder.Append(@"\t"),
+                '\0' => builder.Append(@"\0"),
+                _ when c < ' ' || c == '\x7f' => builder.Append(@"\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.Append('\'').ToString();
+    }
+}

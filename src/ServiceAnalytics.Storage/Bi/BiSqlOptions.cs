@@ -1,0 +1,67 @@
+namespace ServiceAnalytics.Storage.Bi;
+
+/// <summary>
+/// How BI statements run (configuration section <c>BiSql</c>): on connections of their own, read-only, within
+/// limits the service sets on every statement and a caller cannot change. The defaults suit an embedded engine
+/// sharing a small machine with the service: BI must not starve the query RPCs.
+/// </summary>
+public sealed class BiSqlOptions
+{
+    public const string SectionName = "BiSql";
+
+    /// <summary>
+    /// Engine connections for BI statements: at most this many run at once, further ones wait. Default: 2, half the
+    /// service's default pool of 4, so BI tools can never hold the engine's threads the RPCs need. Range 1 to 64.
+    /// On a server the same bound applies to the HTTP connections opened for BI statements.
+    /// </summary>
+    public int MaxConnections { get; set; } = 2;
+
+    /// <summary>
+    /// Longest a BI statement may run (<c>max_execution_time</c>); longer ones fail with TIMEOUT_EXCEEDED.
+    /// Default: 30 s, long enough for a 200k-chat shop's year aggregated by day, short enough that a runaway
+    /// dashboard query frees its connection soon. Range 1 s to 1 h.
+    /// </summary>
+    public TimeSpan MaxExecutionTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most rows a BI result may have (<c>max_result_rows</c>, <c>result_overflow_mode = 'throw'</c>); more fail
+    /// with TOO_MANY_ROWS_OR_BYTES. Default: 1,000,000, more than every chat of the largest shop in a month and
+    /// within what a BI tool can display or a notebook hold. Range 1 to 1,000,000,000.
+    /// </summary>
+    public long MaxResultRows { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Most bytes a BI result may have (<c>max_result_bytes</c>, uncompressed, in memory). Default: 256 MiB, room
+    /// for a million wide rows while bounding what one response holds. Range 1 MiB to 16 GiB.
+    /// </summary>
+    public long MaxResultBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Most memory one BI statement may use (<c>max_memory_usage</c>). Default: 1 GiB, so two BI statements at once
+    /// stay well inside a small machine's memory next to the service. Range 64 MiB to 64 GiB.
+    /// </summary>
+    public long MaxMemoryUsage { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// On a ClickHouse server: a separate user for BI statements (for example one with only the BI role).
+    /// Default: <c>null</c>, the service's own <c>ClickHouse:Username</c>; <c>readonly = 2</c> is sent with every
+    /// BI statement either way, so the user must be allowed to set it (not a <c>readonly = 1</c> profile).
+    /// </summary>
+    public string? ServerUsername { get; set; }
+
+    /// <summary>Password of <see cref="ServerUsername"/>. Default: empty.</summary>
+    public string ServerPassword { get; set; } = "";
+}
+
+/// <summary>Checks <see cref="BiSqlOptions"/> when the service starts.</summary>
+public sealed class BiSqlOptionsValidator() : RangeValidator<BiSqlOptions>(BiSqlOptions.SectionName)
+{
+    protected override void Check(OptionRanges ranges, BiSqlOptions options) => ranges
+        .Int(nameof(options.MaxConnections), options.MaxConnections, 1, 64)
+        .Duration(nameof(options.MaxExecutionTime), options.MaxExecutionTime, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))
+        .Check(options.MaxExecutionTime.Ticks % TimeSpan.TicksPerSecond == 0, nameof(options.MaxExecutionTime), "must be whole seconds")
+        .Check(options.MaxResultRows is >= 1 and <= 1_000_000_000, nameof(options.MaxResultRows), $"must be 1 to 1000000000, got {options.MaxResultRows}")
+        .Check(options.MaxResultBytes is >= 1L << 20 and <= 16L << 30, nameof(options.MaxResultBytes), $"must be 1048576 (1 MiB) to 17179869184 (16 GiB), got {options.MaxResultBytes}")
+        .Check(options.MaxMemoryUsage is >= 64L << 20 and <= 64L << 30, nameof(options.MaxMemoryUsage), $"must be 67108864 (64 MiB) to 68719476736 (64 GiB), got {options.MaxMemoryUsage}")
+        .Check(options.ServerUsername is null || options.ServerUsername.Length > 0, nameof(options.ServerUsername), "must be unset or a user name");
+}

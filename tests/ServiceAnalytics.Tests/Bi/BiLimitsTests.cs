@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using ServiceAnalytics.Storage.Bi;
+
+namespace ServiceAnalytics.Tests.Bi;
+
+/// <summary>
+/// The limits the service sets on every BI statement (the fixture's: 2 s, 1000 result rows, 2 connections) hold, and
+/// the BI pool's bound keeps BI statements off the service's connections.
+/// </summary>
+public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFixture>
+{
+    [Fact]
+    public async Task A_statement_over_the_time_limit_is_stopped_with_TIMEOUT_EXCEEDED()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        // 6 rows of 0.4 s each in one block: 2.4 s of work against a 2 s limit.
+        var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, "SELECT sleepEachRow(0.4) FROM bi_chats"));
+
+        Assert.Equal(159, error.Code);
+        Assert.Equal("TIMEOUT_EXCEEDED", error.CodeName);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task A_result_over_the_row_limit_fails_with_TOO_MANY_ROWS_OR_BYTES()
+    {
+        // 6 chats x 500 = 3000 rows against a limit of 1000; the same shape under the limit answers.
+        var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, "SELECT chat_id, x FROM bi_chats ARRAY JOIN range(500) AS x"));
+        Assert.Equal(396, error.Code);
+        Assert.Equal("TOO_MANY_ROWS_OR_BYTES", error.CodeName);
+
+        var text = await bi.TextAsync(BiRunnerFixture.Platform, "SELECT chat_id, x FROM bi_chats ARRAY JOIN range(100) AS x");
+        Assert.Equal(600, text.Count(c => c == '\n'));
+    }
+
+    [Fact]
+    public async Task More_statements_than_connections_wait_and_the_service_pool_still_answers()
+    {
+        var pool = bi.Client.Pool!;
+        Assert.Equal(BiRunnerFixture.Options.MaxConnections, pool.MaxConnections);
+        var observedInUse = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                observedInUse = Math.Max(observedInUse, pool.InUse);
+                await Task.Delay(5);
+            }
+        });
+
+        // Four statements of 0.9 s (3 rows x 0.3 s) on two connections take at least two rounds.
+        var stopwatch = Stopwatch.StartNew();
+        var statements = Enumerable.Range(0, 4)
+            .Select(_ => bi.TextAsync(BiRunnerFixture.Shops(BiRunnerFixture.ShopA), "SELECT sleepEachRow(0.3) FROM bi_chats"))
+            .ToList();
+        await Task.Delay(300);
+        var service = Stopwatch.StartNew();
+        Assert.Equal((byte)1, await bi.Database.Client.ExecuteScalarAsync("SELECT 1"));
+        var serviceElapsed = service.Elapsed;
+        await Task.WhenAll(statements);
+        var elapsed = stopwatch.Elapsed;
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(statements, statement => Assert.Equal("0\n0\n0\n", statement.Result));
+        Assert.True(elapsed >= TimeSpan.FromSeconds(1.8), $"4 statements on 2 connections took {elapsed.TotalSeconds:F2} s");
+        Assert.Equal(pool.MaxConnections, observedInUse);
+        Assert.True(serviceElapsed < TimeSpan.FromSeconds(0.5), $"the service's pool answered in {serviceElapsed.TotalSeconds:F2} s");
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+
+namespace ServiceAnalytics.Tests.SqlEndpoint;
+
+/// <summary>The endpoint's bounds on callers: statements at once (429, TOO_MANY_SIMULTANEOUS_QUERIES) and calls per second (429, QUOTA_EXCEEDED).</summary>
+public sealed class SqlEndpointLimitsTests
+{
+    [Fact]
+    public async Task A_statement_over_the_concurrency_bound_is_refused_with_429_and_the_bound_frees_again()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?> { ["SqlEndpoint:MaxConcurrentQueries"] = "1" }));
+        using var client = Client(host, "bi-all");
+        var slow = ClickHouseAnswers.PostAsync(client, "SELECT sleep(1.5)");
+        HttpResponseMessage? refused = null;
+        // The slow statement holds the one slot for 1.5 s; a second one sent meanwhile is refused at once.
+        while (refused is null && !slow.IsCompleted)
+        {
+            await Task.Delay(50);
+            var second = await ClickHouseAnswers.PostAsync(client, "SELECT 1");
+            if (second.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = second;
+            }
+            else
+            {
+                second.Dispose();
+            }
+        }
+
+        Assert.NotNull(refused);
+        using (refused)
+        {
+            var body = await ClickHouseAnswers.AssertErrorAsync(host, refused, HttpStatusCode.TooManyRequests, "TOO_MANY_SIMULTANEOUS_QUERIES");
+            Assert.Contains("Maximum: 1", body, StringComparison.Ordinal);
+        }
+
+        using (var first = await slow)
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using var after = await ClickHouseAnswers.PostAsync(client, "SELECT 2");
+        Assert.Equal("2\n", await after.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_caller_over_its_call_rate_is_refused_with_429_and_others_are_not()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?>
+        {
+            ["Security:RequestsPerSecond"] = "1",
+            ["Security:RequestBurst"] = "3",
+        }));
+        using var client = Client(host, "bi-a");
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 8 && refused is null; i++)
+        {
+            var response = await ClickHouseAnswers.PostAsync(client, "SELECT 1");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        // The burst of 3 passes; with one more call per second, one of the next five, sent at once, is refused.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(3));
+        Assert.NotNull(refused);
+        using (refused)
+        {
+            await ClickHouseAnswers.AssertErrorAsync(host, refused, HttpStatusCode.TooManyRequests, "QUOTA_EXCEEDED");
+        }
+
+        using var other = Client(host, "bi-all");
+        using var allowed = await ClickHouseAnswers.PostAsync(other, "SELECT 1");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    private static HttpClient Client(ServiceHost host, string key)
+    {
+        var endpoints = host.App.Services.GetRequiredService<ServiceAnalytics.Server.Hosting.ServiceEndpoints>();
+        var address = endpoints.Sql(host.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()).Single();
+        var client = new HttpClient { BaseAddress = address };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{key}:{SqlEndpointFixture.Key(key)}")));
+        return client;
+    }
+}
