@@ -4,9 +4,9 @@ namespace ServiceAnalytics.Storage;
 /// Read-only, shop-scoped access for BI tools on a ClickHouse server (configuration section
 /// <c>ClickHouse:BiAccess</c>, docs/bi-access.md). When <see cref="Enabled"/>, the migrator creates, after the
 /// numbered migrations and again on every start, a role that may <c>SELECT</c> the <c>bi_*</c> views and nothing
-/// else, a settings profile that makes it read-only and bounds it, a role for the platform's analysts that sees
-/// every shop, and the all-shops row policy on every BI view. Users and their per-shop row policies are the
-/// operator's. The embedded engine has no access management: enabling this there stops the start.
+/// else, a settings profile that makes it read-only and bounds it, a role for the platform's analysts, and the row
+/// policies on every BI view (no shop for a reader, every shop for an analyst). Users and their per-shop row
+/// policies are the operator's. The embedded engine has no access management: enabling this there stops the start.
 /// </summary>
 public sealed class BiAccessOptions
 {
@@ -31,6 +31,13 @@ public sealed class BiAccessOptions
     /// cannot change. Default: <c>bi_reader_profile</c>; a plain identifier.
     /// </summary>
     public string Profile { get; set; } = "bi_reader_profile";
+
+    /// <summary>
+    /// The short name of the row policy <c>USING 0</c> created on every BI view for <see cref="ReaderRole"/>: every
+    /// reader has a policy, so one without a policy for its shops sees no row, whatever the server's
+    /// <c>users_without_row_policies_can_read_rows</c>. Default: <c>bi_no_shops</c>; a plain identifier.
+    /// </summary>
+    public string NoShopsPolicy { get; set; } = "bi_no_shops";
 
     /// <summary>
     /// The short name of the all-shops row policy created on every BI view for <see cref="AnalystRole"/>.

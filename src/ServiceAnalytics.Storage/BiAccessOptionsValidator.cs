@@ -22,7 +22,9 @@ public sealed class BiAccessOptionsValidator() : RangeValidator<ClickHouseOption
             .Check(SchemaNames.IsIdentifier(access.AnalystRole), "BiAccess:AnalystRole", SchemaNames.IdentifierRule)
             .Check(access.AnalystRole != access.ReaderRole, "BiAccess:AnalystRole", "must differ from BiAccess:ReaderRole")
             .Check(SchemaNames.IsIdentifier(access.Profile), "BiAccess:Profile", SchemaNames.IdentifierRule)
+            .Check(SchemaNames.IsIdentifier(access.NoShopsPolicy), "BiAccess:NoShopsPolicy", SchemaNames.IdentifierRule)
             .Check(SchemaNames.IsIdentifier(access.AllShopsPolicy), "BiAccess:AllShopsPolicy", SchemaNames.IdentifierRule)
+            .Check(access.AllShopsPolicy != access.NoShopsPolicy, "BiAccess:AllShopsPolicy", "must differ from BiAccess:NoShopsPolicy")
             .Duration("BiAccess:MaxExecutionTime", access.MaxExecutionTime, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))
             .Check(access.MaxExecutionTime.Ticks % TimeSpan.TicksPerSecond == 0, "BiAccess:MaxExecutionTime", "must be whole seconds");
         Long(ranges, "BiAccess:MaxResultRows", access.MaxResultRows, 1, 1_000_000_000);

@@ -6,7 +6,7 @@ namespace ServiceAnalytics.Storage.Migrations;
 
 /// <summary>
 /// The server-side BI access (<c>Migrations/Access/bi_access.sql</c>, docs/bi-access.md): the reader and analyst
-/// roles, their settings profile and the all-shops row policy on every BI view. Not a numbered migration: what it
+/// roles, their settings profile and the no-shops and all-shops row policies on every BI view. Not a numbered migration: what it
 /// creates follows <see cref="BiAccessOptions"/>, so <see cref="SchemaMigrator"/> applies it after the numbered
 /// scripts on every start when enabled, and records nothing. Rendered by <see cref="SchemaTarget"/> like the
 /// scripts (<c>ON CLUSTER</c> on a cluster) once its own placeholders are filled from the options.
@@ -26,6 +26,7 @@ public static partial class BiAccessScript
             ["reader_role"] = Name(options.ReaderRole, "ClickHouse:BiAccess:ReaderRole"),
             ["analyst_role"] = Name(options.AnalystRole, "ClickHouse:BiAccess:AnalystRole"),
             ["profile"] = Name(options.Profile, "ClickHouse:BiAccess:Profile"),
+            ["no_shops_policy"] = Name(options.NoShopsPolicy, "ClickHouse:BiAccess:NoShopsPolicy"),
             ["all_shops_policy"] = Name(options.AllShopsPolicy, "ClickHouse:BiAccess:AllShopsPolicy"),
             ["max_execution_time"] = Number((long)options.MaxExecutionTime.TotalSeconds),
             ["max_result_rows"] = Number(options.MaxResultRows),

@@ -35,17 +35,24 @@ public sealed partial class BiAccessTests
     }
 
     [Fact]
-    public async Task The_row_policy_as_the_engine_reads_it_covers_every_bi_view()
+    public async Task The_row_policies_as_the_engine_reads_them_cover_every_bi_view()
     {
         using var store = TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, "default"));
-        var policy = BiAccessScript.Render(SchemaTarget.SingleNode("service_analytics"), new BiAccessOptions())
-            .Single(s => s.StartsWith("CREATE ROW POLICY", StringComparison.Ordinal));
+        var policies = BiAccessScript.Render(SchemaTarget.SingleNode("service_analytics"), new BiAccessOptions())
+            .Where(s => s.StartsWith("CREATE ROW POLICY", StringComparison.Ordinal)).ToList();
 
-        var formatted = await FormatAsync(store, policy);
+        var formatted = new List<string>();
+        foreach (var policy in policies)
+        {
+            formatted.Add(await FormatAsync(store, policy));
+        }
 
-        Assert.Equal(BiViews.Names.Select(v => "service_analytics." + v).Order(StringComparer.Ordinal),
-            QualifiedViews().Matches(formatted).Select(m => m.Value).Order(StringComparer.Ordinal));
-        Assert.EndsWith("AS PERMISSIVE FOR SELECT USING 1 TO bi_platform_analyst", formatted, StringComparison.Ordinal);
+        Assert.All(formatted, f => Assert.Equal(
+            BiViews.Names.Select(v => "service_analytics." + v).Order(StringComparer.Ordinal),
+            QualifiedViews().Matches(f).Select(m => m.Value).Order(StringComparer.Ordinal)));
+        Assert.Equal(
+            ["AS PERMISSIVE FOR SELECT USING 0 TO bi_reader", "AS PERMISSIVE FOR SELECT USING 1 TO bi_platform_analyst"],
+            formatted.Select(f => f[f.IndexOf("AS PERMISSIVE", StringComparison.Ordinal)..]));
     }
 
     [Fact]
@@ -142,6 +149,9 @@ public sealed partial class BiAccessTests
                 BiViews.Names.Order(StringComparer.Ordinal),
                 await RowsAsync(store, "SELECT table FROM system.row_policies WHERE has(apply_to_list, {name:String}) AND select_filter = '1' ORDER BY table", options.BiAccess.AnalystRole));
             Assert.Equal(
+                BiViews.Names.Order(StringComparer.Ordinal),
+                await RowsAsync(store, "SELECT table FROM system.row_policies WHERE has(apply_to_list, {name:String}) AND select_filter = '0' ORDER BY table", options.BiAccess.ReaderRole));
+            Assert.Equal(
                 ["max_execution_time 30", "max_memory_usage 1073741824", "max_result_bytes 268435456", "max_result_rows 1000000", "readonly 1", "result_overflow_mode throw"],
                 await RowsAsync(store, "SELECT concat(setting_name, ' ', toString(value)) FROM system.settings_profile_elements WHERE profile_name = {name:String} AND setting_name != '' ORDER BY setting_name", options.BiAccess.Profile));
         }
@@ -152,6 +162,7 @@ public sealed partial class BiAccessTests
             string[] drops =
             [
                 $"DROP ROW POLICY IF EXISTS bi_all_shops ON {views}",
+                $"DROP ROW POLICY IF EXISTS bi_no_shops ON {views}",
                 $"DROP SETTINGS PROFILE IF EXISTS {SchemaNames.Quote(access.Profile)}",
                 $"DROP ROLE IF EXISTS {SchemaNames.Quote(access.ReaderRole)}, {SchemaNames.Quote(access.AnalystRole)}",
             ];

@@ -38,6 +38,8 @@ public sealed class BiAccessOptionsValidatorTests
         { "AnalystRole", "ClickHouse:BiAccess:AnalystRole must be a plain identifier (letters, digits, underscore; not starting with a digit; at most 64 characters)." },
         { "AnalystRole=ReaderRole", "ClickHouse:BiAccess:AnalystRole must differ from BiAccess:ReaderRole." },
         { "Profile", "ClickHouse:BiAccess:Profile must be a plain identifier (letters, digits, underscore; not starting with a digit; at most 64 characters)." },
+        { "NoShopsPolicy", "ClickHouse:BiAccess:NoShopsPolicy must be a plain identifier (letters, digits, underscore; not starting with a digit; at most 64 characters)." },
+        { "AllShopsPolicy=NoShopsPolicy", "ClickHouse:BiAccess:AllShopsPolicy must differ from BiAccess:NoShopsPolicy." },
         { "AllShopsPolicy", "ClickHouse:BiAccess:AllShopsPolicy must be a plain identifier (letters, digits, underscore; not starting with a digit; at most 64 characters)." },
         { "MaxExecutionTime", "ClickHouse:BiAccess:MaxExecutionTime must be 00:00:01 to 01:00:00, got 02:00:00." },
         { "MaxExecutionTime fraction", "ClickHouse:BiAccess:MaxExecutionTime must be whole seconds." },
@@ -59,6 +61,8 @@ public sealed class BiAccessOptionsValidatorTests
                 case "AnalystRole": a.AnalystRole = ""; break;
                 case "AnalystRole=ReaderRole": a.AnalystRole = a.ReaderRole; break;
                 case "Profile": a.Profile = "p;"; break;
+                case "NoShopsPolicy": a.NoShopsPolicy = "no shops"; break;
+                case "AllShopsPolicy=NoShopsPolicy": a.AllShopsPolicy = a.NoShopsPolicy; break;
                 case "AllShopsPolicy": a.AllShopsPolicy = "1policy"; break;
                 case "MaxExecutionTime": a.MaxExecutionTime = TimeSpan.FromHours(2); break;
                 case "MaxExecutionTime fraction": a.MaxExecutionTime = TimeSpan.FromMilliseconds(1500); break;

@@ -56,9 +56,17 @@ public sealed partial class BiAccessScriptTests
     {
         var policies = BiAccessScript.Render(Target(""), new BiAccessOptions()).Where(s => s.Contains("ROW POLICY", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(2, policies.Count);
+        Assert.Equal(4, policies.Count);
         Assert.All(policies, p => Assert.Equal(BiViews.Names.Order(StringComparer.Ordinal), ViewsNamed(p).Order(StringComparer.Ordinal)));
-        Assert.All(policies, p => Assert.EndsWith("FOR SELECT USING 1 AS PERMISSIVE TO `bi_platform_analyst`", p, StringComparison.Ordinal));
+        // Every reader has a policy (no rows), so one without its shops' policy sees nothing; analysts see every shop.
+        Assert.Equal(
+            [
+                "CREATE ROW POLICY IF NOT EXISTS `bi_no_shops`|FOR SELECT USING 0 AS PERMISSIVE TO `bi_reader`",
+                "ALTER ROW POLICY `bi_no_shops`|FOR SELECT USING 0 AS PERMISSIVE TO `bi_reader`",
+                "CREATE ROW POLICY IF NOT EXISTS `bi_all_shops`|FOR SELECT USING 1 AS PERMISSIVE TO `bi_platform_analyst`",
+                "ALTER ROW POLICY `bi_all_shops`|FOR SELECT USING 1 AS PERMISSIVE TO `bi_platform_analyst`",
+            ],
+            policies.Select(p => p[..p.IndexOf('\n', StringComparison.Ordinal)] + "|" + p[(p.LastIndexOf('\n') + 1)..].Trim()));
     }
 
     [Fact]
@@ -77,6 +85,7 @@ public sealed partial class BiAccessScriptTests
             ReaderRole = "shop_bi",
             AnalystRole = "analysts",
             Profile = "shop_bi_limits",
+            NoShopsPolicy = "nothing",
             AllShopsPolicy = "everything",
             MaxExecutionTime = TimeSpan.FromSeconds(90),
             MaxResultRows = 5_000,
@@ -90,6 +99,7 @@ public sealed partial class BiAccessScriptTests
         Assert.Contains("CREATE ROLE IF NOT EXISTS `analysts` ON CLUSTER `main`", text, StringComparison.Ordinal);
         Assert.Contains("ALTER SETTINGS PROFILE `shop_bi_limits` ON CLUSTER `main`", text, StringComparison.Ordinal);
         Assert.Contains("CREATE ROW POLICY IF NOT EXISTS `everything` ON CLUSTER `main`", text, StringComparison.Ordinal);
+        Assert.Contains("CREATE ROW POLICY IF NOT EXISTS `nothing` ON CLUSTER `main`", text, StringComparison.Ordinal);
         Assert.Contains("max_execution_time = 90 CONST", text, StringComparison.Ordinal);
         Assert.Contains("max_result_rows = 5000 CONST", text, StringComparison.Ordinal);
         Assert.Contains("max_result_bytes = 2000000 CONST", text, StringComparison.Ordinal);

@@ -3,7 +3,8 @@
 -- configuration (role names, limits), and records nothing. Every statement is idempotent: CREATE … IF NOT EXISTS
 -- makes an object once, then GRANT and ALTER set it to the configured definition, keeping its id (users and
 -- operators' policies refer to roles by id: OR REPLACE would cut those links).
--- Placeholders besides SchemaTarget's: {{reader_role}}, {{analyst_role}}, {{profile}}, {{all_shops_policy}}
+-- Placeholders besides SchemaTarget's: {{reader_role}}, {{analyst_role}}, {{profile}}, {{no_shops_policy}},
+-- {{all_shops_policy}}
 -- (checked identifiers, quoted) and {{max_execution_time}}, {{max_result_rows}}, {{max_result_bytes}},
 -- {{max_memory_usage}} (integers). Every BI view is named below in each list: a test compares them with BiViews.Names.
 CREATE ROLE IF NOT EXISTS {{reader_role}}{{on_cluster}};
@@ -27,8 +28,16 @@ ALTER SETTINGS PROFILE {{profile}}{{on_cluster}}
         result_overflow_mode = 'throw' CONST,
         max_memory_usage = {{max_memory_usage}} CONST
     TO {{reader_role}}, {{analyst_role}};
--- Once a view has a row policy, a user sees only the rows some policy of theirs allows: a reader without a policy
--- of its own sees nothing. The platform's analysts see every shop; operators add one policy per shop-scoped user.
+-- Row policies: a user with a permissive policy on a view sees only the rows its policies allow (OR-ed). The
+-- readers' USING 0 policy gives every reader one, so a reader whose operator has not yet given it its shops sees no
+-- row, also on servers where users_without_row_policies_can_read_rows lets users without a policy read every row
+-- (ClickHouse's default). The platform's analysts see every shop; operators add one policy per shop-scoped user.
+CREATE ROW POLICY IF NOT EXISTS {{no_shops_policy}}{{on_cluster}}
+    ON {{database}}.bi_chats, {{database}}.bi_shop_daily, {{database}}.bi_agent_daily, {{database}}.bi_tag_daily, {{database}}.bi_messages
+    FOR SELECT USING 0 AS PERMISSIVE TO {{reader_role}};
+ALTER ROW POLICY {{no_shops_policy}}{{on_cluster}}
+    ON {{database}}.bi_chats, {{database}}.bi_shop_daily, {{database}}.bi_agent_daily, {{database}}.bi_tag_daily, {{database}}.bi_messages
+    FOR SELECT USING 0 AS PERMISSIVE TO {{reader_role}};
 CREATE ROW POLICY IF NOT EXISTS {{all_shops_policy}}{{on_cluster}}
     ON {{database}}.bi_chats, {{database}}.bi_shop_daily, {{database}}.bi_agent_daily, {{database}}.bi_tag_daily, {{database}}.bi_messages
     FOR SELECT USING 1 AS PERMISSIVE TO {{analyst_role}};
