@@ -20,7 +20,17 @@ public sealed class BiQueryRunner(BiSqlClient client, BiQueryGuard guard, BiCata
         ArgumentNullException.ThrowIfNull(query);
         BiOutputSettings.Check(query.Settings);
         var defaultFormat = query.DefaultFormat is { Length: > 0 } asked ? BiStatementPolicy.CheckFormat(asked) : "TabSeparated";
-        var statement = await guard.CheckAsync(query, cancellationToken);
+        BiCheckedStatement statement;
+        try
+        {
+            statement = await guard.CheckAsync(query, cancellationToken);
+        }
+        catch (BiSqlException refused)
+        {
+            Log.BiStatementRefused(client.Logger, caller.Name, refused.CodeName);
+            throw;
+        }
+
         var settings = ParameterSettings(query.Parameters);
         foreach (var (name, value) in query.Settings)
         {
