@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Information, "BI SQL: statement of {Caller} refused with {CodeName}")]
     public static partial void BiStatementRefused(ILogger logger, string caller, string codeName);
+
+    [LoggerMessage(11, LogLevel.Information, "BI access applied: roles {ReaderRole} and {AnalystRole}, settings profile {Profile} ({Statements} statements)")]
+    public static partial void BiAccessApplied(ILogger logger, string readerRole, string analystRole, string profile, int statements);
 }
