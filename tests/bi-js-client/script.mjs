@@ -22,7 +22,7 @@ const client = createClient({ url, username, password, request_timeout: 30_000 }
 // count() is UInt64, which ClickHouse's JSON formats quote: toUInt32 keeps the answer plain numbers.
 const daily = `SELECT day, toUInt32(count()) AS chats, toUInt32(countIf(stars >= 4)) AS rated_4_or_5
 FROM bi_chats
-WHERE shop_id = {shop:String} AND day BETWEEN toDate({first:String}) AND toDate({last:String})
+WHERE shop_id = {shop:String} AND day BETWEEN {first:Date} AND {last:Date}
 GROUP BY day
 ORDER BY day`;
 

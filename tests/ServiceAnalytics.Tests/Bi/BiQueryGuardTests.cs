@@ -173,6 +173,16 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         Assert.Equal("2\n", text);
     }
 
+    [Fact]
+    public async Task Typed_parameters_and_case_expressions_pass_although_the_parser_writes_them_as_internal_functions()
+    {
+        // The engine's AST holds _CAST('2', 'UInt32') for {n:UInt32} and caseWithExpression for CASE x WHEN.
+        var text = await bi.TextAsync(
+            BiRunnerFixture.Platform, "SELECT {n:UInt32} + 1, {d:Date} + 1, CASE {n:UInt32} WHEN 2 THEN 'two' ELSE 'other' END",
+            parameters: [new("n", "2"), new("d", "2026-11-30")]);
+        Assert.Equal("3\t2026-12-01\ttwo\n", text);
+    }
+
     [Theory]
     [InlineData("Template")]
     [InlineData("CustomSeparated")]

@@ -27,4 +27,19 @@ public sealed class BiFunctionPolicyTests
         policy.Check("lcase");
         policy.Check("sleepEachRow");
     }
+
+    [Fact]
+    public void Internal_functions_the_parser_writes_are_allowed_and_the_rest_of_the_category_is_not()
+    {
+        var policy = BiFunctionPolicy.FromCatalog(
+        [
+            ("_CAST", "", "Internal"),
+            ("caseWithExpression", "", "Internal"),
+            ("__getScalar", "", "Internal"),
+        ]);
+
+        policy.Check("_CAST");
+        policy.Check("caseWithExpression");
+        Assert.Equal(497, Assert.Throws<BiSqlException>(() => policy.Check("__getScalar")).Code);
+    }
 }
