@@ -36,9 +36,6 @@ public sealed class EmbeddedConnectionPool
     /// <summary>Connections in the pool: statements of this pool that run at once.</summary>
     public int MaxConnections { get; }
 
-    /// <summary>The settings every connection of the pool was opened with.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> ConnectionSettings => _connectionSettings;
-
     /// <summary>Statements of this pool running now (connections rented).</summary>
     public int InUse => MaxConnections - _slots.CurrentCount;
 

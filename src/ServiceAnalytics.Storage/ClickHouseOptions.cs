@@ -37,6 +37,9 @@ public sealed class ClickHouseOptions
     /// <summary>The embedded engine, used when <see cref="ServerUrl"/> is not set.</summary>
     public EmbeddedEngineOptions Embedded { get; set; } = new();
 
+    /// <summary>Read-only, shop-scoped BI access on a server (<c>ClickHouse:BiAccess</c>). Default: disabled.</summary>
+    public BiAccessOptions BiAccess { get; set; } = new();
+
     /// <summary>True when no server is configured and the embedded engine serves the data.</summary>
     public bool UsesEmbeddedEngine => string.IsNullOrWhiteSpace(ServerUrl);
 }

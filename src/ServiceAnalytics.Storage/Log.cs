@@ -28,4 +28,13 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Rollup {RunId} could not drop its staging table {Stage}; drop it by hand")]
     public static partial void RollupStageNotDropped(ILogger logger, string runId, string stage, Exception error);
+
+    [LoggerMessage(9, LogLevel.Information, "BI SQL: {Connections} read-only connection(s), statements limited to {MaxSeconds} s, {MaxRows} rows, {MaxMemory} bytes of memory")]
+    public static partial void BiSqlReady(ILogger logger, int connections, long maxSeconds, long maxRows, long maxMemory);
+
+    [LoggerMessage(10, LogLevel.Information, "BI SQL: statement of {Caller} refused with {CodeName}")]
+    public static partial void BiStatementRefused(ILogger logger, string caller, string codeName);
+
+    [LoggerMessage(11, LogLevel.Information, "BI access applied: roles {ReaderRole} and {AnalystRole}, settings profile {Profile} ({Statements} statements)")]
+    public static partial void BiAccessApplied(ILogger logger, string readerRole, string analystRole, string profile, int statements);
 }

@@ -20,6 +20,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClickHouseOptions>, ClickHouseOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ClickHouseOptions>, BiAccessOptionsValidator>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
         services.AddSingleton<ClickHouseStore>();

@@ -19,6 +19,7 @@ internal static class ServiceProcess
             {
                 Path.Combine(AppContext.BaseDirectory, "ServiceAnalytics.Server.dll"), $"--ClickHouse:Embedded:DataPath={dataPath}",
                 $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}", $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
+                $"--SqlEndpoint:Url=http://127.0.0.1:{IngestBenchmark.FreePort()}",
                 "--Logging:LogLevel:Default=Warning",
                 "--Security:ApiKeys:0:Id=benchmark", $"--Security:ApiKeys:0:Sha256={ApiKeyRing.HashHex(BenchmarkKey)}",
                 "--Security:ApiKeys:0:Scopes:0=ingest", "--Security:ApiKeys:0:Scopes:1=query", "--Security:ApiKeys:0:Scopes:2=operations",

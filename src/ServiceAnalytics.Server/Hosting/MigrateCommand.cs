@@ -23,6 +23,11 @@ public static class MigrateCommand
                 CultureInfo.InvariantCulture, $"{status}\t{migration.Version:D4}\t{migration.Name}\t{migration.AppliedAtUtc:O}"));
         }
 
+        if (report.BiAccessStatements > 0)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bi-access\t{report.BiAccessStatements} statements applied"));
+        }
+
         await output.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture, $"database {report.Database} is at schema version {report.SchemaVersion}"));
         return 0;

@@ -9,17 +9,21 @@ namespace ServiceAnalytics.Server.SqlEndpoint;
 /// One request to the SQL endpoint read as ClickHouse's HTTP interface reads it: the statement is the <c>query</c>
 /// URL parameter, a line feed and the (decompressed) body; <c>database</c> (only the service's), <c>default_format</c>,
 /// <c>param_*</c> as named (the <c>query_id</c>, or a new one, comes from the handler, which labels every answer with it); the parameters of the HTTP exchange itself (credentials, compression,
-/// progress headers) taken here; every other URL parameter is a setting for the runner to accept or refuse.
+/// progress headers, sessions) taken here; ClickHouse's native compression refused; every other URL parameter is a
+/// setting for the runner to accept or refuse.
 /// </summary>
 internal sealed record SqlRequest(BiQuery Query, bool CompressResponse, int ZlibLevel)
 {
     /// <summary>
-    /// URL parameters of the exchange, not of the statement: credentials, and what a server does with its HTTP buffers
-    /// and progress headers (the endpoint always streams and sends no progress), so these are accepted and ignored.
+    /// URL parameters of the exchange, not of the statement: credentials, and what a server does with its HTTP buffers,
+    /// progress headers and sessions, accepted and ignored: the endpoint always streams, sends no progress, and runs
+    /// each statement alone (a session would only carry SET and temporary tables, both refused; clients such as
+    /// clickhouse-connect send a session id unasked).
     /// </summary>
     private static readonly HashSet<string> s_exchange = new(StringComparer.Ordinal)
     {
-        "query", "database", "default_format", "query_id", "user", "password", "quota_key", "session_timeout", "session_check",
+        "query", "database", "default_format", "query_id", "user", "password", "quota_key",
+        "session_id", "session_timeout", "session_check",
         "enable_http_compression", "http_zlib_compression_level", "compress", "decompress",
         "wait_end_of_query", "http_wait_end_of_query", "buffer_size", "http_response_buffer_size",
         "send_progress_in_http_headers", "http_headers_progress_interval_ms", "cancel_http_readonly_queries_on_client_close",
@@ -43,11 +47,6 @@ internal sealed record SqlRequest(BiQuery Query, bool CompressResponse, int Zlib
             {
                 throw ClickHouseErrors.Of("NOT_IMPLEMENTED", $"The '{framed}' parameter (ClickHouse's native compression) is not supported by this endpoint: use HTTP compression (Content-Encoding; enable_http_compression=1 with Accept-Encoding)");
             }
-        }
-
-        if (url.ContainsKey("session_id"))
-        {
-            throw ClickHouseErrors.Of("NOT_IMPLEMENTED", "Sessions (session_id) are not supported by this endpoint: every statement stands alone");
         }
 
         var sql = await ReadStatementAsync(context, url["query"].FirstOrDefault() ?? "", options);

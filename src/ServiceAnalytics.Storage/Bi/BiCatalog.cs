@@ -10,15 +10,31 @@ namespace ServiceAnalytics.Storage.Bi;
 /// </summary>
 public sealed class BiCatalog(BiSqlClient client)
 {
-    private readonly Lazy<Task<IReadOnlyList<string>>> _serviceTables = new(() => TablesAsync(client, client.Database));
-    private readonly Lazy<Task<IReadOnlyList<string>>> _systemTables = new(() => TablesAsync(client, "system"));
-    private readonly Lazy<Task<BiFunctionPolicy>> _functions = new(() => LoadFunctionsAsync(client));
+    private Task<IReadOnlyList<string>>? _serviceTables;
+    private Task<IReadOnlyList<string>>? _systemTables;
+    private Task<BiFunctionPolicy>? _functions;
 
-    public Task<IReadOnlyList<string>> ServiceTablesAsync(CancellationToken cancellationToken) => _serviceTables.Value.WaitAsync(cancellationToken);
+    public Task<IReadOnlyList<string>> ServiceTablesAsync(CancellationToken cancellationToken) =>
+        Cached(ref _serviceTables, () => TablesAsync(client, client.Database)).WaitAsync(cancellationToken);
 
-    public Task<IReadOnlyList<string>> SystemTablesAsync(CancellationToken cancellationToken) => _systemTables.Value.WaitAsync(cancellationToken);
+    public Task<IReadOnlyList<string>> SystemTablesAsync(CancellationToken cancellationToken) =>
+        Cached(ref _systemTables, () => TablesAsync(client, "system")).WaitAsync(cancellationToken);
 
-    public Task<BiFunctionPolicy> FunctionsAsync(CancellationToken cancellationToken) => _functions.Value.WaitAsync(cancellationToken);
+    public Task<BiFunctionPolicy> FunctionsAsync(CancellationToken cancellationToken) =>
+        Cached(ref _functions, () => LoadFunctionsAsync(client)).WaitAsync(cancellationToken);
+
+    /// <summary>The read in <paramref name="slot"/>, started once; a failed read is started again by the next caller.</summary>
+    private static Task<T> Cached<T>(ref Task<T>? slot, Func<Task<T>> load)
+    {
+        var current = Volatile.Read(ref slot);
+        if (current is null || current.IsFaulted || current.IsCanceled)
+        {
+            var started = load();
+            current = Interlocked.CompareExchange(ref slot, started, current) == current ? started : Volatile.Read(ref slot)!;
+        }
+
+        return current;
+    }
 
     private static async Task<IReadOnlyList<string>> TablesAsync(BiSqlClient client, string database)
     {

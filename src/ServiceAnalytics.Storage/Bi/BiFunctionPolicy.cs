@@ -34,15 +34,16 @@ public sealed class BiFunctionPolicy
         "enabledProfiles", "defaultProfiles", "transactionID", "transactionLatestSnapshot", "transactionOldestSnapshot",
     ];
 
+    /// <summary>
+    /// Functions of the <c>Internal</c> category that the engine's parser itself writes into a statement, so refusing
+    /// them would refuse ordinary SQL: <c>_CAST</c> for every bound <c>{name:Type}</c> parameter of a type other than
+    /// String, <c>caseWithExpression</c> for <c>CASE x WHEN …</c>. Both compute on the statement's own values only.
+    /// </summary>
+    public static IReadOnlySet<string> ParserMade { get; } = new HashSet<string>(["_CAST", "caseWithExpression"], StringComparer.OrdinalIgnoreCase);
+
     private readonly HashSet<string> _denied;
 
     private BiFunctionPolicy(HashSet<string> denied) => _denied = denied;
-
-    /// <summary>The policy without the engine's catalog: <see cref="DeniedNames"/> only (no categories, no aliases).</summary>
-    public static BiFunctionPolicy Static { get; } = new(new HashSet<string>(DeniedNames, StringComparer.OrdinalIgnoreCase));
-
-    /// <summary>Every name refused, for documentation and tests.</summary>
-    public IReadOnlyCollection<string> Denied => _denied;
 
     /// <summary>Builds the policy from the rows of <c>system.functions</c>: name, <c>alias_to</c>, <c>categories</c>.</summary>
     public static BiFunctionPolicy FromCatalog(IEnumerable<(string Name, string AliasTo, string Categories)> functions)
@@ -52,7 +53,7 @@ public sealed class BiFunctionPolicy
         var denied = new HashSet<string>(DeniedNames, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, _, categories) in rows)
         {
-            if (categories.Split(',', StringSplitOptions.TrimEntries).Any(category => DeniedCategories.Contains(category)))
+            if (!ParserMade.Contains(name) && categories.Split(',', StringSplitOptions.TrimEntries).Any(category => DeniedCategories.Contains(category)))
             {
                 denied.Add(name);
             }

@@ -68,7 +68,7 @@ public sealed class BiQueryGuard(BiSqlClient client, BiCatalog catalog)
 
     private async Task<string> ExplainAsync(string canonical, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken cancellationToken)
     {
-        var options = new QueryOptions { CustomSettings = BiQueryRunner.ParameterSettings(parameters) };
+        var options = new QueryOptions { CustomSettings = BiQueryRunner.ParameterSettings(client.StatementSettings(), parameters) };
         options.CustomSettings["default_format"] = "TSVRaw";
         // The canonical text is the engine's own rendering of exactly one statement: the one fragment composed here.
         using var result = await BiErrors.Translate(() => client.Client.ExecuteRawResultAsync($"EXPLAIN AST {canonical}", options, cancellationToken));

@@ -18,10 +18,21 @@ public sealed class BiQueryRunner(BiSqlClient client, BiQueryGuard guard, BiCata
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(query);
-        BiOutputSettings.Check(query.Settings);
-        var defaultFormat = query.DefaultFormat is { Length: > 0 } asked ? BiStatementPolicy.CheckFormat(asked) : "TabSeparated";
-        var statement = await guard.CheckAsync(query, cancellationToken);
-        var settings = ParameterSettings(query.Parameters);
+        string defaultFormat;
+        BiCheckedStatement statement;
+        try
+        {
+            BiOutputSettings.Check(query.Settings);
+            defaultFormat = query.DefaultFormat is { Length: > 0 } asked ? BiStatementPolicy.CheckFormat(asked) : "TabSeparated";
+            statement = await guard.CheckAsync(query, cancellationToken);
+        }
+        catch (BiSqlException refused)
+        {
+            Log.BiStatementRefused(client.Logger, caller.Name, refused.CodeName);
+            throw;
+        }
+
+        var settings = ParameterSettings(client.StatementSettings(), query.Parameters);
         foreach (var (name, value) in query.Settings)
         {
             settings[name] = value;
@@ -51,10 +62,12 @@ public sealed class BiQueryRunner(BiSqlClient client, BiQueryGuard guard, BiCata
         }
     }
 
-    /// <summary>The caller's <c>{name:Type}</c> values as the HTTP interface carries them (<c>param_name</c>), unchanged: the engine parses them.</summary>
-    internal static Dictionary<string, object> ParameterSettings(IReadOnlyList<KeyValuePair<string, string>> parameters)
+    /// <summary>
+    /// <paramref name="settings"/> with the caller's <c>{name:Type}</c> values added as the HTTP interface carries
+    /// them (<c>param_name</c>), unchanged: the engine parses them.
+    /// </summary>
+    internal static Dictionary<string, object> ParameterSettings(Dictionary<string, object> settings, IReadOnlyList<KeyValuePair<string, string>> parameters)
     {
-        var settings = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var (name, value) in parameters)
         {
             settings["param_" + name] = value;

@@ -15,6 +15,8 @@ namespace ServiceAnalytics.Storage.Bi;
 /// </summary>
 public static class BiScope
 {
+    private const string LocalSuffix = "_local";
+
     /// <summary>
     /// Builds the filter map. <paramref name="serviceTables"/>: every table of the service database;
     /// <paramref name="systemTables"/>: every table of <c>system</c>; <paramref name="shops"/>: the caller's shops,
@@ -26,12 +28,18 @@ public static class BiScope
         ArgumentNullException.ThrowIfNull(systemTables);
         var filters = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var scoped = BiViews.Names.Concat(BiViews.SourceTables).ToHashSet(StringComparer.Ordinal);
-        foreach (var table in serviceTables.Concat(scoped).Where(table => table != BiViews.RunLog))
+        var shopFilter = shops is null ? "1"
+            : shops.Count == 0 ? "0"
+            : $"shop_id IN ({string.Join(", ", shops.Order(StringComparer.Ordinal).Select(Quote))})";
+        foreach (var table in serviceTables.Concat(scoped))
         {
-            filters[$"{serviceDatabase}.{table}"] = !scoped.Contains(table) ? "0"
-                : shops is null ? "1"
-                : shops.Count == 0 ? "0"
-                : $"shop_id IN ({string.Join(", ", shops.Order(StringComparer.Ordinal).Select(Quote))})";
+            // On a cluster a table's storage is `name_local` under the Distributed `name` (SchemaTarget): the shards
+            // read the local tables with these settings, so a local table is scoped (or left readable) as its name.
+            var name = table.EndsWith(LocalSuffix, StringComparison.Ordinal) ? table[..^LocalSuffix.Length] : table;
+            if (name != BiViews.RunLog)
+            {
+                filters[$"{serviceDatabase}.{table}"] = scoped.Contains(name) ? shopFilter : "0";
+            }
         }
 
         foreach (var table in systemTables)

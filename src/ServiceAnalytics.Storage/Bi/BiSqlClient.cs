@@ -61,6 +61,8 @@ public sealed class BiSqlClient : IDisposable
             CustomSettings = Pool is null ? new Dictionary<string, object> { ["readonly"] = "2" } : new Dictionary<string, object>(),
         };
         Client = new ClickHouseClient(settings);
+        Logger = loggerFactory.CreateLogger<BiSqlClient>();
+        Log.BiSqlReady(Logger, Options.MaxConnections, (long)Options.MaxExecutionTime.TotalSeconds, Options.MaxResultRows, Options.MaxMemoryUsage);
     }
 
     public BiSqlOptions Options { get; }
@@ -70,6 +72,9 @@ public sealed class BiSqlClient : IDisposable
 
     /// <summary>The driver client for BI statements.</summary>
     public ClickHouseClient Client { get; }
+
+    /// <summary>Where the BI runner's log lines go.</summary>
+    internal ILogger Logger { get; }
 
     /// <summary>The read-only engine pool, or null when a server is configured.</summary>
     public EmbeddedConnectionPool? Pool { get; }
@@ -92,6 +97,14 @@ public sealed class BiSqlClient : IDisposable
             ["max_memory_usage"] = options.MaxMemoryUsage.ToString(CultureInfo.InvariantCulture),
         };
     }
+
+    /// <summary>
+    /// A fresh settings map for one statement's <see cref="QueryOptions.CustomSettings"/>: on a server it already holds
+    /// <c>readonly = 2</c>, so the setting goes with every statement even if per-statement settings replace the
+    /// client's; embedded connections are read-only by their arguments (and refuse a <c>SET readonly</c>).
+    /// </summary>
+    public Dictionary<string, object> StatementSettings() =>
+        Pool is null ? new(StringComparer.Ordinal) { ["readonly"] = "2" } : new(StringComparer.Ordinal);
 
     public void Dispose()
     {

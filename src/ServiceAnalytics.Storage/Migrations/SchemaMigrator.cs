@@ -11,8 +11,11 @@ public sealed class SchemaChangedException(string message) : InvalidOperationExc
 /// <summary>A migration recorded in <c>schema_migrations</c>.</summary>
 public sealed record AppliedMigration(int Version, string Name, DateTime AppliedAtUtc);
 
-/// <summary>What a run of <see cref="SchemaMigrator.MigrateAsync"/> found and did.</summary>
-public sealed record MigrationReport(string Database, IReadOnlyList<AppliedMigration> AppliedNow, IReadOnlyList<AppliedMigration> AlreadyApplied)
+/// <summary>
+/// What a run of <see cref="SchemaMigrator.MigrateAsync"/> found and did; <paramref name="BiAccessStatements"/> counts the
+/// statements of <see cref="BiAccessScript"/> it ran (0 when <c>ClickHouse:BiAccess:Enabled</c> is false).
+/// </summary>
+public sealed record MigrationReport(string Database, IReadOnlyList<AppliedMigration> AppliedNow, IReadOnlyList<AppliedMigration> AlreadyApplied, int BiAccessStatements = 0)
 {
     public int SchemaVersion => AppliedNow.Concat(AlreadyApplied).Select(m => m.Version).DefaultIfEmpty(0).Max();
 }
@@ -22,7 +25,8 @@ public sealed record MigrationReport(string Database, IReadOnlyList<AppliedMigra
 /// applies each script not yet recorded there and records it. Safe to re-run and safe when several instances run
 /// it at once: every statement is re-runnable (<see cref="MigrationScript.IsRerunnable"/>), so two instances
 /// applying the same script both succeed, and the history is read per version (duplicate rows collapse).
-/// A script whose checksum differs from the recorded one is refused.
+/// A script whose checksum differs from the recorded one is refused. Then, when <c>ClickHouse:BiAccess:Enabled</c>,
+/// it applies <see cref="BiAccessScript"/> (every time: it follows the configuration and is idempotent).
 /// </summary>
 public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator> logger)
 {
@@ -45,6 +49,12 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
 
     public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken)
     {
+        // The options validator stops such a start; commands that migrate without starting a host meet it here.
+        if (store.Options.BiAccess.Enabled && store.Options.UsesEmbeddedEngine)
+        {
+            throw new InvalidOperationException($"ClickHouse:BiAccess:Enabled {BiAccessOptionsValidator.EmbeddedRule}.");
+        }
+
         var target = SchemaTarget.For(store.Options);
         var client = store.Client;
         await client.ExecuteNonQueryAsync(
@@ -84,9 +94,28 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
             Log.MigrationApplied(logger, script.Version, script.Name, stopwatch.ElapsedMilliseconds);
         }
 
-        var report = new MigrationReport(target.Database, appliedNow, alreadyApplied);
+        var accessStatements = await ApplyBiAccessAsync(target, cancellationToken);
+        var report = new MigrationReport(target.Database, appliedNow, alreadyApplied, accessStatements);
         Log.SchemaReady(logger, target.Database, report.SchemaVersion, appliedNow.Count);
         return report;
+    }
+
+    private async Task<int> ApplyBiAccessAsync(SchemaTarget target, CancellationToken cancellationToken)
+    {
+        var access = store.Options.BiAccess;
+        if (!access.Enabled)
+        {
+            return 0;
+        }
+
+        var statements = BiAccessScript.Render(target, access);
+        foreach (var statement in statements)
+        {
+            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+        }
+
+        Log.BiAccessApplied(logger, access.ReaderRole, access.AnalystRole, access.Profile, statements.Count);
+        return statements.Count;
     }
 
     private async Task<Dictionary<int, (string Checksum, AppliedMigration Migration)>> ReadHistoryAsync(SchemaTarget target, CancellationToken cancellationToken)

@@ -8,8 +8,8 @@ namespace ServiceAnalytics.Storage.Migrations;
 /// Renders migration templates for one node or for a cluster. Templates write
 /// <c>{{table:name}}</c> for a table's storage (the table itself on one node, <c>name_local</c> on a cluster),
 /// <c>{{reads:name}}</c> for the table queries read (the table itself on one node, the <c>Distributed</c> table on a
-/// cluster: what a view reads, so it sees every shard), <c>{{on_cluster}}</c> after object names, and a line <c>-- distribute: name BY sharding_expr</c> for each table
-/// that queries read across shards. <c>{{distributed:name}}</c> names that <c>Distributed</c> table, which exists on a
+/// cluster: what a view reads, so it sees every shard), <c>{{on_cluster}}</c> after object names, and a line
+/// <c>-- distribute: name BY sharding_expr</c> for each table that queries read across shards. <c>{{distributed:name}}</c> names that <c>Distributed</c> table, which exists on a
 /// cluster only: a statement naming it (an <c>ALTER</c> the Distributed table must follow, as its columns were copied
 /// from the storage's) is rendered on a cluster and left out on one node. On a cluster every <c>…MergeTree</c> engine becomes
 /// <c>Replicated…MergeTree</c> (replica path and name from the server's <c>default_replica_path</c>/<c>default_replica_name</c>),

@@ -34,6 +34,19 @@ public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFi
     }
 
     [Fact]
+    public async Task The_BI_connections_themselves_are_read_only_behind_the_guard()
+    {
+        // Straight through the BI client, past the guard: the connections' own readonly=2 refuses writes and lifting it.
+        foreach (var sql in new[] { "INSERT INTO secret_facts VALUES ('shop-z', 'planted')", "SET readonly = 0", "DROP TABLE secret_facts" })
+        {
+            var error = await Assert.ThrowsAsync<ClickHouse.Driver.ClickHouseServerException>(() => bi.Client.Client.ExecuteNonQueryAsync(sql));
+            Assert.True(error.ErrorCode == 164, $"{sql}: {error.Message}");
+        }
+
+        Assert.Equal(2UL, await bi.Database.Client.ExecuteScalarAsync("SELECT count() FROM secret_facts"));
+    }
+
+    [Fact]
     public async Task More_statements_than_connections_wait_and_the_service_pool_still_answers()
     {
         var pool = bi.Client.Pool!;

@@ -88,6 +88,8 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         "SELECT * FROM numbers(10)",
         "SELECT * FROM merge('{db}', 'secret')",
         "SELECT * FROM view(SELECT * FROM secret_facts)",
+        "SELECT * FROM dictionary('some_dictionary')",
+        "SELECT * FROM generateRandom('a String')",
         "SELECT * FROM bi_chats AS c INNER JOIN file('{file}', 'LineAsString') AS f ON 1",
         "SELECT * FROM bi_chats WHERE shop_id IN (SELECT * FROM file('{file}', 'LineAsString'))",
     };
@@ -148,12 +150,37 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         Assert.Equal(6UL, await bi.Database.Client.ExecuteScalarAsync("SELECT count() FROM settled_chats"));
     }
 
+    [Theory]
+    [InlineData("SELEC 1")]
+    [InlineData("SELECT 'unclosed FROM bi_chats")]
+    [InlineData("SELECT * FROM bi_chats WHERE (")]
+    [InlineData("")]
+    public async Task Malformed_statements_are_syntax_errors(string sql) => await AssertRefusedAsync(sql, 62);
+
+    [Fact]
+    public async Task An_oversized_statement_is_refused_by_the_parser()
+    {
+        // 300,000 characters of one statement: past the engine's max_query_size (262,144 bytes).
+        var sql = "SELECT count() FROM bi_chats WHERE chat_id NOT IN ('" + new string('x', 300_000) + "')";
+        await AssertRefusedAsync(sql, 62);
+    }
+
     [Fact]
     public async Task An_identifier_parameter_cannot_hide_a_raw_table()
     {
         await AssertRefusedAsync("SELECT * FROM {t:Identifier}", AccessDenied, [new("t", "secret_facts")]);
         var text = await bi.TextAsync(BiRunnerFixture.Shops(BiRunnerFixture.ShopB), "SELECT count() FROM {t:Identifier}", parameters: [new("t", "bi_chats")]);
         Assert.Equal("2\n", text);
+    }
+
+    [Fact]
+    public async Task Typed_parameters_and_case_expressions_pass_although_the_parser_writes_them_as_internal_functions()
+    {
+        // The engine's AST holds _CAST('2', 'UInt32') for {n:UInt32} and caseWithExpression for CASE x WHEN.
+        var text = await bi.TextAsync(
+            BiRunnerFixture.Platform, "SELECT {n:UInt32} + 1, {d:Date} + 1, CASE {n:UInt32} WHEN 2 THEN 'two' ELSE 'other' END",
+            parameters: [new("n", "2"), new("d", "2026-11-30")]);
+        Assert.Equal("3\t2026-12-01\ttwo\n", text);
     }
 
     [Theory]

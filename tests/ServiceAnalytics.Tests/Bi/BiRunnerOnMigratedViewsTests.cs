@@ -70,12 +70,50 @@ public sealed class BiRunnerOnMigratedViewsTests(MigratedBiFixture bi) : IClassF
         Assert.Equal(expectedA + "shop-b\t1\n", all);
     }
 
+    [Theory]
+    [MemberData(nameof(Views))]
+    public async Task A_shop_key_sees_exactly_the_rows_a_platform_key_sees_for_that_shop(string view)
+    {
+        foreach (var shop in new[] { "shop-a", "shop-b" })
+        {
+            var scoped = await bi.TextAsync(BiRunnerFixture.Shops(shop), $"SELECT * FROM {view} ORDER BY ALL");
+            var filtered = await bi.TextAsync(BiRunnerFixture.Platform, $"SELECT * FROM {view} WHERE shop_id = '{shop}' ORDER BY ALL");
+
+            Assert.NotEqual("", scoped);
+            Assert.Equal(filtered, scoped);
+        }
+    }
+
     [Fact]
     public async Task Views_read_the_run_log_for_as_of_while_a_caller_cannot_read_it()
     {
         Assert.Equal("2026-01-03 00:00:00.000\n", await bi.TextAsync(BiRunnerFixture.Shops("shop-a"), "SELECT DISTINCT as_of FROM bi_chats"));
         var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, "SELECT * FROM rollup_runs"));
         Assert.Equal(497, error.Code);
+    }
+
+    [Fact]
+    public async Task Every_table_of_the_service_database_but_the_views_is_denied_by_name()
+    {
+        var tables = new List<string>();
+        using (var reader = await bi.Database.Client.ExecuteReaderAsync("SELECT name FROM system.tables WHERE database = currentDatabase() AND NOT startsWith(name, 'bi_')"))
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains("chat_starts", tables);
+        Assert.Contains("settled_chats", tables);
+        foreach (var table in tables)
+        {
+            foreach (var sql in new[] { $"SELECT count() FROM {table}", $"SELECT count() FROM {bi.Database.Name}.{table}", $"SELECT count() FROM bi_chats WHERE shop_id IN {table}" })
+            {
+                var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, sql));
+                Assert.True(error.Code == 497, $"{sql}: {error.Message}");
+            }
+        }
     }
 
     [Fact]

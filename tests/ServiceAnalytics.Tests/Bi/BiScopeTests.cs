@@ -64,6 +64,9 @@ public sealed class BiScopeTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFix
         Assert.Equal(bi.Database.Name + "\n", await bi.TextAsync(s_shopA, "SHOW DATABASES"));
         Assert.Equal(bi.Database.Name + "\n", await bi.TextAsync(s_shopA, "SELECT name FROM system.databases"));
         Assert.Equal("", await bi.TextAsync(s_shopA, "SHOW TABLES FROM system"));
+        Assert.Equal(views, await bi.TextAsync(BiRunnerFixture.Platform, "SHOW TABLES"));
+        var json = await bi.TextAsync(s_shopA, "SHOW TABLES FORMAT JSONEachRow", format: null);
+        Assert.Equal(BiViews.Names.Order(StringComparer.Ordinal).Select(name => $"{{\"name\":\"{name}\"}}"), json.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -82,6 +85,26 @@ public sealed class BiScopeTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFix
     {
         var text = await bi.TextAsync(s_shopA, "SELECT count() FROM bi_chats WHERE shop_id = {shop:String} OR tag = {tag:String}", parameters: [new("shop", "shop-b"), new("tag", "red")]);
         Assert.Equal("2\n", text);
+    }
+
+    [Fact]
+    public async Task Hostile_shop_ids_scope_exactly_their_own_rows()
+    {
+        string[] hostile = ["o'brien", @"back\slash", "line\nbreak", "x') OR 1 OR shop_id IN ('y", @"\'", "plain"];
+        await using var database = await TestDatabase.CreateAsync(ClickHouseLane.Embedded, "bi hostile ids");
+        await database.Client.ExecuteNonQueryAsync("CREATE TABLE settled_chats (shop_id String, chat_id String) ENGINE = MergeTree ORDER BY shop_id");
+        await database.Client.ExecuteNonQueryAsync("CREATE VIEW bi_chats AS SELECT shop_id, chat_id FROM settled_chats");
+        await database.Client.InsertBinaryAsync("settled_chats", ["shop_id", "chat_id"], hostile.Select((shop, i) => new object[] { shop, $"c{i}" }));
+        using var client = new BiSqlClient(database.Store, Microsoft.Extensions.Options.Options.Create(new BiSqlOptions()), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var catalog = new BiCatalog(client);
+        var runner = new BiQueryRunner(client, new BiQueryGuard(client, catalog), catalog);
+
+        for (var i = 0; i < hostile.Length; i++)
+        {
+            await using var result = await runner.RunAsync(BiRunnerFixture.Shops(hostile[i]), BiRunnerFixture.Query("SELECT chat_id FROM bi_chats ORDER BY chat_id", "TSV"), CancellationToken.None);
+            using var reader = new StreamReader(result.Body);
+            Assert.Equal($"c{i}\n", await reader.ReadToEndAsync());
+        }
     }
 
     private static string Compact(string jsonLines) => "[" + string.Join(",", jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";

@@ -65,6 +65,7 @@ public sealed partial class WorkingDirectoryTests
             ArgumentList =
             {
                 RepositoryLayout.ServerAssembly, "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:Web:Url=http://127.0.0.1:0",
+                "--SqlEndpoint:Url=http://127.0.0.1:0",
                 "--Rollups:Enabled=false",
             },
             WorkingDirectory = elsewhere,

@@ -2,7 +2,10 @@ using System.Net;
 
 namespace ServiceAnalytics.Tests.SqlEndpoint;
 
-/// <summary>The endpoint's bounds on callers: statements at once (429, TOO_MANY_SIMULTANEOUS_QUERIES) and calls per second (429, QUOTA_EXCEEDED).</summary>
+/// <summary>
+/// The endpoint's bounds on callers — statements at once (429, TOO_MANY_SIMULTANEOUS_QUERIES), calls per second (429,
+/// QUOTA_EXCEEDED) — and the runner's limits on a statement as the endpoint answers them.
+/// </summary>
 public sealed class SqlEndpointLimitsTests
 {
     [Fact]
@@ -79,6 +82,36 @@ public sealed class SqlEndpointLimitsTests
         using var other = Client(host, "bi-all");
         using var allowed = await ClickHouseAnswers.PostAsync(other, "SELECT 1");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_runners_limits_answer_with_the_status_a_server_gives_their_codes()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?>
+        {
+            ["BiSql:MaxExecutionTime"] = "00:00:01",
+            ["BiSql:MaxResultRows"] = "1000",
+        }));
+        await host.Store.Client.ExecuteNonQueryAsync(
+            "INSERT INTO settled_chats (shop_id, day, chat_id, received) VALUES ('sql-shop-a', '2026-01-01', 'a1', true), ('sql-shop-a', '2026-01-01', 'a2', true), ('sql-shop-a', '2026-01-02', 'a3', true), ('sql-shop-a', '2026-01-02', 'a4', true)");
+        await host.Store.Client.ExecuteNonQueryAsync(
+            "INSERT INTO rollup_runs (run_id, started_at, arrivals_through, error) VALUES ('r1', '2026-01-03 00:00:00', '2026-01-02 23:00:00', '')");
+        using var client = Client(host, "bi-a");
+
+        // 4 rows of 0.4 s in one block: 1.6 s of work against a 1 s limit.
+        using (var slow = await ClickHouseAnswers.PostAsync(client, "SELECT sleepEachRow(0.4) FROM bi_chats"))
+        {
+            await ClickHouseAnswers.AssertErrorAsync(host, slow, HttpStatusCode.RequestTimeout, "TIMEOUT_EXCEEDED");
+        }
+
+        // 4 chats x 300 = 1,200 rows against a limit of 1,000; 4 x 200 fit.
+        using (var large = await ClickHouseAnswers.PostAsync(client, "SELECT chat_id, x FROM bi_chats ARRAY JOIN range(300) AS x"))
+        {
+            await ClickHouseAnswers.AssertErrorAsync(host, large, HttpStatusCode.InternalServerError, "TOO_MANY_ROWS_OR_BYTES");
+        }
+
+        using var fits = await ClickHouseAnswers.PostAsync(client, "SELECT chat_id, x FROM bi_chats ARRAY JOIN range(200) AS x");
+        Assert.Equal(800, (await fits.Content.ReadAsStringAsync()).Count(c => c == '\n'));
     }
 
     private static HttpClient Client(ServiceHost host, string key)

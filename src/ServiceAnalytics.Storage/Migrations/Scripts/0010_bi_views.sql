@@ -9,7 +9,8 @@
 -- Every view runs with its definer's rights (SQL SECURITY DEFINER), so a BI user needs SELECT on the views only, and
 -- every view has `shop_id`, by which a server's row policies and the SQL endpoint scope a BI user to its shops.
 -- `{{reads:name}}` is the table queries read: on a cluster the Distributed table, so a view sees every shard.
--- Column types are those of the SELECT (a declared type differing from it would add a conversion).
+-- Column types are those of the SELECT (a declared type differing from it adds a conversion), except the tuples,
+-- named here so a BI user writes `a.to_agent_id`, not `a.3`.
 
 CREATE OR REPLACE VIEW {{database}}.bi_chats{{on_cluster}}
 (
