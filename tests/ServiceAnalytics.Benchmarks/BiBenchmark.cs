@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using ClickHouse.Driver;
 using ServiceAnalytics.Contracts.Query.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceAnalytics.Server.Hosting;
 
 namespace ServiceAnalytics.Benchmarks;
