@@ -1,6 +1,7 @@
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace ServiceAnalytics.Storage.Bi;
 
@@ -15,12 +16,47 @@ public sealed record BiCheckedStatement(string CanonicalSql, BiStatementShape Sh
 /// cannot hide a table) is pure parsing; its tree is judged by <see cref="BiStatementPolicy"/>. No regular
 /// expression or pattern ever looks at SQL text.
 /// </summary>
-public sealed class BiQueryGuard(BiSqlClient client, BiCatalog catalog)
+/// <remarks>
+/// Those two parses cost two engine round trips, as much as a small statement itself, and BI tools send the same
+/// statements again and again (a dashboard's refresh). So allowed decisions are kept, keyed by the caller's exact text
+/// and parameter values: the decision depends on nothing else (not on the caller, whose shops are applied when the
+/// statement runs; the database, the views and the engine's functions are fixed for the process's life). Refusals are
+/// not kept. The cache holds at most <see cref="CacheChars"/> characters of canonical text and forgets a statement
+/// unused for <see cref="CacheIdle"/>.
+/// </remarks>
+public sealed class BiQueryGuard(BiSqlClient client, BiCatalog catalog) : IDisposable
 {
+    /// <summary>Canonical text kept at most, in characters (about 32 MB).</summary>
+    public const int CacheChars = 16 * 1024 * 1024;
+
+    /// <summary>How long an allowed decision is kept without being used.</summary>
+    public static readonly TimeSpan CacheIdle = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache _allowed = new(new MemoryCacheOptions { SizeLimit = CacheChars });
+
     /// <summary>Checks <paramref name="query"/>; returns the canonical statement or throws <see cref="BiSqlException"/>.</summary>
     public async Task<BiCheckedStatement> CheckAsync(BiQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var key = DecisionKey(query);
+        if (_allowed.TryGetValue(key, out BiCheckedStatement? known) && known is not null)
+        {
+            return known;
+        }
+
+        var decided = await DecideAsync(query, cancellationToken);
+        _allowed.Set(key, decided, new MemoryCacheEntryOptions { Size = key.Length + decided.CanonicalSql.Length, SlidingExpiration = CacheIdle });
+        return decided;
+    }
+
+    public void Dispose() => _allowed.Dispose();
+
+    /// <summary>The text and every parameter, unambiguously (JSON): what a decision depends on.</summary>
+    private static string DecisionKey(BiQuery query) =>
+        System.Text.Json.JsonSerializer.Serialize(new object[] { query.Sql, query.Parameters.Select(p => new[] { p.Key, p.Value }).ToArray() });
+
+    private async Task<BiCheckedStatement> DecideAsync(BiQuery query, CancellationToken cancellationToken)
+    {
         var (canonical, tokens) = await CanonicalizeAsync(query.Sql, cancellationToken);
         var dump = await ExplainAsync(canonical, query.Parameters, cancellationToken);
         ClickHouseAst tree;

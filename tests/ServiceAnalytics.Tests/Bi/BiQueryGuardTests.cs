@@ -171,6 +171,9 @@ public sealed class BiQueryGuardTests(BiRunnerFixture bi) : IClassFixture<BiRunn
         await AssertRefusedAsync("SELECT * FROM {t:Identifier}", AccessDenied, [new("t", "secret_facts")]);
         var text = await bi.TextAsync(BiRunnerFixture.Shops(BiRunnerFixture.ShopB), "SELECT count() FROM {t:Identifier}", parameters: [new("t", "bi_chats")]);
         Assert.Equal("2\n", text);
+        // The allowed decision is kept for those values only: the same text naming a raw table is still refused.
+        await AssertRefusedAsync("SELECT count() FROM {t:Identifier}", AccessDenied, [new("t", "secret_facts")]);
+        Assert.Equal("2\n", await bi.TextAsync(BiRunnerFixture.Shops(BiRunnerFixture.ShopB), "SELECT count() FROM {t:Identifier}", parameters: [new("t", "bi_chats")]));
     }
 
     [Fact]
