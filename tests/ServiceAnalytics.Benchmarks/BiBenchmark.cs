@@ -84,7 +84,8 @@ internal static class BiBenchmark
     private static async Task MeasureOverheadAsync(InProcessService service, DateOnly from, DateOnly to, int repeat, bool newStatements)
     {
         using var endpoint = BiClient(service.SqlEndpoint);
-        var (viaEndpoint, direct) = (new List<double>(), new List<double>());
+        var biThreads = service.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.Bi.BiSqlOptions>>().Value.MaxThreads;
+        var (viaEndpoint, direct, directCapped) = (new List<double>(), new List<double>(), new List<double>());
         string? endpointRows = null, directRows = null;
         for (var run = -5; run < repeat; run++)
         {
@@ -92,11 +93,15 @@ internal static class BiBenchmark
             endpointRows = await EndpointAsync(endpoint, from, to, newStatements ? $"-- run {run}\n" : "");
             var endpointMs = stopwatch.Elapsed.TotalMilliseconds;
             stopwatch.Restart();
-            directRows = await DirectAsync(service.Store, from, to);
+            directRows = await DirectAsync(service.Store, from, to, maxThreads: null);
+            var directMs = stopwatch.Elapsed.TotalMilliseconds;
+            stopwatch.Restart();
+            await DirectAsync(service.Store, from, to, biThreads);
             if (run >= 0)
             {
                 viaEndpoint.Add(endpointMs);
-                direct.Add(stopwatch.Elapsed.TotalMilliseconds);
+                direct.Add(directMs);
+                directCapped.Add(stopwatch.Elapsed.TotalMilliseconds);
             }
         }
 
@@ -105,9 +110,11 @@ internal static class BiBenchmark
             throw new InvalidOperationException("The endpoint's rows differ from the engine's.");
         }
 
-        var ratio = ExportBenchmark.Percentile(viaEndpoint, 0.5) / ExportBenchmark.Percentile(direct, 0.5);
+        static double P50(List<double> times) => ExportBenchmark.Percentile(times, 0.5);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  bi_chats, 30 days by day, {(newStatements ? "a new statement each run" : "the same statement each run")} ({endpointRows!.Count(c => c == '\n')} rows, same bytes both ways): endpoint p50 {ExportBenchmark.Percentile(viaEndpoint, 0.5):F1} ms / p99 {ExportBenchmark.Percentile(viaEndpoint, 0.99):F1} ms; direct p50 {ExportBenchmark.Percentile(direct, 0.5):F1} ms / p99 {ExportBenchmark.Percentile(direct, 0.99):F1} ms; overhead {(ratio - 1) * 100:F1} % of the direct p50 (target <= 20 % on statements of >= 10 ms)"));
+            $"  bi_chats, 30 days by day, {(newStatements ? "a new statement each run" : "the same statement each run")} ({endpointRows!.Count(c => c == '\n')} rows, same bytes both ways): endpoint p50 {P50(viaEndpoint):F1} ms / p99 {ExportBenchmark.Percentile(viaEndpoint, 0.99):F1} ms; direct p50 {P50(direct):F1} ms / p99 {ExportBenchmark.Percentile(direct, 0.99):F1} ms; direct with the endpoint's max_threads = {biThreads}: p50 {P50(directCapped):F1} / p99 {ExportBenchmark.Percentile(directCapped, 0.99):F1} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    overhead over the direct p50: {(P50(viaEndpoint) / P50(direct) - 1) * 100:F1} % (target <= 20 % on statements of >= 10 ms); over the direct run with the same thread cap: {(P50(viaEndpoint) / P50(directCapped) - 1) * 100:F1} %"));
     }
 
     private static async Task MeasureRpcsUnderBiLoadAsync(InProcessService service, DateOnly from, DateOnly to, int repeat)
@@ -180,7 +187,7 @@ internal static class BiBenchmark
         return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"The endpoint answered {(int)response.StatusCode}: {body}");
     }
 
-    private static async Task<string> DirectAsync(ClickHouseStore store, DateOnly from, DateOnly to)
+    private static async Task<string> DirectAsync(ClickHouseStore store, DateOnly from, DateOnly to, int? maxThreads)
     {
         var options = new QueryOptions
         {
@@ -191,6 +198,11 @@ internal static class BiBenchmark
                 ["param_to"] = to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             },
         };
+        if (maxThreads is { } threads)
+        {
+            options.CustomSettings["max_threads"] = threads;
+        }
+
         using var result = await store.Client.ExecuteRawResultAsync(DailyAggregate, options, CancellationToken.None);
         return await result.ReadAsStringAsync();
     }
@@ -198,6 +210,8 @@ internal static class BiBenchmark
     /// <summary>The service hosted in this process (so its own ClickHouse client is at hand for the direct runs).</summary>
     private sealed class InProcessService(WebApplication app, GrpcChannel grpc, Uri sqlEndpoint) : IAsyncDisposable
     {
+        public WebApplication App => app;
+
         public GrpcChannel Grpc { get; } = grpc;
 
         public Uri SqlEndpoint { get; } = sqlEndpoint;
