@@ -82,7 +82,7 @@ public sealed class BiSqlClient : IDisposable
     /// <summary>
     /// The limits every BI statement runs with, as ClickHouse settings: <c>max_execution_time</c>,
     /// <c>max_result_rows</c>/<c>max_result_bytes</c> with <c>result_overflow_mode = 'throw'</c>,
-    /// <c>max_memory_usage</c>. The runner sends them on every statement; embedded connections are also opened with
+    /// <c>max_memory_usage</c>, <c>max_threads</c>. The runner sends them on every statement; embedded connections are also opened with
     /// them (and <c>readonly = 2</c>), but for the result limits.
     /// </summary>
     public static IReadOnlyDictionary<string, string> Limits(BiSqlOptions options)
@@ -95,6 +95,7 @@ public sealed class BiSqlClient : IDisposable
             ["max_result_bytes"] = options.MaxResultBytes.ToString(CultureInfo.InvariantCulture),
             ["result_overflow_mode"] = "throw",
             ["max_memory_usage"] = options.MaxMemoryUsage.ToString(CultureInfo.InvariantCulture),
+            ["max_threads"] = options.MaxThreads.ToString(CultureInfo.InvariantCulture),
         };
     }
 
@@ -113,8 +114,8 @@ public sealed class BiSqlClient : IDisposable
     }
 
     /// <summary>
-    /// What embedded BI connections are opened with: <c>readonly = 2</c> (no statement can lift it) and the time and
-    /// memory limits, which also bound the guard's own statements. The result limits are the runner's per statement:
+    /// What embedded BI connections are opened with: <c>readonly = 2</c> (no statement can lift it) and the time,
+    /// memory and thread limits, which also bound the guard's own statements. The result limits are the runner's per statement:
     /// the guard's catalog reads (<c>system.functions</c>) return more rows than a caller may.
     /// </summary>
     private static Dictionary<string, string> ConnectionSettings(BiSqlOptions options)
@@ -125,6 +126,7 @@ public sealed class BiSqlClient : IDisposable
             ["readonly"] = "2",
             ["max_execution_time"] = limits["max_execution_time"],
             ["max_memory_usage"] = limits["max_memory_usage"],
+            ["max_threads"] = limits["max_threads"],
         };
     }
 }

@@ -37,6 +37,13 @@ public sealed class BiSqlOptions
     public long MaxResultBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
+    /// Threads one BI statement may use (<c>max_threads</c>). Default: 1. BI statements share the machine's cores with
+    /// the query RPCs: bounding connections bounds statements, this bounds their CPU, so BI load slows BI tools before
+    /// it slows the page. Range 1 to 64.
+    /// </summary>
+    public int MaxThreads { get; set; } = 1;
+
+    /// <summary>
     /// Most memory one BI statement may use (<c>max_memory_usage</c>). Default: 1 GiB, so two BI statements at once
     /// stay well inside a small machine's memory next to the service. Range 64 MiB to 64 GiB.
     /// </summary>

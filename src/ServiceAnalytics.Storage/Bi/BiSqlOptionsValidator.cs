@@ -5,6 +5,7 @@ public sealed class BiSqlOptionsValidator() : RangeValidator<BiSqlOptions>(BiSql
 {
     protected override void Check(OptionRanges ranges, BiSqlOptions options) => ranges
         .Int(nameof(options.MaxConnections), options.MaxConnections, 1, 64)
+        .Int(nameof(options.MaxThreads), options.MaxThreads, 1, 64)
         .Duration(nameof(options.MaxExecutionTime), options.MaxExecutionTime, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))
         .Check(options.MaxExecutionTime.Ticks % TimeSpan.TicksPerSecond == 0, nameof(options.MaxExecutionTime), "must be whole seconds")
         .Check(options.MaxResultRows is >= 1 and <= 1_000_000_000, nameof(options.MaxResultRows), $"must be 1 to 1000000000, got {options.MaxResultRows}")
