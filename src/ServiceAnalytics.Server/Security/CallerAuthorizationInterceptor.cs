@@ -43,15 +43,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
     public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership)
     {
         _ownership = ownership;
-        var limits = options.Value;
-        _rate = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.RequestBurst,
-            TokensPerPeriod = limits.RequestsPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _rate = CallerRateLimits.Create(options.Value);
     }
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(

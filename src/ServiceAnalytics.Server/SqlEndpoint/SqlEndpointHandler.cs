@@ -38,15 +38,7 @@ internal sealed class SqlEndpointHandler : IDisposable
         _logger = logger;
         _slots = new SemaphoreSlim(_options.MaxConcurrentQueries);
         // The same per-caller budget as the other doors (Security:RequestsPerSecond, RequestBurst), kept apart from theirs.
-        var limits = security.Value;
-        _rate = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.RequestBurst,
-            TokensPerPeriod = limits.RequestsPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _rate = CallerRateLimits.Create(security.Value);
     }
 
     public async Task HandleAsync(HttpContext context)

@@ -36,23 +36,7 @@ internal static class Callers
             ["Security:Jwt:Audience"] = Audience,
             ["Security:Jwt:SigningKeys:0"] = Convert.ToBase64String(SigningKey),
         };
-        var index = 1;
-        foreach (var (name, (key, scopes, shops)) in Keys)
-        {
-            settings[$"Security:ApiKeys:{index}:Id"] = name;
-            settings[$"Security:ApiKeys:{index}:Sha256"] = ApiKeyRing.HashHex(key);
-            for (var i = 0; i < scopes.Length; i++)
-            {
-                settings[$"Security:ApiKeys:{index}:Scopes:{i}"] = scopes[i];
-            }
-
-            for (var i = 0; i < shops.Length; i++)
-            {
-                settings[$"Security:ApiKeys:{index}:Shops:{i}"] = shops[i];
-            }
-
-            index++;
-        }
+        ApiKeySettings.Add(settings, Keys);
 
         return settings;
     }

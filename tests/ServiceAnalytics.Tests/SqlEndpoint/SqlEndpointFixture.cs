@@ -32,23 +32,7 @@ public sealed class SqlEndpointFixture : IAsyncLifetime
     public static Dictionary<string, string?> Settings(IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>();
-        var index = 1;
-        foreach (var (name, (key, scopes, shops)) in Keys)
-        {
-            settings[$"Security:ApiKeys:{index}:Id"] = name;
-            settings[$"Security:ApiKeys:{index}:Sha256"] = ApiKeyRing.HashHex(key);
-            for (var i = 0; i < scopes.Length; i++)
-            {
-                settings[$"Security:ApiKeys:{index}:Scopes:{i}"] = scopes[i];
-            }
-
-            for (var i = 0; i < shops.Length; i++)
-            {
-                settings[$"Security:ApiKeys:{index}:Shops:{i}"] = shops[i];
-            }
-
-            index++;
-        }
+        ApiKeySettings.Add(settings, Keys);
 
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
