@@ -1,5 +1,6 @@
 using ClickHouse.Driver.ADO.Parameters;
 using ServiceAnalytics.Storage.Bi;
+using ServiceAnalytics.Tests.Rollups;
 
 namespace ServiceAnalytics.Tests.Bi;
 
@@ -131,7 +132,7 @@ public sealed partial class BiViewTests(BiViewFixture fixture) : IClassFixture<B
         var today = DateOnly.FromDateTime(fixture.Now);
         (DateOnly From, DateOnly To)[] periods =
         [
-            (today.AddDays(-41), today.AddDays(1)),     // all of it
+            RollupScenario.Days(fixture.Now),           // all of it
             (today.AddDays(-30), today.AddDays(-15)),   // settled days only
             (today.AddDays(-12), today.AddDays(-5)),    // across the watermark
             (today.AddDays(-3), today.AddDays(1)),      // the snapshot's days only

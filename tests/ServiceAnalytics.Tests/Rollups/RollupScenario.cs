@@ -9,6 +9,14 @@ internal static class RollupScenario
 {
     public static readonly string[] Agents = ["agent-a", "agent-b", "agent-c"];
 
+    /// <summary>
+    /// Every local day a scenario built at <paramref name="now"/> can touch, in any zone: its first chat is up to 41
+    /// days before <paramref name="now"/>, which west of UTC early in the UTC day is 42 UTC dates back; east of UTC
+    /// its latest chat may be on tomorrow's UTC date.
+    /// </summary>
+    public static (DateOnly First, DateOnly Last) Days(DateTime now) =>
+        (DateOnly.FromDateTime(now).AddDays(-42), DateOnly.FromDateTime(now).AddDays(1));
+
     public static FactScenario Build(string shopId, string timeZone, DateTime now, int seed)
     {
         var s = new FactScenario(shopId);

@@ -105,7 +105,7 @@ public sealed partial class RollupTests
         var today = DateOnly.FromDateTime(s_now);
         DayPeriod[] periods =
         [
-            new(today.AddDays(-41), today.AddDays(1)),      // all of it
+            new(RollupScenario.Days(s_now).First, RollupScenario.Days(s_now).Last), // all of it
             new(today.AddDays(-30), today.AddDays(-15)),    // settled days only
             new(today.AddDays(-12), today.AddDays(-5)),     // across the watermark
             new(today.AddDays(-3), today),                  // live days only
@@ -137,9 +137,9 @@ public sealed partial class RollupTests
     {
         var live = new MetricQueries(host.Store, ComputedOutcomes.AggregatedChats, progress: null);
         var calendar = (await live.FindShopAsync(shopId, CancellationToken.None))!;
-        var today = DateOnly.FromDateTime(s_now);
         var rows = await ShopRowsAsync(host, shopId);
-        var days = await live.ReadDailyAsync(shopId, calendar, new DayPeriod(today.AddDays(-41), today.AddDays(1)), s_now, CancellationToken.None);
+        var (first, last) = RollupScenario.Days(s_now);
+        var days = await live.ReadDailyAsync(shopId, calendar, new DayPeriod(first, last), s_now, CancellationToken.None);
         Assert.Equal(days.Select(d => d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), rows.Keys.Order());
         foreach (var day in days)
         {
