@@ -76,7 +76,7 @@ public sealed class EmbeddedEngine
     /// Opens a further pool of at most <paramref name="maxConnections"/> connections, each opened with
     /// <paramref name="connectionSettings"/> as <c>--name=value</c> arguments: they hold for the connection's life,
     /// and <c>readonly</c> among them cannot be lifted by a statement. Names must be plain identifiers and values
-    /// plain words or numbers. Pools live as long as the engine.
+    /// plain words or numbers. A pool lives as long as the engine unless closed (<see cref="EmbeddedConnectionPool.Close"/>).
     /// </summary>
     public EmbeddedConnectionPool OpenPool(int maxConnections, IReadOnlyDictionary<string, string> connectionSettings)
     {
@@ -88,6 +88,15 @@ public sealed class EmbeddedEngine
         }
 
         return pool;
+    }
+
+    /// <summary>Drops a closed pool (<see cref="EmbeddedConnectionPool.Close"/>) from those <see cref="Stop"/> closes.</summary>
+    internal void Forget(EmbeddedConnectionPool pool)
+    {
+        lock (_pools)
+        {
+            _pools.Remove(pool);
+        }
     }
 
     /// <summary>

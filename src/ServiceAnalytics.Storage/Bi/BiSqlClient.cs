@@ -107,10 +107,12 @@ public sealed class BiSqlClient : IDisposable
     public Dictionary<string, object> StatementSettings() =>
         Pool is null ? new(StringComparer.Ordinal) { ["readonly"] = "2" } : new(StringComparer.Ordinal);
 
+    /// <summary>Also closes the embedded pool, whose idle connections would otherwise live as long as the process.</summary>
     public void Dispose()
     {
         Client.Dispose();
         _httpClient.Dispose();
+        Pool?.Close();
     }
 
     /// <summary>

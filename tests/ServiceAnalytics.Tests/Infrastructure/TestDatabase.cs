@@ -22,9 +22,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Not SYNC: a SYNC drop waits until no connection holds a table of the database, and the BI tests' read-only
-        // connections stay open for the process's life (a CI run hung here). Names are unique, so nothing waits on
-        // the drop; the engine removes the data once the tables are released.
+        // Not SYNC: a SYNC drop waits until no connection holds a table of the database, so one connection left open
+        // (a BI pool not closed: a CI run hung here) would hang the run instead of failing a test. Names are unique,
+        // so nothing waits on the drop; the engine removes the data once the tables are released.
         await Client.ExecuteNonQueryAsync($"DROP DATABASE IF EXISTS {SchemaNames.Quote(Name)}", options: ClickHouseStore.InDatabase("default"));
         Store.Dispose();
     }

@@ -26,6 +26,28 @@ public sealed class EmbeddedTransportTests(DatabasePerLane databases) : IClassFi
     }
 
     [Fact]
+    public async Task A_closed_pool_refuses_further_statements_and_what_it_read_can_be_dropped_at_once()
+    {
+        var db = await TestDatabase.CreateAsync(ClickHouseLane.Embedded, "closed pool");
+        await db.Client.ExecuteNonQueryAsync("CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x");
+        var pool = db.Store.Engine!.OpenPool(1, new Dictionary<string, string> { ["readonly"] = "2" });
+        using (var http = new HttpClient(new EmbeddedClickHouseHandler(pool)))
+        {
+            using var answer = await http.PostAsync($"http://embedded/?database={Uri.EscapeDataString(db.Name)}", new StringContent("SELECT count() FROM t"));
+            Assert.Equal("0\n", await answer.Content.ReadAsStringAsync());
+        }
+
+        pool.Close();
+
+        var drop = db.Client.ExecuteNonQueryAsync($"DROP DATABASE {SchemaNames.Quote(db.Name)} SYNC", options: ClickHouseStore.InDatabase("default"));
+        Assert.Same(drop, await Task.WhenAny(drop, Task.Delay(TimeSpan.FromSeconds(60))));
+        await drop;
+        using var closed = new HttpClient(new EmbeddedClickHouseHandler(pool));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => closed.PostAsync("http://embedded/", new StringContent("SELECT 1")));
+        db.Store.Dispose();
+    }
+
+    [Fact]
     public async Task A_cancelled_query_returns_at_once_and_its_connection_comes_back_to_the_pool()
     {
         var db = await Database();
