@@ -1,21 +1,4 @@
-using ServiceAnalytics.Server.Hosting;
+using ServiceAnalytics.Server.Commands;
 
-// `migrate` applies pending schema migrations and exits; `rollup` recomputes a range of days and exits; `demo` loads
-// the demo shop and exits; anything else runs the service.
-if (args is ["migrate", .. var rest])
-{
-    return await MigrateCommand.RunAsync(rest, Console.Out);
-}
-
-if (args is ["rollup", .. var range])
-{
-    return await RollupCommand.RunAsync(range, Console.Out);
-}
-
-if (args is ["demo", .. var settings])
-{
-    return await DemoCommand.RunAsync(settings, Console.Out);
-}
-
-await ServiceAnalyticsApp.Build(args).RunAsync();
-return 0;
+// No command runs the service; `migrate`, `rollup`, `demo`… run one job and exit (`--help` lists them).
+return await ServiceCommandLine.RunAsync(args, Console.Error);

@@ -47,7 +47,11 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
     /// <summary>The scripts this migrator applies. Default: the ones shipped with the service.</summary>
     public IReadOnlyList<MigrationScript> Scripts { get; init; } = MigrationScript.Embedded;
 
-    public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the pending <see cref="Scripts"/> in order; <c>scriptsChecked</c> is told how many were checked or
+    /// applied so far (the <c>migrate</c> command's progress).
+    /// </summary>
+    public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken, IProgress<long>? scriptsChecked = null)
     {
         // The options validator stops such a start; commands that migrate without starting a host meet it here.
         if (store.Options.BiAccess.Enabled && store.Options.UsesEmbeddedEngine)
@@ -80,6 +84,7 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
                 }
 
                 alreadyApplied.Add(record.Migration);
+                scriptsChecked?.Report(alreadyApplied.Count + appliedNow.Count);
                 continue;
             }
 
@@ -92,6 +97,7 @@ public sealed class SchemaMigrator(ClickHouseStore store, ILogger<SchemaMigrator
             var appliedAt = await RecordAsync(target, script, cancellationToken);
             appliedNow.Add(new AppliedMigration(script.Version, script.Name, appliedAt));
             Log.MigrationApplied(logger, script.Version, script.Name, stopwatch.ElapsedMilliseconds);
+            scriptsChecked?.Report(alreadyApplied.Count + appliedNow.Count);
         }
 
         var accessStatements = await ApplyBiAccessAsync(target, cancellationToken);

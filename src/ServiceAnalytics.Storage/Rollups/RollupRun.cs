@@ -9,3 +9,6 @@ public sealed record RollupRun(
 
     public bool Succeeded => Error.Length == 0;
 }
+
+/// <summary>A running rollup's progress: shops computed so far, of how many (once the run knows).</summary>
+public readonly record struct RollupProgress(long ShopsDone, long? Shops);

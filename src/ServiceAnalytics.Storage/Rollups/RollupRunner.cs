@@ -123,11 +123,16 @@ public sealed class RollupRunner(
         return await RunAsync(RollupReason.Refresh, first, DateOnly.FromDateTime(now).AddDays(1), now, null, arrivalsThrough, shops, cancellationToken);
     }
 
-    /// <summary>Recomputes local days <paramref name="first"/> to <paramref name="last"/> (a backfill); the watermark is unchanged.</summary>
-    public Task<RollupRun> RecomputeAsync(DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Recomputes local days <paramref name="first"/> to <paramref name="last"/> (a backfill); the watermark is
+    /// unchanged. <c>shopsDone</c> is told the shops computed so far and, once known, how many there are (the
+    /// <c>rollup</c> command's progress).
+    /// </summary>
+    public Task<RollupRun> RecomputeAsync(
+        DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken, IProgress<RollupProgress>? shopsDone = null) =>
         first > last
             ? throw new ArgumentException($"The first day {first:yyyy-MM-dd} is after the last day {last:yyyy-MM-dd}.", nameof(first))
-            : RunAsync(RollupReason.Recompute, first, last, now, null, null, null, cancellationToken);
+            : RunAsync(RollupReason.Recompute, first, last, now, null, null, null, cancellationToken, shopsDone);
 
     /// <summary>The latest runs, newest first.</summary>
     public Task<IReadOnlyList<RollupRun>> ReadRecentRunsAsync(int limit, CancellationToken cancellationToken) =>
@@ -142,12 +147,12 @@ public sealed class RollupRunner(
     /// </summary>
     private async Task<RollupRun> RunAsync(
         RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, DateTime? arrivalsThrough,
-        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
+        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken, IProgress<RollupProgress>? shopsDone = null)
     {
         await _oneRun.WaitAsync(cancellationToken);
         try
         {
-            return await RunAloneAsync(reason, first, last, now, settles, arrivalsThrough, onlyShops, cancellationToken);
+            return await RunAloneAsync(reason, first, last, now, settles, arrivalsThrough, onlyShops, cancellationToken, shopsDone);
         }
         finally
         {
@@ -161,7 +166,7 @@ public sealed class RollupRunner(
     /// </summary>
     private async Task<RollupRun> RunAloneAsync(
         RollupReason reason, DateOnly first, DateOnly last, DateTime now, DateOnly? settles, DateTime? arrivalsThrough,
-        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
+        IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken, IProgress<RollupProgress>? shopsDone)
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
         var name = RollupRunLog.Name(reason);
@@ -176,7 +181,12 @@ public sealed class RollupRunner(
         {
             if (onlyShops is not { Count: 0 })
             {
-                rows = await ComputeAsync(staging, first, last, now, onlyShops, () => Interlocked.Increment(ref shops), cancellationToken);
+                long? shopsFound = null;
+                rows = await ComputeAsync(
+                    staging, first, last, now, onlyShops,
+                    found => shopsDone?.Report(new RollupProgress(0, shopsFound = found)),
+                    () => shopsDone?.Report(new RollupProgress(Interlocked.Increment(ref shops), shopsFound)),
+                    cancellationToken);
             }
 
             var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "", arrivalsThrough);
@@ -214,15 +224,17 @@ public sealed class RollupRunner(
     /// </summary>
     private async Task<long> ComputeAsync(
         RollupStaging staging, DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops,
-        Action shopDone, CancellationToken cancellationToken)
+        Action<int> shopsFound, Action shopDone, CancellationToken cancellationToken)
     {
         var runsBefore = await _log.CountSucceededAsync(cancellationToken);
         await staging.CreateAsync(cancellationToken);
         var parameters = RollupSelection.DayParameters(first, last, now, onlyShops);
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
+        var shops = onlyShops ?? await _selection.ShopsWithChatsAsync(first, last, cancellationToken);
+        shopsFound(shops.Count);
         // Two shops at a time: a small shop's statement is mostly fixed per-statement work on one core.
         await Parallel.ForEachAsync(
-            onlyShops ?? await _selection.ShopsWithChatsAsync(first, last, cancellationToken),
+            shops,
             new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
             async (shop, token) =>
             {

@@ -1,17 +1,19 @@
+using System.CommandLine;
 using System.Globalization;
 using ServiceAnalytics.EmbeddedClickHouse;
 using ServiceAnalytics.Server.Demo;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
+using ServiceAnalytics.Server.Hosting;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Queries;
 using ServiceAnalytics.Storage.Migrations;
 
-namespace ServiceAnalytics.Server.Hosting;
+namespace ServiceAnalytics.Server.Commands;
 
 /// <summary>
-/// <c>ServiceAnalytics.Server demo [--Demo:ChatsPerDay=N] [--Demo:Days=N] [--Demo:ShopId=ID] [config overrides]</c>:
+/// <c>demo [--Demo:ChatsPerDay=N] [--Demo:Days=N] [--Demo:ShopId=ID] [config overrides]</c>:
 /// fills the store with the demo shop (<see cref="DemoShop"/>) through the ingestion path, runs the rollup, and
 /// prints what it loaded, the shop's figures for its last 30 days, and how to ask the service for them. Like
 /// <c>rollup</c>, it runs while the service is stopped when the engine is embedded (one process owns the data
@@ -19,17 +21,30 @@ namespace ServiceAnalytics.Server.Hosting;
 /// </summary>
 public static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    public static Command Create()
     {
-        ArgumentNullException.ThrowIfNull(args);
+        var command = new Command(
+            "demo",
+            "Load the demo shop through the ingestion path, run the rollup, print its figures, then exit. " +
+            "Size and shop: --Demo:ChatsPerDay=60 --Demo:Days=60 --Demo:ShopId=demo-shop.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction((parse, _) => RunAsync(ServiceCommandLine.ConfigurationOverrides(parse), Console.Out));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string[] settings, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
         var options = builder.Configuration.GetSection(DemoShopOptions.SectionName).Get<DemoShopOptions>() ?? new DemoShopOptions();
         var invalid = new DemoShopOptionsValidator().Validate(null, options);
-        if (args is ["--help"] or ["-h"] || invalid.Failed)
+        if (invalid.Failed)
         {
-            await output.WriteLineAsync($"usage: demo [--Demo:ChatsPerDay=60] [--Demo:Days=60] [--Demo:ShopId=demo-shop] [--Section:Key=value ...]{Environment.NewLine}{invalid.FailureMessage}");
-            return 2;
+            await output.WriteLineAsync($"demo: {invalid.FailureMessage} (see --help)");
+            return ServiceCommandLine.ExitUsage;
         }
 
         builder.Services.AddClickHouseStorage(builder.Configuration);

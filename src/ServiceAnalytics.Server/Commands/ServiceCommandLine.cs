@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using ServiceAnalytics.Server.Hosting;
+
+namespace ServiceAnalytics.Server.Commands;
+
+/// <summary>
+/// The service's command line (System.CommandLine): no command runs the service; a command runs one job and exits.
+/// Every command also takes the service's configuration overrides, <c>--Section:Key=value</c> (ASP.NET Core's
+/// command-line configuration), which are not options of the command and pass through to its host as they are.
+/// </summary>
+public static class ServiceCommandLine
+{
+    /// <summary>Exit code of a command line that names no valid command, option or argument (as the BSD sysexits' usage code is 64, shells use 2).</summary>
+    public const int ExitUsage = 2;
+
+    /// <summary>Exit code of a job that could not be done (store unreachable, file missing…), with the reason printed.</summary>
+    public const int ExitFailed = 1;
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand(
+            "Service Analytics: customer-service chat analytics over ClickHouse. Without a command, runs the service " +
+            "(gRPC, HTTP/JSON, gRPC-Web, the page, the SQL endpoint). Configuration overrides: --Section:Key=value.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(RollupCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        root.SetAction(async (parse, cancellation) =>
+        {
+            await ServiceAnalyticsApp.Build(ConfigurationOverrides(parse)).RunAsync(cancellation);
+            return 0;
+        });
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>: a usage error prints what is wrong and exits with <see cref="ExitUsage"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var parse = Create().Parse(args);
+        // The service's own overrides are --Key=value, --Key value or Key=value; a first bare word is a mistyped command.
+        var unknownCommand = parse.CommandResult.Command is RootCommand && parse.UnmatchedTokens is [var first, ..]
+            && !first.StartsWith('-') && !first.StartsWith('/') && !first.Contains('=', StringComparison.Ordinal);
+        if (parse.Errors.Count > 0 || unknownCommand)
+        {
+            foreach (var problem in parse.Errors.Select(e => e.Message).Append(unknownCommand ? $"'{parse.UnmatchedTokens[0]}' is not a command." : null).OfType<string>())
+            {
+                await error.WriteLineAsync(problem);
+            }
+
+            await error.WriteLineAsync($"See {string.Join(' ', parse.CommandResult.Command.Name)} --help.");
+            return ExitUsage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+
+    /// <summary>The tokens that are not the command's own: the configuration overrides passed to its host.</summary>
+    public static string[] ConfigurationOverrides(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return [.. parse.UnmatchedTokens];
+    }
+
+    /// <summary>An argument's day, YYYY-MM-DD.</summary>
+    public static DateOnly ParseDay(ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        result.AddError($"{result.Argument.Name} must be a day as YYYY-MM-DD, not '{text}'.");
+        return default;
+    }
+}
