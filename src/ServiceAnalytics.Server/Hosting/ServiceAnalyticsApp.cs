@@ -55,7 +55,7 @@ public static class ServiceAnalyticsApp
         // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.
         grpcBuilder.AddServiceOptions<IngestionGrpcService>(options => options.EnableDetailedErrors = true);
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse").AddCheck<RollupHealthCheck>("rollups");
+        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse", tags: [HealthProbes.ReadyTag]).AddCheck<RollupHealthCheck>("rollups");
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         var app = builder.Build();
@@ -73,6 +73,7 @@ public static class ServiceAnalyticsApp
         app.MapGrpcService<OperationsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/health", HealthReportWriter.Options);
+        app.MapHealthProbes();
         app.MapGrpcReflectionService();
         return app;
     }

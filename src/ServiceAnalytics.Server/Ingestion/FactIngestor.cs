@@ -20,7 +20,8 @@ public sealed class InvalidBatchException(string field, string reason) : Excepti
 /// answers count it (<c>visible_as_of</c>). A fact repeated within the batch (same shop and event id) is stored once
 /// and counted as accepted each time.
 /// </summary>
-public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipeline, ChatQueries chats, IOptions<IngestionOptions> options, TimeProvider time)
+public sealed class FactIngestor(
+    FactValidator validator, IngestionPipeline pipeline, ChatQueries chats, IOptions<IngestionOptions> options, TimeProvider time, IngestionInstruments instruments)
 {
     /// <summary>Tags of this process's batches not committed yet (the ingestor is one per process).</summary>
     private readonly PendingChatTags _pendingTags = new();
@@ -34,38 +35,45 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
             throw new InvalidBatchException("facts", $"a batch holds 1 to {limit} facts, this one has {facts.Count}");
         }
 
+        var takenAt = time.GetTimestamp();
+        instruments.BatchTaken(facts.Count);
         var tagged = facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatTagged).Select(f => (Shop: f.ShopId, Chat: f.ChatTagged.ChatId)).Distinct().ToList();
         if (tagged.Count == 0)
         {
-            var (outcome, rows) = Take(facts, tags: null);
+            var (outcome, tally, rows) = Take(facts, tags: null);
             outcome.VisibleAsOf = await StoreAsync(rows, cancellationToken);
+            instruments.Acknowledged(tally, time.GetElapsedTime(takenAt));
             return outcome;
         }
 
         // Read, check and mark pending under the chats' locks (PendingChatTags says why this keeps the limit).
         IngestOutcome tagging;
+        FactTally tagTally;
         FactBatch taken;
         ChatTags tags;
         using (await _pendingTags.LockAsync(tagged, cancellationToken))
         {
             tags = await ChatTagsAsync(facts, tagged, cancellationToken);
-            (tagging, taken) = Take(facts, tags);
+            (tagging, tagTally, taken) = Take(facts, tags);
             _pendingTags.Add(tags.Added);
         }
 
         var stored = StoreAsync(taken, CancellationToken.None);
         _ = UnmarkWhenStoredAsync(stored, tags.Added);
         tagging.VisibleAsOf = await stored.WaitAsync(cancellationToken);
+        instruments.Acknowledged(tagTally, time.GetElapsedTime(takenAt));
         return tagging;
     }
 
     /// <summary>
     /// Validates each fact (and the tag limit, when <paramref name="tags"/> are given) and encodes the valid ones,
-    /// each (shop, event id) once.
+    /// each (shop, event id) once. The tally is each fact's fate, counted once the batch is acknowledged (a batch the
+    /// store refuses is not acknowledged, and its re-sending is counted then).
     /// </summary>
-    private (IngestOutcome Outcome, FactBatch Rows) Take(IReadOnlyList<Fact> facts, ChatTags? tags)
+    private (IngestOutcome Outcome, FactTally Tally, FactBatch Rows) Take(IReadOnlyList<Fact> facts, ChatTags? tags)
     {
         var outcome = new IngestOutcome();
+        var tally = new FactTally();
         var rows = new FactBatch();
         try
         {
@@ -76,6 +84,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
                 if ((validator.Validate(fact) ?? TagLimit(fact, tags)) is { } violation)
                 {
                     outcome.Rejected.Add(new RejectedFact { Index = index, EventId = fact.EventId, Field = violation.Field, Reason = violation.Reason });
+                    tally.Rejected(fact.KindCase, violation.Rejection);
                     continue;
                 }
 
@@ -85,6 +94,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
                 }
 
                 outcome.AcceptedCount++;
+                tally.Accepted(fact.KindCase);
             }
         }
         catch
@@ -93,7 +103,7 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
             throw;
         }
 
-        return (outcome, rows);
+        return (outcome, tally, rows);
     }
 
     /// <summary>Stores the rows and returns the instant answers include them from (<c>IngestOutcome.visible_as_of</c>).</summary>
@@ -164,7 +174,8 @@ public sealed class FactIngestor(FactValidator validator, IngestionPipeline pipe
         var after = set.Union(fact.ChatTagged.Tags).Count();
         if (after > options.Value.MaxTagsPerChat)
         {
-            return new FactViolation("chat_tagged.tags", $"would give the chat {after} tags; a chat carries at most {options.Value.MaxTagsPerChat}");
+            return new FactViolation(
+                "chat_tagged.tags", $"would give the chat {after} tags; a chat carries at most {options.Value.MaxTagsPerChat}", FactRejection.TagLimit);
         }
 
         set.UnionWith(fact.ChatTagged.Tags);

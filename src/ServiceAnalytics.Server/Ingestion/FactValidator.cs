@@ -5,8 +5,27 @@ using ServiceAnalytics.Contracts.Ingest.V1;
 
 namespace ServiceAnalytics.Server.Ingestion;
 
-/// <summary>A fact that fails validation: the field path (as in the proto, e.g. <c>message_sent.agent_id</c>) and why.</summary>
-public sealed record FactViolation(string Field, string Reason);
+/// <summary>
+/// A fact that fails validation: the field path (as in the proto, e.g. <c>message_sent.agent_id</c>), why (words for
+/// the producer), and the kind of rejection (a closed set, for the <c>service_analytics.ingest.facts.rejected</c> counter).
+/// </summary>
+public sealed record FactViolation(string Field, string Reason, FactRejection Rejection = FactRejection.InvalidField);
+
+/// <summary>The kinds of rejection of one fact, as counted by the ingestion instruments (docs/instruments.md).</summary>
+public enum FactRejection
+{
+    /// <summary>A field is missing, malformed or out of its range (the validator's field and reason say which).</summary>
+    InvalidField,
+
+    /// <summary><c>occurred_at</c> is further in the past than <see cref="IngestionOptions.MaxFactAge"/>.</summary>
+    TooOld,
+
+    /// <summary><c>occurred_at</c> is further in the future than <see cref="IngestionOptions.MaxClockSkew"/>.</summary>
+    InFuture,
+
+    /// <summary>A <c>ChatTagged</c> fact would take its chat over <see cref="IngestionOptions.MaxTagsPerChat"/>.</summary>
+    TagLimit,
+}
 
 /// <summary>
 /// Checks one fact against the contract documented in <c>facts.proto</c>. The first violation found is reported;
@@ -70,11 +89,11 @@ public sealed class FactValidator(IOptions<IngestionOptions> options, TimeProvid
         var now = clock.GetUtcNow().UtcDateTime;
         if (at < now - options.Value.MaxFactAge)
         {
-            return new FactViolation("occurred_at", $"is more than {options.Value.MaxFactAge.TotalDays:F0} days in the past ({at:O})");
+            return new FactViolation("occurred_at", $"is more than {options.Value.MaxFactAge.TotalDays:F0} days in the past ({at:O})", FactRejection.TooOld);
         }
 
         return at > now + options.Value.MaxClockSkew
-            ? new FactViolation("occurred_at", $"is more than {options.Value.MaxClockSkew.TotalMinutes:F0} minutes in the future ({at:O})")
+            ? new FactViolation("occurred_at", $"is more than {options.Value.MaxClockSkew.TotalMinutes:F0} minutes in the future ({at:O})", FactRejection.InFuture)
             : null;
     }
 

@@ -22,17 +22,23 @@ public sealed class IngestionPipeline : BackgroundService
     private readonly IngestionOptions _options;
     private readonly ILogger<IngestionPipeline> _logger;
 
-    public IngestionPipeline(FactWriter writer, IOptions<IngestionOptions> options, TimeProvider time, ILogger<IngestionPipeline> logger)
+    private readonly IngestionInstruments _instruments;
+
+    public IngestionPipeline(
+        FactWriter writer, IOptions<IngestionOptions> options, TimeProvider time, IngestionInstruments instruments, ILogger<IngestionPipeline> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(instruments);
         _writer = writer;
         _time = time;
         _options = options.Value;
+        _instruments = instruments;
         _logger = logger;
         _queue = Channel.CreateBounded<PendingBatch>(new BoundedChannelOptions(_options.QueueCapacityBatches)
         {
             FullMode = BoundedChannelFullMode.Wait,
         });
+        instruments.ObserveQueueDepth(() => _queue.Reader.Count);
     }
 
     /// <summary>
@@ -46,7 +52,12 @@ public sealed class IngestionPipeline : BackgroundService
         var pending = new PendingBatch(batch);
         try
         {
-            await _queue.Writer.WriteAsync(pending, cancellationToken);
+            if (!_queue.Writer.TryWrite(pending))
+            {
+                // Full (or closed, which WriteAsync reports): the caller waits for room, which is the backpressure.
+                _instruments.BackpressureWait();
+                await _queue.Writer.WriteAsync(pending, cancellationToken);
+            }
         }
         catch (ChannelClosedException)
         {
@@ -99,9 +110,11 @@ public sealed class IngestionPipeline : BackgroundService
                     continue;
                 }
 
+                var writeStarted = _time.GetTimestamp();
                 try
                 {
                     await _writer.WriteAsync(rows, CancellationToken.None);
+                    _instruments.Inserted(_time.GetElapsedTime(writeStarted));
                     var committedAt = CommittedAt();
                     foreach (var pending in batches)
                     {
@@ -110,6 +123,7 @@ public sealed class IngestionPipeline : BackgroundService
                 }
                 catch (Exception error)
                 {
+                    _instruments.Inserted(_time.GetElapsedTime(writeStarted), error);
                     ServerLog.FactWriteFailed(_logger, rows.RowCount, batches.Count, error);
                     var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);
                     foreach (var pending in batches)

@@ -15,6 +15,7 @@ public static class IngestionServiceCollectionExtensions
     {
         services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
+        services.AddSingleton<IngestionInstruments>();
         services.AddSingleton<FactWriter>();
         services.AddSingleton<FactValidator>();
         services.AddSingleton<FactIngestor>();

@@ -39,10 +39,12 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
 
     private readonly PartitionedRateLimiter<string> _rate;
     private readonly ShopOwnership _ownership;
+    private readonly SecurityInstruments _instruments;
 
-    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership)
+    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership, SecurityInstruments instruments)
     {
         _ownership = ownership;
+        _instruments = instruments;
         _rate = CallerRateLimits.Create(options.Value);
     }
 
@@ -52,8 +54,8 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         ArgumentNullException.ThrowIfNull(continuation);
         if (await AuthorizeAsync(context) is { } caller)
         {
-            CheckShops(caller, request);
-            await CheckOwnedIdsAsync(caller, request, context.CancellationToken);
+            CheckShops(caller, request, context);
+            await CheckOwnedIdsAsync(caller, request, context);
         }
 
         return await continuation(request, context);
@@ -65,7 +67,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
     {
         ArgumentNullException.ThrowIfNull(continuation);
         var caller = await AuthorizeAsync(context);
-        await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller), responseStream, context);
+        await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller, context, this), responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
@@ -73,7 +75,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
     {
         ArgumentNullException.ThrowIfNull(continuation);
         var caller = await AuthorizeAsync(context);
-        return await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller), context);
+        return await continuation(caller is null ? requestStream : new CheckedReader<TRequest>(requestStream, caller, context, this), context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
@@ -82,8 +84,8 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         ArgumentNullException.ThrowIfNull(continuation);
         if (await AuthorizeAsync(context) is { } caller)
         {
-            CheckShops(caller, request);
-            await CheckOwnedIdsAsync(caller, request, context.CancellationToken);
+            CheckShops(caller, request, context);
+            await CheckOwnedIdsAsync(caller, request, context);
         }
 
         await continuation(request, responseStream, context);
@@ -112,37 +114,49 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         {
             // Why, in words that carry nothing of the credential itself.
             // Only a refused call authenticates again, to learn the reason.
-            throw GrpcErrors.Refused(StatusCode.Unauthenticated, "UNAUTHENTICATED", (await http.AuthenticateAsync()).Failure switch
+            var (why, message) = (await http.AuthenticateAsync()).Failure switch
             {
-                null => $"Calls need an API key (header {ApiKeyAuthenticationHandler.Header}) or a bearer token; none was sent.",
-                SecurityTokenExpiredException => "The bearer token has expired.",
-                _ => "The credentials sent are not valid.",
-            });
+                null => (SecurityRefusal.MissingCredentials, $"Calls need an API key (header {ApiKeyAuthenticationHandler.Header}) or a bearer token; none was sent."),
+                SecurityTokenExpiredException => (SecurityRefusal.ExpiredToken, "The bearer token has expired."),
+                _ => (SecurityRefusal.InvalidCredentials, "The credentials sent are not valid."),
+            };
+            throw Refuse(context, StatusCode.Unauthenticated, why, "UNAUTHENTICATED", message);
         }
 
         var required = s_scopesByMethod.GetValueOrDefault(method) ?? s_scopesByService.GetValueOrDefault(service)
-            ?? throw GrpcErrors.Refused(StatusCode.PermissionDenied, "UNKNOWN_METHOD", "This method is not open to callers.");
+            ?? throw Refuse(context, StatusCode.PermissionDenied, SecurityRefusal.UnknownMethod, "UNKNOWN_METHOD", "This method is not open to callers.");
         if (required.FirstOrDefault(scope => !caller.HasScope(scope)) is { } missing)
         {
-            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "MISSING_SCOPE", $"The caller lacks the '{missing}' scope this method needs.");
+            throw Refuse(context, StatusCode.PermissionDenied, SecurityRefusal.MissingScope, "MISSING_SCOPE", $"The caller lacks the '{missing}' scope this method needs.");
         }
 
         if (service == "service_analytics.operations.v1.OperationsService" && !caller.MayTouch(CallerClaims.AllShops))
         {
-            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", "Operations act on every shop: the caller needs all shops (\"*\").");
+            throw ShopNotAllowed(context, "Operations act on every shop: the caller needs all shops (\"*\").");
         }
 
         using var lease = _rate.AttemptAcquire(caller.CallerName());
         if (!lease.IsAcquired)
         {
+            _instruments.RateLimited(Doors.Of(http));
             throw GrpcErrors.ResourceExhausted("Too many calls from this caller; slow down.", TimeSpan.FromSeconds(1));
         }
 
         return caller;
     }
 
+    /// <summary>A refusal, counted by reason and door (<see cref="SecurityInstruments"/>) as it is made.</summary>
+    private RpcException Refuse(ServerCallContext context, StatusCode code, SecurityRefusal why, string reason, string message)
+    {
+        _instruments.Refused(why, Doors.Of(context.GetHttpContext()));
+        return GrpcErrors.Refused(code, reason, message);
+    }
+
+    private RpcException ShopNotAllowed(ServerCallContext context, string message) =>
+        Refuse(context, StatusCode.PermissionDenied, SecurityRefusal.ShopNotAllowed, "SHOP_NOT_ALLOWED", message);
+
     /// <summary>Refuses a request naming a shop outside the caller's: its <c>shop_id</c>, or any fact's.</summary>
-    private static void CheckShops<TRequest>(ClaimsPrincipal caller, TRequest request)
+    private void CheckShops<TRequest>(ClaimsPrincipal caller, TRequest request, ServerCallContext context)
     {
         if (request is not IMessage message || caller.MayTouch(CallerClaims.AllShops))
         {
@@ -153,7 +167,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         {
             if (!caller.MayTouch(shop))
             {
-                throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{field}: the caller may not use this shop.");
+                throw ShopNotAllowed(context, $"{field}: the caller may not use this shop.");
             }
         }
     }
@@ -192,8 +206,9 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
     /// and <c>page_token</c> — found by name, so a new RPC's fields are covered without a list to keep. An id the
     /// request's shop has, or that exists nowhere, passes (the service then answers NOT_FOUND or an empty list).
     /// </summary>
-    private async Task CheckOwnedIdsAsync<TRequest>(ClaimsPrincipal caller, TRequest request, CancellationToken cancellationToken)
+    private async Task CheckOwnedIdsAsync<TRequest>(ClaimsPrincipal caller, TRequest request, ServerCallContext context)
     {
+        var cancellationToken = context.CancellationToken;
         if (request is not IMessage message || caller.MayTouch(CallerClaims.AllShops) || s_idFields.GetOrAdd(message.Descriptor, IdFieldsOf) is not { } fields)
         {
             return;
@@ -203,7 +218,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         if (fields.PageToken?.Accessor.GetValue(message) is string { Length: > 0 } token
             && PageTokens.ShopOf(token) is { } tokenShop && tokenShop != shop && !caller.MayTouch(tokenShop))
         {
-            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{fields.PageToken.Name}: the token was issued for a shop the caller may not use.");
+            throw ShopNotAllowed(context, $"{fields.PageToken.Name}: the token was issued for a shop the caller may not use.");
         }
 
         var used = new List<(OwnedIdKind Kind, string Id, string Field)>();
@@ -237,7 +252,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         if (used.FirstOrDefault(u => outside.Contains((u.Kind, u.Id))) is { Field: not null } refused)
         {
             var what = refused.Kind == OwnedIdKind.Chat ? "chat" : "agent";
-            throw GrpcErrors.Refused(StatusCode.PermissionDenied, "SHOP_NOT_ALLOWED", $"{refused.Field}: the {what} belongs to a shop the caller may not use.");
+            throw ShopNotAllowed(context, $"{refused.Field}: the {what} belongs to a shop the caller may not use.");
         }
     }
 
@@ -266,7 +281,8 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
     private static partial System.Text.RegularExpressions.Regex AgentIdField();
 
     /// <summary>A request stream whose every message is checked before the service sees it.</summary>
-    private sealed class CheckedReader<T>(IAsyncStreamReader<T> inner, ClaimsPrincipal caller) : IAsyncStreamReader<T>
+    private sealed class CheckedReader<T>(IAsyncStreamReader<T> inner, ClaimsPrincipal caller, ServerCallContext context, CallerAuthorizationInterceptor interceptor)
+        : IAsyncStreamReader<T>
     {
         public T Current => inner.Current;
 
@@ -277,7 +293,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
                 return false;
             }
 
-            CheckShops(caller, inner.Current);
+            interceptor.CheckShops(caller, inner.Current, context);
             return true;
         }
     }

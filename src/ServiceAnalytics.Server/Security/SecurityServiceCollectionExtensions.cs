@@ -36,6 +36,7 @@ internal static class SecurityServiceCollectionExtensions
         }
 
         builder.Services.AddSingleton(ring);
+        builder.Services.AddSingleton<SecurityInstruments>();
         var jwt = options.Jwt.Issuer is not null;
         var authentication = builder.Services.AddAuthentication(CallerScheme)
             .AddPolicyScheme(CallerScheme, "API key or bearer token", scheme => scheme.ForwardDefaultSelector = context =>

@@ -26,12 +26,14 @@ internal sealed class SqlEndpointHandler : IDisposable
     private readonly ILogger<SqlEndpointHandler> _logger;
     private readonly SemaphoreSlim _slots;
     private readonly PartitionedRateLimiter<string> _rate;
+    private readonly SecurityInstruments _instruments;
 
     public SqlEndpointHandler(
         BiQueryRunner runner, ApiKeyRing keys, IOptions<SqlEndpointOptions> options, IOptions<SecurityOptions> security,
-        IOptions<ClickHouseOptions> clickHouse, ILogger<SqlEndpointHandler> logger)
+        IOptions<ClickHouseOptions> clickHouse, SecurityInstruments instruments, ILogger<SqlEndpointHandler> logger)
     {
         _runner = runner;
+        _instruments = instruments;
         _keys = keys;
         _options = options.Value;
         _database = clickHouse.Value.Database;
@@ -79,12 +81,13 @@ internal sealed class SqlEndpointHandler : IDisposable
         context.Response.Headers["X-ClickHouse-Server-Display-Name"] = DisplayName;
         try
         {
-            var bi = SqlCredentials.Authenticate(context.Request, _keys);
+            var bi = Authenticate(context.Request);
             caller = bi.Name;
             using (var lease = _rate.AttemptAcquire(caller))
             {
                 if (!lease.IsAcquired)
                 {
+                    _instruments.RateLimited(Doors.Sql);
                     throw ClickHouseErrors.Of("QUOTA_EXCEEDED", $"Too many statements from {caller}: slow down (Security:RequestsPerSecond)");
                 }
             }
@@ -114,6 +117,20 @@ internal sealed class SqlEndpointHandler : IDisposable
         {
             ServerLog.SqlStatementFailed(_logger, caller, queryId, error);
             await AnswerAsync(context, BiSqlException.Of(1002, "UNKNOWN_EXCEPTION", "The statement failed inside the service; its log has the cause"));
+        }
+    }
+
+    /// <summary>The caller (<see cref="SqlCredentials.Authenticate"/>); a refusal is counted as it is raised.</summary>
+    private BiCaller Authenticate(HttpRequest request)
+    {
+        try
+        {
+            return SqlCredentials.Authenticate(request, _keys);
+        }
+        catch (BiSqlException refused)
+        {
+            _instruments.Refused(refused.CodeName == "ACCESS_DENIED" ? SecurityRefusal.MissingScope : SecurityRefusal.InvalidCredentials, Doors.Sql);
+            throw;
         }
     }
 

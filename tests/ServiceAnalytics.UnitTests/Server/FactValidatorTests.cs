@@ -76,7 +76,15 @@ public sealed class FactValidatorTests
     public void A_broken_fact_is_rejected_with_its_field_and_reason(string broken)
     {
         var (fact, field, reason) = s_broken[broken];
-        Assert.Equal(new FactViolation(field, reason), _validator.Validate(fact()));
+        var violation = _validator.Validate(fact());
+        Assert.Equal((field, reason), (violation?.Field, violation?.Reason));
+        var rejection = broken switch
+        {
+            "too old" => FactRejection.TooOld,
+            "in the future" => FactRejection.InFuture,
+            _ => FactRejection.InvalidField,
+        };
+        Assert.Equal(rejection, violation!.Rejection);
     }
 
     private sealed class FixedClock(DateTime now) : TimeProvider

@@ -1,0 +1,17 @@
+namespace ServiceAnalytics.Storage.Telemetry;
+
+/// <summary>
+/// Histogram bucket boundaries given as advice to the instruments (an exporter's own view may override them). The
+/// OpenTelemetry SDK's default boundaries suit milliseconds; the service records seconds, as the semantic conventions ask.
+/// </summary>
+public static class InstrumentBuckets
+{
+    /// <summary>Request-scale durations in seconds: the boundaries the semantic conventions give <c>http.server.request.duration</c>.</summary>
+    public static IReadOnlyList<double> RequestSeconds { get; } = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+    /// <summary>Background-job durations and ages in seconds: a tenth of a second to an hour.</summary>
+    public static IReadOnlyList<double> JobSeconds { get; } = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+    /// <summary>Counts of facts in a batch.</summary>
+    public static IReadOnlyList<long> BatchFacts { get; } = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+}
