@@ -54,10 +54,13 @@ public static class ServiceAnalyticsApp
         // A body that is not a message fails inside gRPC's handler, before any interceptor; detailed errors let the
         // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.
         grpcBuilder.AddServiceOptions<IngestionGrpcService>(options => options.EnableDetailedErrors = true);
+        // Query RPCs are timed with the source that served them, inside authorization (refusals are counted apart).
+        grpcBuilder.AddServiceOptions<AnalyticsGrpcService>(options => options.Interceptors.Add<QueryInstruments>());
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse", tags: [HealthProbes.ReadyTag]).AddCheck<RollupHealthCheck>("rollups");
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
+        builder.Services.AddSingleton<QueryInstruments>();
         var app = builder.Build();
         app.UseSqlEndpoint();
         app.UseServiceAnalyticsPage();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Storage.Outcomes;
 
@@ -19,16 +20,42 @@ public sealed class OutcomePlanner(ClickHouseStore store, RollupProgressReader? 
     /// </summary>
     public const int MaxChatsToRecompute = 20_000;
 
-    /// <summary>The rollup progress a request at <paramref name="now"/> goes by.</summary>
+    /// <summary>
+    /// The rollup progress a request at <paramref name="now"/> goes by. Every read of a query RPC starts here, so this
+    /// records the source its answer is served from at best (<see cref="SourceOf(OutcomeProgress)"/>); a plan that
+    /// computes from the facts raises it (<see cref="PlanAsync"/>).
+    /// </summary>
     public async ValueTask<OutcomeProgress> ProgressAsync(DateTime now, CancellationToken cancellationToken)
     {
         if (progress is null)
         {
+            AnswerSources.Record(AnswerSource.Computed);
             return OutcomeProgress.None;
         }
 
         var stored = await progress.GetProgressAsync(cancellationToken);
-        return new OutcomeProgress(stored.SettledThrough, ServableSnapshot(stored.Snapshot, now, snapshotMaxAge));
+        var inputs = new OutcomeProgress(stored.SettledThrough, ServableSnapshot(stored.Snapshot, now, snapshotMaxAge));
+        AnswerSources.Record(SourceOf(inputs));
+        return inputs;
+    }
+
+    /// <summary>
+    /// The source that serves the stored days of a request going by <paramref name="inputs"/>: the servable snapshot,
+    /// else the settled rows, else (no rollup progress) the facts.
+    /// </summary>
+    public static AnswerSource SourceOf(OutcomeProgress inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return inputs.ServableSnapshot is not null ? AnswerSource.Snapshot
+            : inputs.SettledThrough is not null ? AnswerSource.Settled
+            : AnswerSource.Computed;
+    }
+
+    /// <summary>The source a plan adds to its progress's: <see cref="AnswerSource.Computed"/> when it computes any row from the facts.</summary>
+    public static AnswerSource SourceOf(OutcomePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Recent is RecentOutcomes.ComputedFromFacts or RecentOutcomes.StoredRowsWithChangedChatsRecomputed ? AnswerSource.Computed : AnswerSource.None;
     }
 
     /// <summary>
@@ -55,6 +82,7 @@ public sealed class OutcomePlanner(ClickHouseStore store, RollupProgressReader? 
             shopId, calendar, request.Period, inputs.ServableSnapshot?.AsOf ?? request.Now, request.IncludeCustomerWindow, liveFrom);
         var changed = NeedsChangedChats(request, inputs) ? await ReadChangedChatsAsync(parameters, cancellationToken) : null;
         var plan = Decide(request, inputs, changed);
+        AnswerSources.Record(SourceOf(plan));
         if (request.AfterSummaries)
         {
             parameters.AddParameter("settled_first", plan.SummaryFirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));

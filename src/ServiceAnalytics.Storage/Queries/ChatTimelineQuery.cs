@@ -1,4 +1,5 @@
 using ClickHouse.Driver.Utility;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Storage.Queries;
 
@@ -13,6 +14,8 @@ public sealed partial class ChatQueries
     /// <summary>Every fact of a chat once, by time; empty when the chat is unknown.</summary>
     public async Task<IReadOnlyList<ChatTimelineFact>> ReadTimelineAsync(string shopId, string chatId, CancellationToken cancellationToken)
     {
+        // Read from the facts whatever the rollups hold (docs/metrics.md, "Freshness").
+        AnswerSources.Record(AnswerSource.Computed);
         using var reader = await store.Client.ExecuteReaderAsync("""
             SELECT event_id, occurred_at, kind, message_id, sender_role, message_kind, agent_id, from_agent_id, tags, resolved_by, stars, expects_no_reply
             FROM

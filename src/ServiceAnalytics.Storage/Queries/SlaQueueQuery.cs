@@ -1,5 +1,6 @@
 using ClickHouse.Driver.Utility;
 using ServiceAnalytics.Storage.Outcomes;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Storage.Queries;
 
@@ -27,6 +28,8 @@ public sealed partial class ChatQueries
     /// </summary>
     public async Task<IReadOnlyList<PendingInquiryRow>> ReadSlaQueueAsync(string shopId, ShopCalendar calendar, DateTime now, int lookbackDays, int limit, CancellationToken cancellationToken)
     {
+        // Read from the facts whatever the rollups hold (docs/metrics.md, "Freshness").
+        AnswerSources.Record(AnswerSource.Computed);
         ArgumentNullException.ThrowIfNull(calendar);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, calendar.TimeZone));
         var (parameters, _, _) = PeriodParameters.Create(
