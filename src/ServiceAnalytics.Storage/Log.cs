@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Information, "BI access applied: roles {ReaderRole} and {AnalystRole}, settings profile {Profile} ({Statements} statements)")]
     public static partial void BiAccessApplied(ILogger logger, string readerRole, string analystRole, string profile, int statements);
+
+    [LoggerMessage(220, LogLevel.Warning, "Rollup {RunId}: the lag of its facts' visibility was not measured (the run stands)")]
+    public static partial void VisibilityLagNotMeasured(ILogger logger, string runId, Exception error);
 }

@@ -34,6 +34,7 @@ public static class StorageServiceCollectionExtensions
             provider.GetRequiredService<IOptions<RollupOptions>>().Value.SnapshotMaxAge));
         services.AddSingleton<MetricQueries>();
         services.AddSingleton<ShopOwnership>();
+        services.AddSingleton<RollupInstruments>();
         services.AddSingleton<RollupRunner>();
         services.AddOptions<BiSqlOptions>().Bind(configuration.GetSection(BiSqlOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BiSqlOptions>, BiSqlOptionsValidator>();

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf.WellKnownTypes;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage.Outcomes;
@@ -66,7 +68,11 @@ internal static class MetricsBenchmark
         var now = DateTime.UtcNow;
         var watermark = new RollupProgressReader(store, TimeProvider.System);
         var queries = new MetricQueries(store, new OutcomePlanner(store, watermark, new RollupOptions().SnapshotMaxAge), new ShopCalendars(store));
-        var runner = new RollupRunner(store, new ShopCalendars(store), watermark, Options.Create(new RollupOptions()), NullLogger<RollupRunner>.Instance);
+        // The runner records its instruments on a meter factory of its own, as the service's does (nothing listens here).
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var runner = new RollupRunner(
+            store, new ShopCalendars(store), watermark, Options.Create(new RollupOptions()),
+            new RollupInstruments(meters.GetRequiredService<IMeterFactory>(), watermark, TimeProvider.System), NullLogger<RollupRunner>.Instance);
         await SettleAsync(runner, now);
         await WaitForMergesAsync(store);
         var readers = new Readers(

@@ -53,6 +53,18 @@ public sealed class RollupProgressReader(ClickHouseStore store, TimeProvider tim
         }
     }
 
+    /// <summary>The progress kept now, without reading the store: this process's runs and its latest read.</summary>
+    public RollupProgress Kept
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _progress;
+            }
+        }
+    }
+
     /// <summary>Called by a run of this process that settled days up to <paramref name="day"/> and left <paramref name="snapshot"/>.</summary>
     public void Advance(DateOnly? day, RollupSnapshot? snapshot)
     {

@@ -72,6 +72,26 @@ internal sealed class RollupRunLog(ClickHouseStore store)
             """, parameters, cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// How long ago, now (ClickHouse's clock, that of <c>fact_arrivals.arrived_at</c>), the oldest fact arrived that the
+    /// snapshot marked <paramref name="mark"/> takes in and the previous one did not: arrivals from the previous
+    /// successful snapshot's mark up to this one. Null before a previous snapshot, or with no such arrival.
+    /// </summary>
+    public async Task<TimeSpan?> OldestNewArrivalAgeAsync(DateTime mark, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("mark", mark.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT count() AS arrivals, dateDiff('microsecond', min(arrived_at), now64(6, 'UTC')) AS age_us
+            FROM fact_arrivals
+            WHERE arrived_at < toDateTime64({mark:String}, 6, 'UTC')
+                AND arrived_at >= (SELECT max(arrivals_through) FROM rollup_runs
+                                   WHERE error = '' AND arrivals_through < toDateTime64({mark:String}, 6, 'UTC'))
+            """, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        return reader.Long("arrivals") == 0 ? null : TimeSpan.FromMicroseconds(reader.Long("age_us"));
+    }
+
     /// <summary>The latest runs, newest first.</summary>
     public async Task<IReadOnlyList<RollupRun>> ReadRecentAsync(int limit, CancellationToken cancellationToken)
     {

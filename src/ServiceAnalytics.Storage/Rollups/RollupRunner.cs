@@ -17,7 +17,8 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// (old or new), and two runs racing cannot leave a day with both copies.
 /// </summary>
 public sealed class RollupRunner(
-    ClickHouseStore store, ShopCalendars calendars, RollupProgressReader watermark, IOptions<RollupOptions> options, ILogger<RollupRunner> logger)
+    ClickHouseStore store, ShopCalendars calendars, RollupProgressReader watermark, IOptions<RollupOptions> options, RollupInstruments instruments,
+    ILogger<RollupRunner> logger)
     : IDisposable
 {
     /// <summary>How often a backfill that another instance's run superseded is tried again before the scheduled run fails.</summary>
@@ -176,7 +177,7 @@ public sealed class RollupRunner(
         var clock = Stopwatch.StartNew();
         var staging = new RollupStaging(store, _target, runId, logger);
         long shops = 0;
-        long rows = 0;
+        var rows = new ComputedRows(0, 0);
         try
         {
             if (onlyShops is not { Count: 0 })
@@ -189,14 +190,21 @@ public sealed class RollupRunner(
                     cancellationToken);
             }
 
-            var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, rows, settles, "", arrivalsThrough);
+            var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, rows.Total, settles, "", arrivalsThrough);
             await _log.RecordAsync(run, cancellationToken);
             watermark.Advance(settles, arrivalsThrough is { } mark ? new RollupSnapshot(startedAt, mark, last) : null);
-            Log.RollupFinished(logger, runId, name, Iso(first), Iso(last), shops, rows, clock.ElapsedMilliseconds);
+            instruments.Succeeded(reason, clock.Elapsed, shops, rows.Chats);
+            Log.RollupFinished(logger, runId, name, Iso(first), Iso(last), shops, rows.Total, clock.ElapsedMilliseconds);
+            if (arrivalsThrough is { } snapshotMark)
+            {
+                await MeasureVisibilityAsync(reason, runId, snapshotMark);
+            }
+
             return run;
         }
         catch (Exception error)
         {
+            instruments.Failed(reason, clock.Elapsed, error);
             Log.RollupFailed(logger, runId, name, Iso(first), Iso(last), error);
             var failed = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
                 $"{error.GetType().Name}: {error.Message}");
@@ -219,10 +227,30 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
+    /// Records the lag between the arrival of the oldest fact the new snapshot takes in and its being served, now
+    /// that it is recorded (<see cref="RollupRunLog.OldestNewArrivalAgeAsync"/>). A measurement only: a store that
+    /// fails it is logged and the run stands.
+    /// </summary>
+    private async Task MeasureVisibilityAsync(RollupReason reason, string runId, DateTime mark)
+    {
+        try
+        {
+            if (await _log.OldestNewArrivalAgeAsync(mark, CancellationToken.None) is { } lag)
+            {
+                instruments.Visible(reason, lag);
+            }
+        }
+        catch (Exception error)
+        {
+            Log.VisibilityLagNotMeasured(logger, runId, error);
+        }
+    }
+
+    /// <summary>
     /// The work of <see cref="RunAsync"/>: computes the shops' days into the staging tables, completes them with the
     /// rows it keeps, swaps the three tables' months in, and returns the rows written for the recomputed days.
     /// </summary>
-    private async Task<long> ComputeAsync(
+    private async Task<ComputedRows> ComputeAsync(
         RollupStaging staging, DateOnly first, DateOnly last, DateTime now, IReadOnlyList<string>? onlyShops,
         Action<int> shopsFound, Action shopDone, CancellationToken cancellationToken)
     {

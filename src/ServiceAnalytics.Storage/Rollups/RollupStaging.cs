@@ -90,18 +90,21 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// The rows of the recomputed days and shops in the staging copies (which also hold the months' other rows,
     /// copied unchanged): the rows a run wrote.
     /// </summary>
-    public async Task<long> CountComputedRowsAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    public async Task<ComputedRows> CountComputedRowsAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         long rows = 0;
+        long chats = 0;
         foreach (var table in SummaryTable.All)
         {
-            rows += Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
+            var count = Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
                 SELECT count() FROM {{Stage(table)}}
                 WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{RollupSelection.InScope}}
                 """, parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+            rows += count;
+            chats += table == SummaryTable.SettledChats ? count : 0;
         }
 
-        return rows;
+        return new ComputedRows(chats, rows);
     }
 
     /// <summary>Drops the staging copies, whether the run succeeded or not (and whether it created them); a failure to drop is logged, not raised.</summary>
@@ -125,3 +128,6 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         }
     }
 }
+
+/// <summary>The rows a run computed for its days: per-chat rows (<c>settled_chats</c>), and those with the summaries' rows.</summary>
+internal readonly record struct ComputedRows(long Chats, long Total);
