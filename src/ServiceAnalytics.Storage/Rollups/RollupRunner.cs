@@ -185,8 +185,17 @@ public sealed class RollupRunner(
                 long? shopsFound = null;
                 rows = await ComputeAsync(
                     staging, first, last, now, onlyShops,
-                    found => shopsDone?.Report(new RollupProgress(0, shopsFound = found)),
-                    () => shopsDone?.Report(new RollupProgress(Interlocked.Increment(ref shops), shopsFound)),
+                    // Counted whether or not anyone watches: `?.` would skip evaluating the arguments too.
+                    found =>
+                    {
+                        shopsFound = found;
+                        shopsDone?.Report(new RollupProgress(0, found));
+                    },
+                    () =>
+                    {
+                        var done = Interlocked.Increment(ref shops);
+                        shopsDone?.Report(new RollupProgress(done, shopsFound));
+                    },
                     cancellationToken);
             }
 
