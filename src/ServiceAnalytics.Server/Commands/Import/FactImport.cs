@@ -20,8 +20,9 @@ public enum ImportEnd
 public sealed record ImportResult(ImportCounts Counts, ImportEnd End, string? Failure);
 
 /// <summary>
-/// Imports chunks of NDJSON lines through a <see cref="IFactSink"/>: each chunk is parsed (the proto3 JSON mapping,
-/// Google.Protobuf's <see cref="JsonParser"/>, unknown fields refused) and sent as one batch; up to
+/// Imports chunks of NDJSON lines through a <see cref="IFactSink"/>: each chunk is parsed (the proto3 JSON mapping as
+/// Google.Protobuf's <see cref="JsonParser"/> reads it, unknown fields refused; <see cref="FastFactJson"/> first) and
+/// sent as one batch; up to
 /// <c>inFlight</c> chunks are parsed and ingested at once (parsing spreads over the cores; the ingestion pipeline
 /// gathers the batches into large inserts), and their outcomes are completed in input order: rejections written,
 /// then <c>completed</c> (which records the position), so the recorded position never passes a batch that was not
@@ -132,6 +133,11 @@ public sealed class FactImport
         }
 
         var bytes = chunk.Bytes(line);
+        if (FastFactJson.TryParse<Fact>(bytes) is { } fact)
+        {
+            return (fact, null);
+        }
+
         try
         {
             return (s_parser.Parse<Fact>(s_strictUtf8.GetString(bytes)), null);
