@@ -89,7 +89,7 @@ public static class ImportCommand
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(progress);
-        if (UsageProblem(request) is { } usage)
+        if ((UsageProblem(request) ?? NotAnOverride(settings)) is { } usage)
         {
             await error.WriteLineAsync($"import: {usage} (see import --help)");
             return ServiceCommandLine.ExitUsage;
@@ -129,6 +129,16 @@ public static class ImportCommand
             _ => null,
         };
     }
+
+    /// <summary>
+    /// A token that is neither an option of <c>import</c> nor a configuration override (<c>--Section:Key</c>): most
+    /// likely a mistyped option, which the host would otherwise take as a setting and ignore (<c>--from-strat</c>), or
+    /// <c>--api-key</c>, which does not exist so that no key shows in the process list or the shell's history.
+    /// </summary>
+    private static string? NotAnOverride(string[] settings) =>
+        settings.FirstOrDefault(token => token.StartsWith('-') && !token.Split('=')[0].Contains(':', StringComparison.Ordinal)) is { } token
+            ? $"'{token.Split('=')[0]}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ApiKeyVariable})."
+            : null;
 
     private static bool IsLoopback(Uri uri) => uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 
