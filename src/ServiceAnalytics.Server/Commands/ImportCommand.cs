@@ -104,6 +104,12 @@ public static class ImportCommand
             await error.WriteLineAsync($"import: {failed.Message}");
             return ServiceCommandLine.ExitFailed;
         }
+        catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+        {
+            // The state or rejects file could not be written (a full disk, a folder without write access).
+            await error.WriteLineAsync($"import: {io.Message}");
+            return ServiceCommandLine.ExitFailed;
+        }
         catch (OptionsValidationException invalid)
         {
             await error.WriteLineAsync($"import: {invalid.Message}");

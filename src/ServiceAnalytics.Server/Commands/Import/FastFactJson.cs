@@ -41,13 +41,17 @@ public static class FastFactJson
     private static bool ReadMessage(ref Utf8JsonReader reader, IMessage message)
     {
         var fields = s_fields.GetOrAdd(message.Descriptor, FieldsByName);
-        var seen = new HashSet<int>();
+        // The fields read so far, by number (the facts' are all below 64; a message with higher numbers is left to JsonParser).
+        var seen = 0UL;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (!fields.TryGetValue(reader.GetString()!, out var field) || !seen.Add(field.FieldNumber) || !reader.Read() || reader.TokenType == JsonTokenType.Null)
+            if (!fields.TryGetValue(reader.GetString()!, out var field) || field.FieldNumber >= 64 || (seen & (1UL << field.FieldNumber)) != 0
+                || !reader.Read() || reader.TokenType == JsonTokenType.Null)
             {
                 return false;
             }
+
+            seen |= 1UL << field.FieldNumber;
 
             if (field.IsMap)
             {
