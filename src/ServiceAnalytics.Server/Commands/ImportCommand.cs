@@ -53,17 +53,19 @@ public static class ImportCommand
         var input = new Argument<string>("INPUT") { Description = "The NDJSON file to import (one Fact per line, proto3 JSON), or - for standard input (not resumable)." };
         var service = new Option<Uri?>("--service")
         {
+            HelpName = "URL",
             Description = "Send the facts to the running service at this gRPC address (e.g. http://127.0.0.1:5310) with IngestBatch, " +
                 $"authenticated with --api-key-file or ${ApiKeyVariable}. Without it, the facts go into the store directly (the service must be stopped on the embedded engine).",
             CustomParser = result => Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) ? uri : Refuse<Uri?>(result, $"--service must be an absolute URL such as http://127.0.0.1:5310, not '{result.Tokens[0].Value}'."),
         };
-        var apiKeyFile = new Option<string?>("--api-key-file") { Description = $"A file holding the API key (scope ingest) for --service; else ${ApiKeyVariable}. Never a key on the command line." };
-        var state = new Option<string?>("--state") { Description = "The state file recording the position after each acknowledged batch (default: INPUT.import-state)." };
+        var apiKeyFile = new Option<string?>("--api-key-file") { HelpName = "FILE", Description = $"A file holding the API key (scope ingest) for --service; else ${ApiKeyVariable}. Never a key on the command line." };
+        var state = new Option<string?>("--state") { HelpName = "FILE", Description = "The state file recording the position after each acknowledged batch (default: INPUT.import-state)." };
         var fromStart = new Option<bool>("--from-start") { Description = "Ignore the state file and import from the first line (the state is then recorded afresh)." };
-        var rejects = new Option<string?>("--rejects") { Description = "Where rejected lines go, one JSON object per line with the line number and reason (default: INPUT.rejects.ndjson; for standard input, import.rejects.ndjson)." };
-        var batch = new Option<int>("--batch") { Description = "Lines per batch (at most the service's Ingestion:MaxFactsPerBatch, 10,000 by default).", DefaultValueFactory = _ => DefaultBatchSize };
-        var inFlight = new Option<int>("--in-flight") { Description = "Batches parsed and ingested at once.", DefaultValueFactory = _ => DefaultInFlight };
-        var command = new Command("import", "Backfill facts from an NDJSON file or standard input through the ingestion path, resumably, with a rejects file, then exit.")
+        var rejects = new Option<string?>("--rejects") { HelpName = "FILE", Description = "Where rejected lines go, one JSON object per line with the line number and reason (default: INPUT.rejects.ndjson; for standard input, import.rejects.ndjson)." };
+        var batch = new Option<int>("--batch") { HelpName = "N", Description = "Lines per batch (at most the service's Ingestion:MaxFactsPerBatch, 10,000 by default).", DefaultValueFactory = _ => DefaultBatchSize };
+        var inFlight = new Option<int>("--in-flight") { HelpName = "N", Description = "Batches parsed and ingested at once.", DefaultValueFactory = _ => DefaultInFlight };
+        var command = new Command("import", "Backfill facts from an NDJSON file or standard input through the ingestion path, resumably, with a rejects file, then exit. " +
+            "Exit codes: 0 every line imported, 3 some lines rejected, 1 failed (the reason is printed), 2 usage, 130 interrupted (re-run to resume).")
         {
             input, service, apiKeyFile, state, fromStart, rejects, batch, inFlight,
         };
