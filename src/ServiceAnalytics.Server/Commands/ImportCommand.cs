@@ -139,14 +139,36 @@ public static class ImportCommand
     }
 
     /// <summary>
-    /// A token that is neither an option of <c>import</c> nor a configuration override (<c>--Section:Key</c>): most
-    /// likely a mistyped option, which the host would otherwise take as a setting and ignore (<c>--from-strat</c>), or
-    /// <c>--api-key</c>, which does not exist so that no key shows in the process list or the shell's history.
+    /// A token that is neither an option of <c>import</c> nor part of a configuration override (<c>--Section:Key=value</c>
+    /// or <c>--Section:Key value</c>): most likely a mistyped option, which the host would otherwise take as a setting
+    /// and ignore (<c>--from-strat</c>), a second input (one per run), or <c>--api-key</c>, which does not exist so that
+    /// no key shows in the process list or the shell's history.
     /// </summary>
-    private static string? NotAnOverride(string[] settings) =>
-        settings.FirstOrDefault(token => token.StartsWith('-') && !token.Split('=')[0].Contains(':', StringComparison.Ordinal)) is { } token
-            ? $"'{token.Split('=')[0]}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ApiKeyVariable})."
-            : null;
+    private static string? NotAnOverride(string[] settings)
+    {
+        for (var i = 0; i < settings.Length; i++)
+        {
+            var token = settings[i];
+            var key = token.Split('=')[0];
+            if (token.StartsWith('-') && !key.Contains(':', StringComparison.Ordinal))
+            {
+                return $"'{key}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ApiKeyVariable}).";
+            }
+
+            if (!token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
+            {
+                return $"'{token}' is not an argument of import: it imports one INPUT per run.";
+            }
+
+            // "--Section:Key value": the value is the next token.
+            if (token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
+            {
+                i++;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsLoopback(Uri uri) => uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 

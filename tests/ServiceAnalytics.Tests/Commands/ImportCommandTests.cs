@@ -159,6 +159,9 @@ public sealed class ImportCommandTests : IAsyncDisposable
         (exit, _, error) = await RunAsync(new ImportRequest(input), ["--api-key", "secret"]);
         Assert.Equal(ServiceCommandLine.ExitUsage, exit);
         Assert.Contains("'--api-key' is not an option of import", error, StringComparison.Ordinal);
+        (exit, _, error) = await RunAsync(new ImportRequest(input), ["--Logging:LogLevel:Default", "Warning", "other.ndjson"]);
+        Assert.Equal(ServiceCommandLine.ExitUsage, exit);
+        Assert.Contains("'other.ndjson' is not an argument of import", error, StringComparison.Ordinal);
         (exit, _, error) = await RunAsync(new ImportRequest(input, new Uri("http://analytics.example.com:5310"), key), []);
         Assert.Equal(ServiceCommandLine.ExitUsage, exit);
         Assert.Contains("the API key would travel in clear text", error, StringComparison.Ordinal);
