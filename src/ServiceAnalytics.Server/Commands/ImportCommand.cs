@@ -1,14 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
-using ServiceAnalytics.EmbeddedClickHouse;
 using ServiceAnalytics.Server.Commands.Import;
-using ServiceAnalytics.Server.Hosting;
 using ServiceAnalytics.Server.Ingestion;
-using ServiceAnalytics.Storage;
-using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Server.Commands;
 
@@ -187,54 +182,47 @@ public static class ImportCommand
         }
 
         var rejectsPath = Path.GetFullPath(request.Rejects ?? (fromFile ? RejectsFile.DefaultPath(inputName) : "import.rejects.ndjson"));
-        var (sink, into, close) = request.Service is { } service
-            ? await ConnectAsync(service, request)
-            : await OpenStoreAsync(settings, request);
-        try
+        await using IFactSink sink = request.Service is { } service
+            ? await ServiceFactSink.ConnectAsync(service, request.ApiKeyFile, ApiKeyVariable)
+            : await StoreFactSink.OpenAsync(settings, request.BatchSize);
+        var (startOffset, startLine) = resumeFrom is null ? (0L, 0L) : (resumeFrom.Offset, resumeFrom.Line);
+        var position = resumeFrom is null
+            ? "from the first line"
+            : string.Create(CultureInfo.InvariantCulture, $"resuming after line {startLine:N0} (byte {startOffset:N0}; state {statePath})");
+        await output.WriteLineAsync($"import: {inputName} {position} into {sink.Description}");
+        if (fromFile && startOffset == input.Length && startOffset > 0)
         {
-            var (startOffset, startLine) = resumeFrom is null ? (0L, 0L) : (resumeFrom.Offset, resumeFrom.Line);
-            var position = resumeFrom is null
-                ? "from the first line"
-                : string.Create(CultureInfo.InvariantCulture, $"resuming after line {startLine:N0} (byte {startOffset:N0}; state {statePath})");
-            await output.WriteLineAsync($"import: {inputName} {position} into {into}");
-            if (fromFile && startOffset == input.Length && startOffset > 0)
+            await output.WriteLineAsync("import: nothing left to import (every line was imported by an earlier run; --from-start imports the file again).");
+            return 0;
+        }
+
+        await using var rejects = RejectsFile.Open(rejectsPath, append: resumeFrom is not null);
+        var inputLength = fromFile ? input.Length : (long?)null;
+        ProgressCounter? counter = null;
+        async Task Completed(LineChunk chunk, CancellationToken token)
+        {
+            if (statePath is not null)
             {
-                await output.WriteLineAsync("import: nothing left to import (every line was imported by an earlier run; --from-start imports the file again).");
-                return 0;
+                var fingerprint = await FingerprintAsync(inputName, chunk.EndOffset, token);
+                await new ImportState(inputName, chunk.EndOffset, chunk.EndLine, fingerprint).WriteAsync(statePath, token);
             }
 
-            await using var rejects = RejectsFile.Open(rejectsPath, append: resumeFrom is not null);
-            var inputLength = fromFile ? input.Length : (long?)null;
-            ProgressCounter? counter = null;
-            async Task Completed(LineChunk chunk, CancellationToken token)
+            if (inputLength is { } length && counter is not null && chunk.EndOffset > startOffset)
             {
-                if (statePath is not null)
-                {
-                    var fingerprint = await FingerprintAsync(inputName, chunk.EndOffset, token);
-                    await new ImportState(inputName, chunk.EndOffset, chunk.EndLine, fingerprint).WriteAsync(statePath, token);
-                }
-
-                if (inputLength is { } length && counter is not null && chunk.EndOffset > startOffset)
-                {
-                    // Facts in all, from the bytes left and the bytes per line so far: the bar's total and its time left.
-                    var done = counter.Done + chunk.Lines.Count;
-                    counter.Total = done + (long)((length - chunk.EndOffset) * (double)done / (chunk.EndOffset - startOffset));
-                }
+                // Facts in all, from the bytes left and the bytes per line so far: the bar's total and its time left.
+                var done = counter.Done + chunk.Lines.Count;
+                counter.Total = done + (long)((length - chunk.EndOffset) * (double)done / (chunk.EndOffset - startOffset));
             }
+        }
 
-            var reader = new NdjsonLineReader(input, startOffset, startLine, FactImport.MaxLineBytes);
-            var import = new FactImport(sink, rejects, Completed, request.InFlight);
-            var result = await progress.RunAsync("import", "facts", null, c =>
-            {
-                counter = c;
-                return import.RunAsync(reader.ReadChunksAsync(request.BatchSize, cancellation), c, cancellation);
-            });
-            return await SummarizeAsync(result, rejects, statePath, output, error);
-        }
-        finally
+        var reader = new NdjsonLineReader(input, startOffset, startLine, FactImport.MaxLineBytes);
+        var import = new FactImport(sink, rejects, Completed, request.InFlight);
+        var result = await progress.RunAsync("import", "facts", null, c =>
         {
-            await close();
-        }
+            counter = c;
+            return import.RunAsync(reader.ReadChunksAsync(request.BatchSize, cancellation), c, cancellation);
+        });
+        return await SummarizeAsync(result, rejects, statePath, output, error);
     }
 
     private static FileStream OpenInput(string path)
@@ -254,87 +242,6 @@ public static class ImportCommand
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return await ImportState.FingerprintAsync(file, offset, cancellationToken);
-    }
-
-    private static async Task<(IFactSink Sink, string Into, Func<Task> Close)> ConnectAsync(Uri service, ImportRequest request)
-    {
-        string key;
-        if (request.ApiKeyFile is { } keyFile)
-        {
-            try
-            {
-                key = (await File.ReadAllTextAsync(keyFile)).Trim();
-            }
-            catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
-            {
-                throw new ImportFailedException($"cannot read the API key file {Path.GetFullPath(keyFile)}: {error.Message}", error);
-            }
-
-            if (key.Length == 0)
-            {
-                throw new ImportFailedException($"the API key file {Path.GetFullPath(keyFile)} is empty.");
-            }
-        }
-        else
-        {
-            key = Environment.GetEnvironmentVariable(ApiKeyVariable)!.Trim();
-        }
-
-        var channel = GrpcChannel.ForAddress(service, new GrpcChannelOptions { MaxSendMessageSize = null });
-        return (new ServiceFactSink(channel, service, key), $"the service at {service}", () =>
-        {
-            channel.Dispose();
-            return Task.CompletedTask;
-        });
-    }
-
-    /// <summary>The store with the service's configuration, migrated, and the ingestion pipeline running in this process (as <c>demo</c> does).</summary>
-    private static async Task<(IFactSink Sink, string Into, Func<Task> Close)> OpenStoreAsync(string[] settings, ImportRequest request)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
-        builder.Services.AddClickHouseStorage(builder.Configuration);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddFactIngestion(builder.Configuration);
-        var host = builder.Build();
-        try
-        {
-            var limit = host.Services.GetRequiredService<IOptions<IngestionOptions>>().Value.MaxFactsPerBatch;
-            if (request.BatchSize > limit)
-            {
-                throw new OptionsValidationException(IngestionOptions.SectionName, typeof(IngestionOptions),
-                    [$"--batch {request.BatchSize} is over Ingestion:MaxFactsPerBatch ({limit}): lower --batch or raise the setting."]);
-            }
-
-            var store = host.Services.GetRequiredService<ClickHouseStore>();
-            try
-            {
-                await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
-            }
-            catch (EmbeddedEngineUnavailableException unavailable)
-            {
-                throw new ImportFailedException($"{unavailable.Message} If the service is running, stop it, or import through it with --service.", unavailable);
-            }
-            catch (Exception unreachable) when (unreachable is HttpRequestException or ClickHouse.Driver.ClickHouseServerException)
-            {
-                throw new ImportFailedException($"the store ({store.Options.ServerUrl ?? "embedded"}, database {store.Options.Database}) cannot be reached: {unreachable.Message}", unreachable);
-            }
-
-            // The pipeline alone, not the host: nothing else of the service runs.
-            var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
-            await pipeline.StartAsync(CancellationToken.None);
-            var into = $"the store (database {store.Options.Database}{(store.Options.ServerUrl is { } url ? $" on {url}" : ", embedded engine")})";
-            return (new StoreFactSink(host.Services.GetRequiredService<FactIngestor>()), into, async () =>
-            {
-                // Drains what is queued: batches already handed over are written before the command exits.
-                await pipeline.StopAsync(CancellationToken.None);
-                host.Dispose();
-            });
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
     }
 
     private static async Task<int> SummarizeAsync(ImportResult result, RejectsFile rejects, string? statePath, TextWriter output, TextWriter error)
