@@ -144,6 +144,32 @@ public sealed class ImportCommandTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_import_through_the_service_interrupted_and_resumed_stores_each_fact_once()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?> { ["Ingestion:FlushRows"] = "1", ["Ingestion:FlushInterval"] = "00:00:00" });
+        var facts = Chats(0, 1000);
+        var input = await WriteAsync("facts.ndjson", [.. facts.Select(Json)]);
+        var key = await WriteAsync("key", [ServiceHost.TestKey]);
+        using var interrupt = new CancellationTokenSource();
+        var first = RunAsync(new ImportRequest(input, host.Address, key, BatchSize: 10, InFlight: 2), [], interrupt.Token);
+        while (!first.IsCompleted && (await ReadStateLineAsync(input + ".import-state") ?? 0) < 300)
+        {
+            await Task.Delay(5);
+        }
+
+        await interrupt.CancelAsync();
+        var (exit, _, error) = await first;
+        Assert.True(exit == ImportCommand.ExitInterrupted, $"exit {exit}: {error}");
+        var recorded = await ReadStateLineAsync(input + ".import-state") ?? 0;
+        Assert.InRange(recorded, 300, facts.Count - 1);
+
+        var (resumed, output, _) = await RunAsync(new ImportRequest(input, host.Address, key, BatchSize: 10), []);
+        Assert.Equal(0, resumed);
+        Assert.Contains($"{facts.Count - recorded:N0} lines: {facts.Count - recorded:N0} facts accepted, 0 lines rejected", output, StringComparison.Ordinal);
+        Assert.Equal(Expected(facts), await CountsAsync(host.Store));
+    }
+
+    [Fact]
     public async Task A_service_that_does_not_answer_fails_with_exit_code_1_and_a_key_is_never_an_option()
     {
         var input = await WriteAsync("facts.ndjson", [.. Chats(0, 1).Select(Json)]);

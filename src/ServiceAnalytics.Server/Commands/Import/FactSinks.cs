@@ -121,7 +121,8 @@ public sealed class ServiceFactSink : IFactSink
     private ServiceFactSink(Uri address, string apiKey)
     {
         _address = address;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null });
+        // An interrupted import's calls end with OperationCanceledException, as the store's do, not as a failed RPC.
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null, ThrowOperationCanceledOnCancellation = true });
         _client = new IngestionService.IngestionServiceClient(_channel);
         _headers = new Metadata { { "x-api-key", apiKey } };
     }
@@ -161,7 +162,7 @@ public sealed class ServiceFactSink : IFactSink
             var response = await _client.IngestBatchAsync(new IngestBatchRequest { Facts = { facts } }, _headers, cancellationToken: cancellationToken);
             return response.Outcome;
         }
-        catch (RpcException error) when (error.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        catch (RpcException error)
         {
             throw new ImportFailedException(Explain(error), error);
         }
