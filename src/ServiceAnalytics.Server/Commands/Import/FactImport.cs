@@ -22,9 +22,8 @@ public sealed record ImportResult(ImportCounts Counts, ImportEnd End, string? Fa
 /// <summary>
 /// Imports chunks of NDJSON lines through a <see cref="IFactSink"/>: each chunk is parsed (the proto3 JSON mapping as
 /// Google.Protobuf's <see cref="JsonParser"/> reads it, unknown fields refused; <see cref="FastFactJson"/> first) and
-/// sent as one batch; up to
-/// <c>inFlight</c> chunks are parsed and ingested at once (parsing spreads over the cores; the ingestion pipeline
-/// gathers the batches into large inserts), and their outcomes are completed in input order: rejections written,
+/// sent as one batch; up to <c>inFlight</c> chunks are parsed and ingested at once (parsing spreads over the cores;
+/// the ingestion pipeline gathers the batches into large inserts), and their outcomes are completed in input order: rejections written,
 /// then <c>completed</c> (which records the position), so the recorded position never passes a batch that was not
 /// acknowledged. A failure or a cancellation stops reading; batches after the first that did not complete are not
 /// recorded (a re-run sends them again, and event ids make that harmless).
