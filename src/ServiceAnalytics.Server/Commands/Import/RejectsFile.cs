@@ -15,7 +15,7 @@ public sealed record RejectedLine(long Line, string? Field, string Reason, strin
 /// <c>{"line":12,"field":"occurred_at","reason":"is required","eventId":"e-12","text":"{…}"}</c>
 /// (<c>"field":null</c> for a malformed line). A new import
 /// starts it afresh; a resumed one appends to it. Each batch's rejections are flushed before the state file records
-/// the batch, so a crash can at worst repeat the last batch's rejections, never lose one.
+/// the batch, so a crash can at worst repeat the last batch's rejections, never lose one. A file left empty is removed.
 /// </summary>
 public sealed class RejectsFile : IAsyncDisposable
 {
@@ -76,5 +76,14 @@ public sealed class RejectsFile : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _file.DisposeAsync();
+    /// <summary>Closes the file, and removes it when it holds no rejected line (of this run or of the run it resumes): no file, nothing rejected.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var empty = _file.Length == 0;
+        await _file.DisposeAsync();
+        if (empty)
+        {
+            File.Delete(Path);
+        }
+    }
 }
