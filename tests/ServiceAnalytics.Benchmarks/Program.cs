@@ -9,6 +9,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["export"] = ExportBenchmark.RunAsync,
     ["page"] = PageBenchmark.RunAsync,
     ["bi"] = BiBenchmark.RunAsync,
+    ["import"] = ImportBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))
