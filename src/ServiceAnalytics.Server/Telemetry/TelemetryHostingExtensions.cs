@@ -56,6 +56,12 @@ internal static class TelemetryHostingExtensions
                     context => !context.Request.Path.Equals(options.PrometheusPath, StringComparison.OrdinalIgnoreCase)));
         }
 
+        if (otlp)
+        {
+            // Log records go to the collector too, with their trace context; the console keeps them as well.
+            telemetry.WithLogging();
+        }
+
         if (options.Otlp.Endpoint is { } endpoint)
         {
             telemetry.UseOtlpExporter(TelemetryOptionsValidator.OtlpProtocols.GetValueOrDefault(options.Otlp.Protocol), endpoint);
