@@ -41,4 +41,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(112, LogLevel.Error, "SQL endpoint: query {QueryId} from {Caller} failed inside the service")]
     public static partial void SqlStatementFailed(ILogger logger, string caller, string queryId, Exception error);
+
+    [LoggerMessage(200, LogLevel.Warning, "Refused a metrics scrape from {RemoteAddress}: {Reason}")]
+    public static partial void MetricsScrapeRefused(ILogger logger, string remoteAddress, string reason);
+
+    [LoggerMessage(201, LogLevel.Information, "Telemetry: Prometheus metrics at {ScrapeAddress} (open to loopback: {OpenOnLoopback}); traces recorded: {Traces}; OTLP export: {Otlp}")]
+    public static partial void TelemetryExporting(ILogger logger, string scrapeAddress, bool openOnLoopback, bool traces, string otlp);
+
+    [LoggerMessage(202, LogLevel.Information, "Telemetry is off (Telemetry:Enabled=false): no metrics endpoint, no traces, no OTLP")]
+    public static partial void TelemetryOff(ILogger logger);
 }

@@ -4,13 +4,15 @@ using ClickHouse.Driver.Compression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.EmbeddedClickHouse;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Storage;
 
 /// <summary>
 /// The one way into ClickHouse: a ClickHouse.Driver client bound to the service's database. Against a server it
 /// speaks HTTP; against the embedded engine the same client is given an <see cref="HttpClient"/> whose handler runs
-/// the requests in process. Nothing above this class knows which one it is talking to.
+/// the requests in process. Nothing above this class knows which one it is talking to. Either way every statement
+/// gets a span when traces are recorded (<see cref="ClickHouseStatementTracing"/>).
 /// </summary>
 public sealed class ClickHouseStore : IDisposable
 {
@@ -26,7 +28,7 @@ public sealed class ClickHouseStore : IDisposable
         if (Options.UsesEmbeddedEngine)
         {
             Engine = EmbeddedEngine.Open(Options.Embedded);
-            _httpClient = new HttpClient(new EmbeddedClickHouseHandler(Engine)) { Timeout = Timeout.InfiniteTimeSpan };
+            _httpClient = new HttpClient(new ClickHouseStatementTracing(new EmbeddedClickHouseHandler(Engine))) { Timeout = Timeout.InfiniteTimeSpan };
             endpoint = new Uri("http://embedded:8123");
             InsertCompressor = null;
             Log.UsingEmbeddedEngine(logger, Engine.DataPath, Engine.EngineVersion);
@@ -34,7 +36,7 @@ public sealed class ClickHouseStore : IDisposable
         else
         {
             endpoint = new Uri(Options.ServerUrl!, UriKind.Absolute);
-            _httpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) })
+            _httpClient = new HttpClient(new ClickHouseStatementTracing(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) }))
             {
                 Timeout = Timeout.InfiniteTimeSpan,
             };

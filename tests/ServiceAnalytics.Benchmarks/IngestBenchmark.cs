@@ -10,6 +10,10 @@ namespace ServiceAnalytics.Benchmarks;
 /// acknowledgement. In the same run, the baseline: the same facts as rows, written by ClickHouse.Driver's
 /// <c>InsertBinaryAsync</c> straight into an embedded engine in this process. Prints both rates, their ratio, and
 /// the service's peak RSS (VmHWM). Targets on 2 cores: ≥ 150k facts/s, ≥ 0.5 of the baseline, ≤ 1 GiB.
+/// The service runs <c>--rounds</c> times with telemetry as shipped (metrics and the Prometheus endpoint on) and as
+/// many times with <c>--Telemetry:Enabled=false</c>, interleaved (on, off, off, on, …: a drift of the shared machine
+/// falls on both, and so does any advantage of going first), each in a fresh process over a fresh data folder; the ratio of their mean rates is printed (target: on
+/// within 5% of off).
 /// </summary>
 internal static class IngestBenchmark
 {
@@ -19,17 +23,39 @@ internal static class IngestBenchmark
         var warmUp = BenchmarkEnvironment.IntOption(args, "--warm-up", 200_000);
         var streams = BenchmarkEnvironment.IntOption(args, "--streams", 4);
         var batch = BenchmarkEnvironment.IntOption(args, "--batch", 10_000);
-        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process");
+        var rounds = BenchmarkEnvironment.IntOption(args, "--rounds", 2);
+        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process, {rounds} rounds of telemetry on and off");
 
-        var (endToEnd, peakRss) = await MeasureServiceAsync(facts, warmUp, streams, batch);
+        var on = new List<double>();
+        var off = new List<double>();
+        var onCpu = new List<double>();
+        var offCpu = new List<double>();
+        long peakRss = 0;
+        for (var round = 1; round <= rounds; round++)
+        {
+            // On first in odd rounds, off first in even ones: whatever favours a position favours both alike.
+            foreach (var telemetry in round % 2 == 1 ? new[] { true, false } : [false, true])
+            {
+                Console.WriteLine($"  round {round}, telemetry {(telemetry ? "on" : "off")}:");
+                var (rate, rss, cpu) = await MeasureServiceAsync(facts, warmUp, streams, batch, telemetry ? [] : ["--Telemetry:Enabled=false"]);
+                (telemetry ? on : off).Add(rate);
+                (telemetry ? onCpu : offCpu).Add(cpu);
+                peakRss = Math.Max(peakRss, rss);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {rate:N0} facts/s, peak RSS {rss / (1024.0 * 1024.0):F0} MiB"));
+            }
+        }
+
         var direct = await MeasureDirectInsertAsync(facts, warmUp);
+        var endToEnd = on.Average();
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ingest: end to end {endToEnd:N0} facts/s; direct InsertBinaryAsync {direct:N0} facts/s; ratio {endToEnd / direct:F2}; service peak RSS {peakRss / (1024.0 * 1024.0):F0} MiB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ingest: telemetry on {string.Join(" / ", on.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} facts/s (mean {on.Average():N0}); off {string.Join(" / ", off.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} (mean {off.Average():N0}); on/off {on.Average() / off.Average():F3} (target ≥ 0.95); service CPU per run on {onCpu.Average():F1} s, off {offCpu.Average():F1} s"));
         return 0;
     }
 
-    private static async Task<(double Rate, long PeakRss)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch)
+    private static async Task<(double Rate, long PeakRss, double ServiceCpuSeconds)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch, string[] settings)
     {
         BenchmarkEnvironment.RemoveStaleScratchFolders();
         var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
@@ -38,9 +64,9 @@ internal static class IngestBenchmark
             Directory.Delete(dataPath, recursive: true);
         }
 
-        (double Rate, long PeakRss) result = default;
+        (double Rate, long PeakRss, double ServiceCpuSeconds) result = default;
         // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.
-        await ServiceProcess.RunAsync(dataPath, rollups: false, async (channel, _, process) =>
+        await ServiceProcess.RunAsync(dataPath, rollups: false, async (channel, web, process) =>
         {
             var client = new IngestionService.IngestionServiceClient(channel);
             var gate = new Lock();
@@ -55,11 +81,21 @@ internal static class IngestBenchmark
             var serviceCpuBefore = process.TotalProcessorTime;
             var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
+            // With telemetry on, scraped as a Prometheus server would (every 5 s: harsher than the usual 15 to 60 s).
+            using var scraping = new CancellationTokenSource();
+            var scrapes = settings.Length == 0 ? ScrapeAsync(web, scraping.Token) : Task.FromResult(0);
             var accepted = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => ProduceAsync(client, source, gate)));
             stopwatch.Stop();
+            await scraping.CancelAsync();
+            if (await scrapes is > 0 and var scraped)
+            {
+                Console.WriteLine($"    {scraped} scrapes of /metrics during the run");
+            }
+
             process.Refresh();
+            var serviceCpu = (process.TotalProcessorTime - serviceCpuBefore).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  CPU during the run: service {(process.TotalProcessorTime - serviceCpuBefore).TotalSeconds:F1} s, producers {(Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds:F1} s"));
+                $"  CPU during the run: service {serviceCpu:F1} s, producers {(Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds:F1} s"));
 
             if (accepted.Sum() != factCount)
             {
@@ -67,9 +103,29 @@ internal static class IngestBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  end to end: {stopwatch.Elapsed.TotalSeconds:F2} s"));
-            result = (factCount / stopwatch.Elapsed.TotalSeconds, ServiceProcess.Rss(process.Id, "VmHWM:"));
-        });
+            result = (factCount / stopwatch.Elapsed.TotalSeconds, ServiceProcess.Rss(process.Id, "VmHWM:"), serviceCpu);
+        }, settings);
         return result;
+    }
+
+    /// <summary>Scrapes the service's Prometheus endpoint (loopback: no credential) every 5 s, the first at once; how many times.</summary>
+    private static async Task<int> ScrapeAsync(Uri web, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = web };
+        var scrapes = 0;
+        try
+        {
+            while (true)
+            {
+                (await http.GetAsync("/metrics", cancellationToken)).EnsureSuccessStatusCode();
+                scrapes++;
+                await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return scrapes;
+        }
     }
 
     private static IEnumerable<(ulong Sequence, Fact[] Facts)> Batches(IEnumerable<Fact> facts, int batch) =>

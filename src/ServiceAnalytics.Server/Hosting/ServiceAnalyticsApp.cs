@@ -8,6 +8,7 @@ using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Server.Rollups;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Server.SqlEndpoint;
+using ServiceAnalytics.Server.Telemetry;
 
 namespace ServiceAnalytics.Server.Hosting;
 
@@ -28,6 +29,7 @@ public static class ServiceAnalyticsApp
         configure?.Invoke(builder);
 
         var developmentKey = builder.AddServiceAnalyticsSecurity();
+        builder.AddServiceAnalyticsTelemetry();
         builder.AddSqlEndpoint(endpoints);
         builder.Services.AddClickHouseStorage(builder.Configuration);
         builder.Services.AddHostedService<SchemaMigrationService>();
@@ -65,6 +67,7 @@ public static class ServiceAnalyticsApp
         app.UseSqlEndpoint();
         app.UseServiceAnalyticsPage();
         app.UseAuthentication();
+        app.UseMetricsScrapeEndpoint();
         // gRPC-Web for browsers, on every gRPC service (the same services, interceptors included).
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseHttpRequestChecks();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Rollups;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Server.Rollups;
 
@@ -36,6 +37,7 @@ internal sealed class RollupJob(
             return;
         }
 
+        using var span = RollupTracing.StartJob(refresh ? "refresh" : "scheduled");
         if (refresh)
         {
             try

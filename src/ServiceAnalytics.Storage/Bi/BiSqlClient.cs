@@ -4,6 +4,7 @@ using ClickHouse.Driver.ADO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.EmbeddedClickHouse;
+using ServiceAnalytics.Storage.Telemetry;
 
 namespace ServiceAnalytics.Storage.Bi;
 
@@ -29,17 +30,17 @@ public sealed class BiSqlClient : IDisposable
         if (store.Engine is { } engine)
         {
             Pool = engine.OpenPool(Options.MaxConnections, ConnectionSettings(Options));
-            _httpClient = new HttpClient(new EmbeddedClickHouseHandler(Pool)) { Timeout = Timeout.InfiniteTimeSpan };
+            _httpClient = new HttpClient(new ClickHouseStatementTracing(new EmbeddedClickHouseHandler(Pool))) { Timeout = Timeout.InfiniteTimeSpan };
             endpoint = new Uri("http://embedded:8123");
         }
         else
         {
             endpoint = new Uri(store.Options.ServerUrl!, UriKind.Absolute);
-            _httpClient = new HttpClient(new SocketsHttpHandler
+            _httpClient = new HttpClient(new ClickHouseStatementTracing(new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = Options.MaxConnections,
                 PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-            })
+            }))
             { Timeout = Timeout.InfiniteTimeSpan };
         }
 

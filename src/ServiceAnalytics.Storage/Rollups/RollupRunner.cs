@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Migrations;
+using ServiceAnalytics.Storage.Telemetry;
 using static ServiceAnalytics.Storage.Rollups.IsoDays;
 
 namespace ServiceAnalytics.Storage.Rollups;
@@ -176,6 +177,7 @@ public sealed class RollupRunner(
         var startedAt = now = Instants.ToMilliseconds(now);
         var clock = Stopwatch.StartNew();
         var staging = new RollupStaging(store, _target, runId, logger);
+        using var span = RollupTracing.StartRun(runId, name, first, last);
         long shops = 0;
         var rows = new ComputedRows(0, 0);
         try
@@ -202,6 +204,7 @@ public sealed class RollupRunner(
             var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, rows.Total, settles, "", arrivalsThrough);
             await _log.RecordAsync(run, cancellationToken);
             watermark.Advance(settles, arrivalsThrough is { } mark ? new RollupSnapshot(startedAt, mark, last) : null);
+            RollupTracing.Finished(span, shops, rows.Total);
             instruments.Succeeded(reason, clock.Elapsed, shops, rows.Chats);
             Log.RollupFinished(logger, runId, name, Iso(first), Iso(last), shops, rows.Total, clock.ElapsedMilliseconds);
             if (arrivalsThrough is { } snapshotMark)
@@ -214,6 +217,7 @@ public sealed class RollupRunner(
         catch (Exception error)
         {
             instruments.Failed(reason, clock.Elapsed, error);
+            RollupTracing.Failed(span, shops, error);
             Log.RollupFailed(logger, runId, name, Iso(first), Iso(last), error);
             var failed = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
                 $"{error.GetType().Name}: {error.Message}");

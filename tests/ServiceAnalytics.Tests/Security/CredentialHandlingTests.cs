@@ -59,9 +59,16 @@ public sealed class CredentialHandlingTests
     public async Task Keys_and_tokens_never_appear_in_logs_or_errors()
     {
         var logs = new CapturedLogs();
+        var spans = new Telemetry.SpanCapture();
         var settings = Callers.Settings();
         settings["Logging:LogLevel:Default"] = "Trace";
-        await using var host = await ServiceHost.StartReadyAsync(settings, configure: builder => builder.Logging.AddProvider(logs));
+        // With telemetry recording everything it can: spans (and their exporter) must not carry a secret either.
+        settings["Telemetry:Traces"] = "true";
+        await using var host = await ServiceHost.StartReadyAsync(settings, configure: builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            spans.AddTo(builder);
+        });
         var valid = Callers.Token(["shop-a"], transfer: true);
         var expired = Callers.Token(["shop-a"], expires: DateTime.UtcNow.AddMinutes(-10));
         var foreign = Callers.Token(["shop-a"], key: Callers.OtherSigningKey);
@@ -86,12 +93,37 @@ public sealed class CredentialHandlingTests
             }
         }
 
+        // A scrape with a key, and one with a wrong key, as an operator's Prometheus would send them.
+        using var http = host.CreateHttpClient();
+        foreach (var key in new[] { Callers.Keys["ops"].Key, "wrong-key-0123456789" })
+        {
+            using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+            scrape.Headers.Add("x-api-key", key);
+            (await http.SendAsync(scrape)).Dispose();
+        }
+
+        // A BI tool that puts its key in the URL, as ClickHouse's HTTP interface allows (the SQL endpoint's span records the URL).
+        var sql = host.App.Services.GetRequiredService<ServiceAnalytics.Server.Hosting.ServiceEndpoints>()
+            .Sql(host.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()).Single();
+        using (var bi = new HttpClient { BaseAddress = sql })
+        {
+            (await bi.GetAsync("/?user=bi&password=wrong-key-0123456789&query=SELECT%201")).Dispose();
+        }
+
+        secrets = [.. secrets, Callers.Keys["ops"].Key];
+        await spans.WaitForAsync(s => s.DisplayName.EndsWith("/GetOverview", StringComparison.Ordinal));
+        var spanTexts = spans.All.SelectMany(s => s.Tags.Select(t => $"{t.Key}={t.Value}")
+            .Concat(s.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name} {t.Key}={t.Value}")))
+            .Append(s.DisplayName)).ToList();
+        // The BI call was traced with its query string, whose values the instrumentation redacts.
+        Assert.Contains(spanTexts, text => text.StartsWith("url.query=", StringComparison.Ordinal) && text.Contains("password=", StringComparison.Ordinal));
         Assert.NotEmpty(logs.Lines);
         Assert.Equal(5, errors.Count);
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
             Assert.DoesNotContain(errors, error => error.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(spanTexts, text => text.Contains(secret, StringComparison.Ordinal));
         }
     }
 

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Web;
+
+namespace ServiceAnalytics.Storage.Telemetry;
+
+/// <summary>
+/// A span per ClickHouse statement, started around each HTTP request ClickHouse.Driver sends (to a server or to the
+/// embedded engine's in-process handler), as a child of the span current at the call: the query RPC, the rollup run.
+/// It carries what leads from a trace to ClickHouse's own records — the <c>query_id</c> the statement ran under (the
+/// driver sends one with every statement; <c>system.query_log</c> on a server is keyed by it) — the statement's kind
+/// and table (<see cref="ClickHouseStatementSummary"/>), the database and the rows ClickHouse reports in its
+/// <c>X-ClickHouse-Summary</c> header. Never the statement's text, its parameters or the credentials of the request.
+/// </summary>
+/// <remarks>
+/// Why not the driver's own activity source (<c>ClickHouse.Driver</c>): its spans are named after driver methods
+/// (<c>PostSqlQueryAsync</c>), carry no query id, table or kind, and put the connection string (user, host, a masked
+/// password) on every span. This handler sees the request the driver built, so it names what was really sent.
+/// </remarks>
+public sealed class ClickHouseStatementTracing(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    /// <summary>The attribute holding the statement's ClickHouse query id.</summary>
+    public const string QueryIdTag = "clickhouse.query_id";
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!ServiceTracing.Source.HasListeners() || request.RequestUri is not { } uri || uri.AbsolutePath.TrimEnd('/') == "/ping")
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        using var activity = ServiceTracing.Source.StartActivity("clickhouse", ActivityKind.Client);
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        var query = HttpUtility.ParseQueryString(uri.Query);
+        var (kind, table) = ClickHouseStatementSummary.Summarize(query["query"] ?? await StatementInBodyAsync(request.Content, cancellationToken));
+        activity.DisplayName = (kind, table) switch
+        {
+            (null, _) => "clickhouse",
+            (_, null) => kind,
+            _ => $"{kind} {table}",
+        };
+        activity.SetTag("db.system.name", "clickhouse");
+        activity.SetTag("db.namespace", query["database"]);
+        activity.SetTag("db.operation.name", kind);
+        activity.SetTag("db.collection.name", table);
+        activity.SetTag(QueryIdTag, query["query_id"]);
+        activity.SetTag("server.address", uri.Host);
+        activity.SetTag("server.port", uri.Port);
+
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            TagOutcome(activity, response);
+            return response;
+        }
+        catch (Exception error)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", error.GetType().FullName);
+            throw;
+        }
+    }
+
+    private static void TagOutcome(Activity activity, HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("X-ClickHouse-Query-Id", out var ids) && activity.GetTagItem(QueryIdTag) is null)
+        {
+            activity.SetTag(QueryIdTag, ids.FirstOrDefault());
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            // The ClickHouse error code, never its message: that may quote the statement.
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", response.Headers.TryGetValues("X-ClickHouse-Exception-Code", out var codes)
+                ? codes.FirstOrDefault()
+                : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (response.Headers.TryGetValues("X-ClickHouse-Summary", out var summaries))
+        {
+            TagRows(activity, summaries.FirstOrDefault());
+        }
+    }
+
+    /// <summary>The row counts of ClickHouse's summary (numbers as JSON strings: <c>{"read_rows":"10",…}</c>).</summary>
+    private static void TagRows(Activity activity, string? summary)
+    {
+        if (string.IsNullOrEmpty(summary))
+        {
+            return;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(summary);
+            foreach (var (field, tag) in s_rowTags)
+            {
+                if (document.RootElement.TryGetProperty(field, out var value) && long.TryParse(value.ToString(), out var rows))
+                {
+                    activity.SetTag(tag, rows);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A summary that is not JSON tells nothing; the span keeps the rest.
+        }
+    }
+
+    private static readonly (string Field, string Tag)[] s_rowTags =
+    [
+        ("read_rows", "clickhouse.read_rows"),
+        ("written_rows", "clickhouse.written_rows"),
+        ("result_rows", "db.response.returned_rows"),
+    ];
+
+    /// <summary>
+    /// The head of a statement sent as the request body (queries; an INSERT's data never is, its statement is in the
+    /// <c>query</c> parameter). Reading it buffers the body, which the driver built in memory anyway.
+    /// </summary>
+    private static async Task<string?> StatementInBodyAsync(HttpContent? content, CancellationToken cancellationToken)
+    {
+        if (content is null or StreamContent)
+        {
+            return null;
+        }
+
+        var bytes = await content.ReadAsByteArrayAsync(cancellationToken);
+        Stream body = new MemoryStream(bytes, writable: false);
+        body = content.Headers.ContentEncoding.LastOrDefault() switch
+        {
+            null => body,
+            "gzip" => new GZipStream(body, CompressionMode.Decompress),
+            "deflate" => new ZLibStream(body, CompressionMode.Decompress),
+            "br" => new BrotliStream(body, CompressionMode.Decompress),
+            _ => Stream.Null,
+        };
+        await using (body)
+        {
+            var head = new byte[ClickHouseStatementSummary.ScannedChars];
+            var read = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            return Encoding.UTF8.GetString(head, 0, read);
+        }
+    }
+}

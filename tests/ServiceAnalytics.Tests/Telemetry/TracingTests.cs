@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using OpenTelemetry.Trace;
+using ServiceAnalytics.Storage.Telemetry;
+
+namespace ServiceAnalytics.Tests.Telemetry;
+
+/// <summary>
+/// Spans as an exporter receives them (OpenTelemetry's in-memory exporter added through the service's own tracer
+/// provider): a query RPC's server span with its ClickHouse statements as children, each with the query id it ran
+/// under; ingestion's INSERT with its rows; a rollup run with its run id.
+/// </summary>
+public sealed class TracingTests
+{
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task A_query_rpc_span_has_its_ClickHouse_statements_as_children_with_their_query_ids(ClickHouseLane lane)
+    {
+        var spans = new SpanCapture();
+        await using var host = await ServiceHost.StartReadyAsync(Settings(lane), configure: spans.AddTo);
+        var scenario = FactScenario.Synthetic("shop-traced", 30);
+        var ingested = await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+        Assert.Empty(ingested.Outcome.Rejected);
+
+        var today = DateTime.UtcNow.Date;
+        await new AnalyticsService.AnalyticsServiceClient(host.Channel).GetOverviewAsync(new GetOverviewRequest
+        {
+            ShopId = scenario.ShopId, FirstDay = today.AddDays(-45).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LastDay = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        });
+
+        var server = await spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("/GetOverview", StringComparison.Ordinal));
+        var statements = spans.All.Where(s => s.Source.Name == TelemetryNames.ActivitySource && s.ParentSpanId == server.SpanId).ToList();
+        Assert.NotEmpty(statements);
+        Assert.All(statements, s =>
+        {
+            Assert.Equal(ActivityKind.Client, s.Kind);
+            Assert.Equal(server.TraceId, s.TraceId);
+            Assert.Equal("clickhouse", s.GetTagItem("db.system.name"));
+            Assert.Equal(host.Database, s.GetTagItem("db.namespace"));
+            Assert.Equal("SELECT", s.GetTagItem("db.operation.name"));
+        });
+        Assert.Contains(statements, s => s.GetTagItem("db.collection.name") is string table && s.DisplayName == $"SELECT {table}");
+        var queryIds = statements.Select(s => s.GetTagItem(ClickHouseStatementTracing.QueryIdTag) as string).ToList();
+        Assert.All(queryIds, id => Assert.False(string.IsNullOrEmpty(id)));
+        Assert.Equal(queryIds.Count, queryIds.Distinct().Count());
+
+        // The facts' INSERT: its table and the rows ClickHouse reports written.
+        Assert.Contains(spans.All, s => (string?)s.GetTagItem("db.operation.name") == "INSERT"
+            && s.GetTagItem("db.collection.name") is string && s.GetTagItem("clickhouse.written_rows") is long and > 0);
+
+        if (lane == ClickHouseLane.Server)
+        {
+            // On a server, each id leads to the statement in ClickHouse's own log.
+            await host.Store.Client.ExecuteNonQueryAsync("SYSTEM FLUSH LOGS");
+            var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+            parameters.AddParameter("ids", queryIds.ToArray());
+            var logged = Convert.ToInt64(await host.Store.Client.ExecuteScalarAsync(
+                "SELECT uniqExact(query_id) FROM system.query_log WHERE has({ids:Array(String)}, query_id)", parameters), CultureInfo.InvariantCulture);
+            Assert.Equal(queryIds.Count, logged);
+        }
+    }
+
+    [Fact]
+    public async Task A_rollup_run_is_a_span_with_its_run_id_reason_days_and_rows()
+    {
+        var spans = new SpanCapture();
+        await using var host = await ServiceHost.StartReadyAsync(Settings(ClickHouseLane.Embedded), configure: spans.AddTo);
+        var scenario = FactScenario.Synthetic("shop-rollup-traced", 20);
+        await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+
+        var runner = host.App.Services.GetRequiredService<ServiceAnalytics.Storage.Rollups.RollupRunner>();
+        var run = await runner.RunScheduledAsync(DateTime.UtcNow, CancellationToken.None);
+
+        var span = await spans.WaitForAsync(s => s.DisplayName.StartsWith("rollup run ", StringComparison.Ordinal));
+        Assert.Equal(run.RunId, span.GetTagItem("rollup.run_id"));
+        Assert.Equal(run.Reason, span.GetTagItem("rollup.reason"));
+        Assert.Equal(run.LastDay.DayNumber - run.FirstDay.DayNumber + 1, span.GetTagItem("rollup.days"));
+        Assert.Equal(run.Shops, span.GetTagItem("rollup.shops"));
+        Assert.Equal(run.RowsWritten, span.GetTagItem("rollup.rows"));
+        Assert.True(run.RowsWritten > 0);
+        Assert.Contains(spans.All, s => s.ParentSpanId == span.SpanId && (string?)s.GetTagItem("db.operation.name") == "INSERT");
+    }
+
+    private static Dictionary<string, string?> Settings(ClickHouseLane lane)
+    {
+        var settings = new Dictionary<string, string?> { ["Telemetry:Traces"] = "true" };
+        if (lane == ClickHouseLane.Server)
+        {
+            var server = TestEnvironment.Options(lane, "default");
+            settings["ClickHouse:ServerUrl"] = server.ServerUrl;
+            settings["ClickHouse:Username"] = server.Username;
+            settings["ClickHouse:Password"] = server.Password;
+        }
+
+        return settings;
+    }
+}
