@@ -30,6 +30,17 @@ public static class ExportCommand
         {
             Description = "Export through the running service at this gRPC address (e.g. http://127.0.0.1:5310) instead of " +
                 "reading the store; CSV only. Its API key is read from --api-key-file or the " + ApiKeyVariable + " variable.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Uri.TryCreate(text, UriKind.Absolute, out var address) && (address.Scheme == Uri.UriSchemeHttp || address.Scheme == Uri.UriSchemeHttps))
+                {
+                    return address;
+                }
+
+                result.AddError($"--service must be an http:// or https:// address such as http://127.0.0.1:5310, not '{text}'.");
+                return null;
+            },
         };
         var apiKeyFile = new Option<FileInfo?>("--api-key-file") { Description = "A file holding the API key for --service (a query-scoped key)." };
         var command = new Command(
@@ -139,11 +150,6 @@ public static class ExportCommand
             return "the service exports CSV only: export Parquet from the store (without --service, the service stopped on the embedded engine), or --format csv";
         }
 
-        if (job.Service is { } address && !address.IsAbsoluteUri)
-        {
-            return $"--service must be an absolute address such as http://127.0.0.1:5310, not '{address}'";
-        }
-
         if (job.Service is not null && job.ApiKeyFile is null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ApiKeyVariable)))
         {
             return $"--service needs an API key: --api-key-file FILE or the {ApiKeyVariable} variable";
@@ -177,7 +183,8 @@ public static class ExportCommand
     {
         var detail = invalid.Status.Detail;
         var colon = detail.IndexOf(": ", StringComparison.Ordinal);
-        return colon < 0 ? detail : $"{job.Filter.OptionFor(detail[..colon])} {detail[(colon + 2)..]}";
+        return colon < 0 ? detail
+            : $"{job.Filter.OptionFor(detail[..colon])} {detail[(colon + 2)..].Replace("first_day", job.Filter.OptionFor("first_day"), StringComparison.Ordinal)}";
     }
 
     private static async Task<long> WriteCsvAsync(IChatExportSource source, ExportChatsRequest request, Stream output, ProgressCounter counter, CancellationToken cancellation)

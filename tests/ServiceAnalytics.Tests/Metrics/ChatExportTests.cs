@@ -219,7 +219,7 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
     }
 
     /// <summary>A record back as the <see cref="ChatRow"/> it shows, each value without its neutralising quote.</summary>
-    private static ChatRow FromRecord(string[] record)
+    internal static ChatRow FromRecord(string[] record)
     {
         Assert.Equal(ChatRow.Descriptor.Fields.InDeclarationOrder().Count, record.Length);
         var v = record.Select(cell => cell.StartsWith('\'') ? cell[1..] : cell).ToArray();
