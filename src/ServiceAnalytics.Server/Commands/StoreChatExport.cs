@@ -57,8 +57,7 @@ internal sealed class StoreChatExport : IChatExportSource
     public async Task<long?> CountAsync(ExportChatsRequest request, CancellationToken cancellationToken)
     {
         var (calendar, period, filter, asOf) = await ScopeAsync(request, cancellationToken);
-        var page = await _queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after: null, limit: 1, cancellationToken);
-        return page.Total;
+        return await _queries.CountExportChatsAsync(request.ShopId, calendar, period, asOf, filter, cancellationToken);
     }
 
     public async IAsyncEnumerable<ChatRow> RowsAsync(

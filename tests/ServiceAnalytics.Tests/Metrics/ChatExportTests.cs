@@ -145,6 +145,7 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
                 }
 
                 Assert.Equal(listed, exported);
+                Assert.Equal(listed.Count, await queries.CountExportChatsAsync(shop, calendar, period, DateTime.UtcNow, filter, CancellationToken.None, slice));
             }
         }
     }
