@@ -77,7 +77,7 @@ public sealed class ChatExportFormatTests
         {
             ChatId = $"chat-{i}",
             CustomerId = $"customer-{i % 7}",
-            ReceivedAt = Timestamp.FromDateTime(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i * 13.001)),
+            ReceivedAt = Timestamp.FromDateTime(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc).AddMilliseconds(i * 13_001L)),
             Status = (ChatStatus)(1 + (i % 3)),
             Type = (ChatType)(1 + (i % 6)),
             CurrentAgentId = i % 5 == 0 ? "" : $"agent-{i % 4}",
