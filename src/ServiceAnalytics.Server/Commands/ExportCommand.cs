@@ -80,7 +80,7 @@ public static class ExportCommand
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(progress);
-        var usage = await CheckAsync(job, error);
+        var usage = CheckUsage(job);
         if (usage is not null)
         {
             await error.WriteLineAsync($"export: {usage} (see export --help)");
@@ -95,8 +95,9 @@ public static class ExportCommand
                 ? new ServiceChatExport(address, await ApiKeyAsync(job, cancellation) ?? "")
                 : await StoreChatExport.OpenAsync(job.Settings, cancellation);
             var total = await source.CountAsync(job.Request, cancellation);
+            // Parquet only from the store (CheckUsage refuses it with --service): the service sends CSV.
             var rows = await progress.RunAsync("export", "chats", total, counter => parquet
-                ? WriteParquetAsync(source, job.Request, output.Stream, counter, cancellation)
+                ? WriteParquetAsync((StoreChatExport)source, job.Request, output.Stream, counter, cancellation)
                 : WriteCsvAsync(source, job.Request, output.Stream, counter, cancellation));
             await output.CompleteAsync(cancellation);
             await messages.WriteLineAsync(job.OutputPath == "-"
@@ -127,7 +128,7 @@ public static class ExportCommand
     }
 
     /// <summary>What makes the job impossible before anything is opened, or null: the request's fields as the RPCs check them, the format and its output, the key.</summary>
-    private static async Task<string?> CheckAsync(ExportJob job, TextWriter error)
+    private static string? CheckUsage(ExportJob job)
     {
         try
         {
@@ -155,7 +156,6 @@ public static class ExportCommand
             return $"--service needs an API key: --api-key-file FILE or the {ApiKeyVariable} variable";
         }
 
-        await error.FlushAsync();
         return null;
     }
 
@@ -199,7 +199,7 @@ public static class ExportCommand
         return counter.Done;
     }
 
-    private static async Task<long> WriteParquetAsync(IChatExportSource source, ExportChatsRequest request, Stream output, ProgressCounter counter, CancellationToken cancellation)
+    private static async Task<long> WriteParquetAsync(StoreChatExport source, ExportChatsRequest request, Stream output, ProgressCounter counter, CancellationToken cancellation)
     {
         await using var parquet = await ChatParquet.CreateAsync(output, cancellation);
         await foreach (var row in source.RowsAsync(request, counter, cancellation))

@@ -26,8 +26,6 @@ internal sealed class ServiceChatExport(Uri address, string apiKey) : IChatExpor
         UnsafeUseInsecureChannelCallCredentials = address.Scheme != Uri.UriSchemeHttps,
     });
 
-    public bool ReadsRows => false;
-
     private AnalyticsService.AnalyticsServiceClient Client => new(_channel);
 
     public async Task<long?> CountAsync(ExportChatsRequest request, CancellationToken cancellationToken)
@@ -39,9 +37,6 @@ internal sealed class ServiceChatExport(Uri address, string apiKey) : IChatExpor
         var page = await Client.ListChatsAsync(list, cancellationToken: cancellationToken);
         return page.Total;
     }
-
-    public IAsyncEnumerable<ChatRow> RowsAsync(ExportChatsRequest request, ProgressCounter progress, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("The service exports CSV only.");
 
     public async IAsyncEnumerable<Google.Api.HttpBody> CsvAsync(
         ExportChatsRequest request, ProgressCounter progress, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -28,8 +28,6 @@ internal sealed class StoreChatExport : IChatExportSource
         _queries = host.Services.GetRequiredService<MetricQueries>();
     }
 
-    public bool ReadsRows => true;
-
     /// <summary>Opens the store with <paramref name="settings"/> (configuration overrides) and brings its schema up to date, as the other commands do.</summary>
     public static async Task<StoreChatExport> OpenAsync(string[] settings, CancellationToken cancellationToken)
     {
@@ -60,6 +58,7 @@ internal sealed class StoreChatExport : IChatExportSource
         return await _queries.CountExportChatsAsync(request.ShopId, calendar, period, asOf, filter, cancellationToken);
     }
 
+    /// <summary>The rows of the request in the list's order, each counted into <paramref name="progress"/>.</summary>
     public async IAsyncEnumerable<ChatRow> RowsAsync(
         ExportChatsRequest request, ProgressCounter progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
