@@ -5,8 +5,7 @@ namespace ServiceAnalytics.Server.Commands;
 /// <summary>
 /// Where the <c>export</c> command reads All Chats from: the store directly (<see cref="StoreChatExport"/>) or a
 /// running service (<see cref="ServiceChatExport"/>). Either gives the rows the <c>ListChats</c> RPC gives for the
-/// same checked request, as CSV; the store also gives them one by one (<see cref="StoreChatExport.RowsAsync"/>), for
-/// a Parquet file.
+/// same checked request, as CSV and one by one, for a Parquet file.
 /// </summary>
 internal interface IChatExportSource : IAsyncDisposable
 {
@@ -15,6 +14,9 @@ internal interface IChatExportSource : IAsyncDisposable
     /// known; a shop without data fails with <see cref="ExportFailedException"/>.
     /// </summary>
     Task<long?> CountAsync(ExportChatsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The rows of the request in the list's order, each counted into <paramref name="progress"/>.</summary>
+    IAsyncEnumerable<ChatRow> RowsAsync(ExportChatsRequest request, ProgressCounter progress, CancellationToken cancellationToken);
 
     /// <summary>
     /// The request's CSV as the ExportChats RPC sends it (<see cref="Services.ChatCsv"/>): chunks of whole records, the

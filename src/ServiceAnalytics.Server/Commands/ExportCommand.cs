@@ -29,7 +29,7 @@ public static class ExportCommand
         var service = new Option<Uri?>("--service")
         {
             Description = "Export through the running service at this gRPC address (e.g. http://127.0.0.1:5310) instead of " +
-                "reading the store; CSV only. Its API key is read from --api-key-file or the " + ApiKeyVariable + " variable.",
+                "reading the store. Its API key is read from --api-key-file or the " + ApiKeyVariable + " variable.",
             CustomParser = result =>
             {
                 var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
@@ -95,9 +95,8 @@ public static class ExportCommand
                 ? new ServiceChatExport(address, await ApiKeyAsync(job, cancellation) ?? "")
                 : await StoreChatExport.OpenAsync(job.Settings, cancellation);
             var total = await source.CountAsync(job.Request, cancellation);
-            // Parquet only from the store (CheckUsage refuses it with --service): the service sends CSV.
             var rows = await progress.RunAsync("export", "chats", total, counter => parquet
-                ? WriteParquetAsync((StoreChatExport)source, job.Request, output.Stream, counter, cancellation)
+                ? WriteParquetAsync(source, job.Request, output.Stream, counter, cancellation)
                 : WriteCsvAsync(source, job.Request, output.Stream, counter, cancellation));
             await output.CompleteAsync(cancellation);
             await messages.WriteLineAsync(job.OutputPath == "-"
@@ -108,6 +107,11 @@ public static class ExportCommand
         catch (Exception problem) when (problem is IOException or UnauthorizedAccessException && !cancellation.IsCancellationRequested)
         {
             await error.WriteLineAsync($"export: cannot write {job.OutputPath}: {problem.Message}");
+            return ServiceCommandLine.ExitFailed;
+        }
+        catch (FormatException unreadable) when (job.Service is not null)
+        {
+            await error.WriteLineAsync($"export: the CSV of the service at {job.Service} could not be read back for Parquet: {unreadable.Message}");
             return ServiceCommandLine.ExitFailed;
         }
         catch (ExportFailedException failed)
@@ -144,11 +148,6 @@ public static class ExportCommand
         if (job.IsParquet && job.OutputPath == "-")
         {
             return "Parquet is written to a file (its footer is written last): give --output FILE, or --format csv for standard output";
-        }
-
-        if (job.IsParquet && job.Service is not null)
-        {
-            return "the service exports CSV only: export Parquet from the store (without --service, the service stopped on the embedded engine), or --format csv";
         }
 
         if (job.Service is not null && job.ApiKeyFile is null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ApiKeyVariable)))
@@ -199,7 +198,7 @@ public static class ExportCommand
         return counter.Done;
     }
 
-    private static async Task<long> WriteParquetAsync(StoreChatExport source, ExportChatsRequest request, Stream output, ProgressCounter counter, CancellationToken cancellation)
+    private static async Task<long> WriteParquetAsync(IChatExportSource source, ExportChatsRequest request, Stream output, ProgressCounter counter, CancellationToken cancellation)
     {
         await using var parquet = await ChatParquet.CreateAsync(output, cancellation);
         await foreach (var row in source.RowsAsync(request, counter, cancellation))

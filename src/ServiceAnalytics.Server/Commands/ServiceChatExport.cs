@@ -3,13 +3,15 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ServiceAnalytics.Contracts.Query.V1;
+using ServiceAnalytics.Server.Services;
 
 namespace ServiceAnalytics.Server.Commands;
 
 /// <summary>
 /// The export read from a running service over gRPC with an API key (sent as <c>x-api-key</c>, as every caller
 /// does): the count is the <c>ListChats</c> total of the same filter, the CSV the <c>ExportChats</c> stream as it
-/// comes. The service sends CSV only, so a Parquet file is made from the store (<see cref="StoreChatExport"/>).
+/// comes; the rows (for a Parquet file) are that CSV read back (<see cref="ChatCsvReader"/>), as the service sends
+/// no other format.
 /// </summary>
 internal sealed class ServiceChatExport(Uri address, string apiKey) : IChatExportSource
 {
@@ -36,6 +38,24 @@ internal sealed class ServiceChatExport(Uri address, string apiKey) : IChatExpor
         list.PageSize = 1;
         var page = await Client.ListChatsAsync(list, cancellationToken: cancellationToken);
         return page.Total;
+    }
+
+    public async IAsyncEnumerable<ChatRow> RowsAsync(
+        ExportChatsRequest request, ProgressCounter progress, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        using var call = Client.ExportChats(request, cancellationToken: cancellationToken);
+        var first = true;
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            foreach (var row in ChatCsvReader.Rows(chunk.Data.ToStringUtf8(), first))
+            {
+                progress.Add(1);
+                yield return row;
+            }
+
+            first = false;
+        }
     }
 
     public async IAsyncEnumerable<Google.Api.HttpBody> CsvAsync(

@@ -58,7 +58,6 @@ internal sealed class StoreChatExport : IChatExportSource
         return await _queries.CountExportChatsAsync(request.ShopId, calendar, period, asOf, filter, cancellationToken);
     }
 
-    /// <summary>The rows of the request in the list's order, each counted into <paramref name="progress"/>.</summary>
     public async IAsyncEnumerable<ChatRow> RowsAsync(
         ExportChatsRequest request, ProgressCounter progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -68,22 +68,28 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     }
 
     [Fact]
-    public async Task Through_the_running_service_the_csv_is_the_list_rows_and_the_rpcs_file()
+    public async Task Through_the_running_service_csv_and_parquet_hold_the_list_rows_and_the_csv_is_the_rpcs_file()
     {
         var keyFile = Path.Combine(_folder, "key");
         await File.WriteAllTextAsync(keyFile, ServiceHost.TestKey + "\n");
         string[] options = ["--chat-type", "responded-late", "--chat-type", "responded-24h", "--tag", "pre-purchase"];
         var listed = await ListAllAsync(options);
         var viaService = Path.Combine(_folder, "via-service.csv");
+        var parquetViaService = Path.Combine(_folder, "via-service.parquet");
         var fromStore = Path.Combine(_folder, "from-store.csv");
+        string[] throughService = ["--service", service.Host.Address.ToString(), "--api-key-file", keyFile];
 
-        var (exit, output, error) = await RunAsync([.. Export(viaService), .. options, "--service", service.Host.Address.ToString(), "--api-key-file", keyFile]);
+        var (exit, output, error) = await RunAsync([.. Export(viaService), .. options, .. throughService]);
+        var parquet = await RunAsync([.. Export(parquetViaService), .. options, .. throughService]);
         Assert.True(exit == 0, error);
+        Assert.True(parquet.Exit == 0, parquet.Error);
         Assert.True((await RunAsync([.. Export(fromStore), .. options, .. StoreSettings()])).Exit == 0);
 
         Assert.True(listed.Count > 20, $"{listed.Count} chats");
         Assert.Equal(listed, ReadCsv(viaService));
+        Assert.Equal(listed, await ReadParquetAsync(parquetViaService));
         Assert.Contains($"export: {listed.Count:N0} chats of {_shop}", output, StringComparison.Ordinal);
+        Assert.Contains($"export: {listed.Count:N0} chats in ", parquet.Output, StringComparison.Ordinal);
         // Both modes write the ExportChats RPC's CSV, byte for byte.
         Assert.Equal(await File.ReadAllBytesAsync(fromStore), await File.ReadAllBytesAsync(viaService));
     }
@@ -126,7 +132,8 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     [InlineData("--from must be a date YYYY-MM-DD from 2000-01-01 to 2100-12-31", "--from", "2026-1-1", "--to", "2026-01-31")]
     [InlineData("--rating must be 1 to 5", "--from", "2026-01-01", "--to", "2026-01-31", "--rating", "6")]
     [InlineData("Parquet is written to a file", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "parquet", "--output", "-")]
-    [InlineData("the service exports CSV only", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "parquet", "--service", "http://127.0.0.1:1")]
+    [InlineData("--service needs an API key", "--from", "2026-01-01", "--to", "2026-01-31", "--service", "http://127.0.0.1:1")]
+    [InlineData("--service must be an http:// or https:// address", "--from", "2026-01-01", "--to", "2026-01-31", "--service", "127.0.0.1:5310")]
     [InlineData("xlsx", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "xlsx")]
     [InlineData("--chat-type: 'answered' is not one of responded-24h, responded-late", "--from", "2026-01-01", "--to", "2026-01-31", "--chat-type", "answered")]
     public async Task A_request_the_rpcs_refuse_or_a_bad_format_is_a_usage_error_naming_the_option(string expected, params string[] options)

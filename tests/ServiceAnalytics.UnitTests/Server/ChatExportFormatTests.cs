@@ -57,6 +57,39 @@ public sealed class ChatExportFormatTests
     }
 
     [Fact]
+    public void The_csv_reads_back_as_the_rows_written_hostile_values_included()
+    {
+        // Values a spreadsheet would run, quotes, commas, line breaks, the tag separator and its escape.
+        string[] hostile = ["=1+1", "-3", "@SUM(A1)", "'quoted", "plain\"quote, comma", "line\nbreak", "\tlead tab", "pipe|and\\back", ""];
+        var rows = Enumerable.Range(0, 300).Select(Row).ToList();
+        foreach (var (value, i) in hostile.Select((v, i) => (v, i)))
+        {
+            rows[i].ChatId = value.Length > 0 ? value : "empty";
+            rows[i].CustomerId = value;
+            rows[i].CurrentAgentId = value;
+            rows[i].Tags.Clear();
+            rows[i].Tags.Add([value, "x"]);
+        }
+
+        var csv = new ChatCsv();
+        var chunks = new List<string>();
+        foreach (var row in rows)
+        {
+            csv.Append(row);
+            if (csv.IsFull)
+            {
+                chunks.Add(csv.Take().Data.ToStringUtf8());
+            }
+        }
+
+        chunks.Add(csv.Take().Data.ToStringUtf8());
+
+        Assert.Equal(rows, chunks.SelectMany((chunk, i) => ChatCsvReader.Rows(chunk, first: i == 0)));
+        Assert.Throws<FormatException>(() => ChatCsvReader.Rows("chat_id,customer_id\nx,y", first: true));
+        Assert.Throws<FormatException>(() => ChatCsvReader.Rows(chunks[0].Replace("STATUS_", "STATE_", StringComparison.Ordinal), first: true));
+    }
+
+    [Fact]
     public async Task An_export_without_rows_is_a_valid_parquet_file_with_the_columns()
     {
         using var file = new MemoryStream();
