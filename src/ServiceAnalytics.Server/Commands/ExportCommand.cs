@@ -124,9 +124,15 @@ public static class ExportCommand
             await error.WriteLineAsync($"export: {Explain(job, refused)} (see export --help)");
             return ServiceCommandLine.ExitUsage;
         }
-        catch (RpcException refused) when (refused.StatusCode != StatusCode.Cancelled)
+        catch (RpcException refused) when (job.Service is not null && refused.StatusCode != StatusCode.Cancelled)
         {
             await error.WriteLineAsync($"export: the service at {job.Service} answered {refused.StatusCode}: {refused.Status.Detail}");
+            return ServiceCommandLine.ExitFailed;
+        }
+        catch (Exception storeFailure) when (job.Service is null && storeFailure is not (OperationCanceledException or RpcException))
+        {
+            // A store that cannot be reached or refuses a statement (the driver's errors): its reason, not a stack trace.
+            await error.WriteLineAsync($"export: reading the store failed: {storeFailure.Message}");
             return ServiceCommandLine.ExitFailed;
         }
     }
