@@ -95,6 +95,25 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     }
 
     [Fact]
+    public async Task Csv_on_standard_output_is_the_file_and_messages_go_to_standard_error()
+    {
+        var file = Path.Combine(_folder, "chats.csv");
+        Assert.Equal(0, (await RunAsync([.. Export(file), "--tag", "pre-purchase", .. StoreSettings()])).Exit);
+        var request = new ExportChatsRequest { ShopId = _shop, FirstDay = _first, LastDay = _last, Tags = { "pre-purchase" } };
+        var job = new ExportJob(new ChatFilterOptions(), request, "-", Format: null, Service: null, ApiKeyFile: null, StoreSettings());
+        using var standardOutput = new MemoryStream();
+        var (messages, error) = (new StringWriter(), new StringWriter());
+
+        var exit = await ExportCommand.RunAsync(job, standardOutput, messages, error, new CommandProgress(error, terminal: false, TimeSpan.FromSeconds(5)), CancellationToken.None);
+
+        Assert.True(exit == 0, error.ToString());
+        Assert.Equal(await File.ReadAllBytesAsync(file), standardOutput.ToArray());
+        Assert.Contains("as CSV on standard output", messages.ToString(), StringComparison.Ordinal);
+        Assert.Contains("export: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["chats.csv"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_wrong_key_through_the_service_fails_with_the_services_answer_and_leaves_no_file()
     {
         var keyFile = Path.Combine(_folder, "wrong-key");
