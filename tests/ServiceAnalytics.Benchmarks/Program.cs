@@ -7,6 +7,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["ingest"] = IngestBenchmark.RunAsync,
     ["metrics"] = MetricsBenchmark.RunAsync,
     ["export"] = ExportBenchmark.RunAsync,
+    ["export-command"] = ExportCommandBenchmark.RunAsync,
     ["page"] = PageBenchmark.RunAsync,
     ["bi"] = BiBenchmark.RunAsync,
     ["import"] = ImportBenchmark.RunAsync,

@@ -30,6 +30,7 @@ public static class ServiceCommandLine
         root.Subcommands.Add(RollupCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.SetAction(async (parse, cancellation) =>
         {
             await ServiceAnalyticsApp.Build(ConfigurationOverrides(parse)).RunAsync(cancellation);

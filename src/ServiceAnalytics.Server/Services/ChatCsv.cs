@@ -8,7 +8,7 @@ namespace ServiceAnalytics.Server.Services;
 
 /// <summary>
 /// All Chats as CSV (docs/metrics.md, "All Chats", "Export"): one record per <see cref="ChatRow"/>, its fields as
-/// the list shows them over JSON (enum value names, UTC instants), quoted as RFC 4180 says, and made inert for
+/// the list shows them over JSON (<see cref="ChatColumn"/>: enum value names, UTC instants), quoted as RFC 4180 says, and made inert for
 /// spreadsheets. Records are collected into chunks of whole records, so the export sends a few large messages
 /// instead of one per chat while holding no more than a chunk.
 /// </summary>
@@ -19,12 +19,8 @@ internal sealed class ChatCsv
 
     public const string ContentType = "text/csv; charset=utf-8";
 
-    /// <summary>The header record: <see cref="ChatRow"/>'s field names, in its order.</summary>
-    private static readonly string s_header = string.Join(',', ChatRow.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name));
-
-    private static readonly Google.Protobuf.Reflection.EnumDescriptor s_statuses = ChatRow.Descriptor.FindFieldByNumber(ChatRow.StatusFieldNumber).EnumType;
-
-    private static readonly Google.Protobuf.Reflection.EnumDescriptor s_types = ChatRow.Descriptor.FindFieldByNumber(ChatRow.TypeFieldNumber).EnumType;
+    /// <summary>The header record: the columns' names (<see cref="ChatColumn.All"/>), in their order.</summary>
+    private static readonly string s_header = string.Join(',', ChatColumn.All.Select(c => c.Name));
 
     private readonly StringBuilder _chunk = new(ChunkChars + 4096);
 
@@ -48,18 +44,15 @@ internal sealed class ChatCsv
             _chunk.Append('\n');
         }
 
-        Cell(row.ChatId).Append(',');
-        Cell(row.CustomerId).Append(',');
-        Cell(row.ReceivedAt.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append(',');
-        Cell(s_statuses.FindValueByNumber((int)row.Status).Name).Append(',');
-        Cell(s_types.FindValueByNumber((int)row.Type).Name).Append(',');
-        Cell(string.Join('|', row.Tags.Select(tag => tag.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("|", @"\|", StringComparison.Ordinal)))).Append(',');
-        Cell(row.CurrentAgentId).Append(',');
-        Cell(row.HasFirstResponseSeconds ? row.FirstResponseSeconds.ToString("R", CultureInfo.InvariantCulture) : "").Append(',');
-        Cell(row.Rating.ToString(CultureInfo.InvariantCulture)).Append(',');
-        Cell(row.Converted ? "true" : "false").Append(',');
-        Cell(row.MatchingInquiries.ToString(CultureInfo.InvariantCulture)).Append(',');
-        Cell(row.MatchingTransfers.ToString(CultureInfo.InvariantCulture));
+        for (var i = 0; i < ChatColumn.All.Count; i++)
+        {
+            if (i > 0)
+            {
+                _chunk.Append(',');
+            }
+
+            Cell(ChatColumn.All[i].TextOf(row));
+        }
     }
 
     /// <summary>The records collected since the last call, as a message of the export, and an empty chunk.</summary>

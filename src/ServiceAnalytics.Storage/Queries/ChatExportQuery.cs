@@ -43,6 +43,32 @@ public sealed partial class MetricQueries
     }
 
     /// <summary>
+    /// How many chats <see cref="ExportChatsAsync"/> lists for the same arguments: the list's total, counted slice by
+    /// slice with the export's slices, so the engine holds one slice's outcomes as the export does (one statement
+    /// over the whole period, as <see cref="ListChatsAsync"/> runs, holds the period's, several times more at 200k
+    /// chats). For the <c>export</c> command's progress.
+    /// </summary>
+    public async Task<long> CountExportChatsAsync(
+        string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter, CancellationToken cancellationToken,
+        int sliceChats = ExportSliceChats)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        long chats = 0;
+        foreach (var slice in await ExportSlicesAsync(shopId, calendar, period, sliceChats, cancellationToken))
+        {
+            var (outcomes, _, parameters) = await OutcomesAsync(shopId, calendar, new OutcomeRequest(slice, now), cancellationToken);
+            filter.AddParameters(parameters);
+            var count = await _store.Client.ExecuteScalarAsync($$"""
+                WITH {{outcomes}}
+                SELECT count() FROM ({{ChatListFilter.Matches}})
+                """, parameters, cancellationToken: cancellationToken);
+            chats += Convert.ToInt64(count, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return chats;
+    }
+
+    /// <summary>
     /// <paramref name="period"/> cut into runs of consecutive days, newest first, each holding about
     /// <paramref name="sliceChats"/> chat starts (a day is never split; a busier day is a slice of its own). Starts
     /// only size the slices: which chats a slice lists is decided by their received day, as everywhere.

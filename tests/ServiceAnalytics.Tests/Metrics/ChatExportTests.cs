@@ -145,6 +145,7 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
                 }
 
                 Assert.Equal(listed, exported);
+                Assert.Equal(listed.Count, await queries.CountExportChatsAsync(shop, calendar, period, DateTime.UtcNow, filter, CancellationToken.None, slice));
             }
         }
     }
@@ -219,7 +220,7 @@ public sealed class ChatExportTests(ServiceHostFixture service) : IClassFixture<
     }
 
     /// <summary>A record back as the <see cref="ChatRow"/> it shows, each value without its neutralising quote.</summary>
-    private static ChatRow FromRecord(string[] record)
+    internal static ChatRow FromRecord(string[] record)
     {
         Assert.Equal(ChatRow.Descriptor.Fields.InDeclarationOrder().Count, record.Length);
         var v = record.Select(cell => cell.StartsWith('\'') ? cell[1..] : cell).ToArray();
