@@ -11,7 +11,7 @@ internal interface IChatExportSource : IAsyncDisposable
 {
     /// <summary>
     /// The chats of the request, exactly as the list counts them (its <c>total</c>), or null when that is not
-    /// known; a shop without data fails with <see cref="ExportFailedException"/>.
+    /// known; a shop without data fails with <see cref="CommandFailedException"/>.
     /// </summary>
     Task<long?> CountAsync(ExportChatsRequest request, CancellationToken cancellationToken);
 
@@ -24,6 +24,3 @@ internal interface IChatExportSource : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<Google.Api.HttpBody> CsvAsync(ExportChatsRequest request, ProgressCounter progress, CancellationToken cancellationToken);
 }
-
-/// <summary>An export that could not be done (unknown shop, refused credential, service unreachable): its reason, for the operator.</summary>
-internal sealed class ExportFailedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -15,8 +15,6 @@ namespace ServiceAnalytics.Server.Commands;
 /// </summary>
 public static class ExportCommand
 {
-    /// <summary>The environment variable holding the API key for <c>--service</c> when no <c>--api-key-file</c> is given.</summary>
-    public const string ApiKeyVariable = "SERVICE_ANALYTICS_API_KEY";
 
     public static Command Create()
     {
@@ -26,23 +24,8 @@ public static class ExportCommand
         {
             Description = "csv or parquet; by default parquet for an --output ending in .parquet, else csv.",
         }.AcceptOnlyFromAmong("csv", "parquet");
-        var service = new Option<Uri?>("--service")
-        {
-            Description = "Export through the running service at this gRPC address (e.g. http://127.0.0.1:5310) instead of " +
-                "reading the store. Its API key is read from --api-key-file or the " + ApiKeyVariable + " variable.",
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (Uri.TryCreate(text, UriKind.Absolute, out var address) && (address.Scheme == Uri.UriSchemeHttp || address.Scheme == Uri.UriSchemeHttps))
-                {
-                    return address;
-                }
-
-                result.AddError($"--service must be an http:// or https:// address such as http://127.0.0.1:5310, not '{text}'.");
-                return null;
-            },
-        };
-        var apiKeyFile = new Option<FileInfo?>("--api-key-file") { Description = "A file holding the API key for --service (a query-scoped key)." };
+        var service = ServiceConnection.ServiceOption("Export through the running service instead of reading the store");
+        var apiKeyFile = ServiceConnection.ApiKeyFileOption("query");
         var command = new Command(
             "export",
             "Export All Chats of a shop and period (one row per chat, the list's columns and filters) as CSV or Parquet, then exit. " +
@@ -60,7 +43,7 @@ public static class ExportCommand
             var outputPath = parse.GetValue(output)!;
             var toStandardOutput = outputPath == "-";
             var job = new ExportJob(
-                filter, filter.Request(parse), outputPath, parse.GetValue(format), parse.GetValue(service), parse.GetValue(apiKeyFile)?.FullName,
+                filter, filter.Request(parse), outputPath, parse.GetValue(format), parse.GetValue(service), parse.GetValue(apiKeyFile),
                 ServiceCommandLine.ConfigurationOverrides(parse));
             // Standard output holds the CSV: progress and messages go to standard error.
             var (written, problems) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
@@ -92,7 +75,7 @@ public static class ExportCommand
         {
             await using var output = ExportOutput.Open(job.OutputPath, standardOutput);
             await using IChatExportSource source = job.Service is { } address
-                ? new ServiceChatExport(address, await ApiKeyAsync(job, cancellation) ?? "")
+                ? new ServiceChatExport(await ServiceConnection.OpenAsync(address, job.ApiKeyFile, cancellation))
                 : await StoreChatExport.OpenAsync(job.Settings, cancellation);
             var total = await source.CountAsync(job.Request, cancellation);
             var rows = await progress.RunAsync("export", "chats", total, counter => parquet
@@ -114,7 +97,7 @@ public static class ExportCommand
             await error.WriteLineAsync($"export: the CSV of the service at {job.Service} could not be read back for Parquet: {unreadable.Message}");
             return ServiceCommandLine.ExitFailed;
         }
-        catch (ExportFailedException failed)
+        catch (CommandFailedException failed)
         {
             await error.WriteLineAsync($"export: {failed.Message}");
             return ServiceCommandLine.ExitFailed;
@@ -156,31 +139,7 @@ public static class ExportCommand
             return "Parquet is written to a file (its footer is written last): give --output FILE, or --format csv for standard output";
         }
 
-        if (job.Service is not null && job.ApiKeyFile is null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ApiKeyVariable)))
-        {
-            return $"--service needs an API key: --api-key-file FILE or the {ApiKeyVariable} variable";
-        }
-
-        return null;
-    }
-
-    /// <summary>The key for <c>--service</c>: the file's first line, else the variable's value.</summary>
-    private static async Task<string?> ApiKeyAsync(ExportJob job, CancellationToken cancellation)
-    {
-        if (job.ApiKeyFile is null)
-        {
-            return Environment.GetEnvironmentVariable(ApiKeyVariable)?.Trim();
-        }
-
-        try
-        {
-            var key = (await File.ReadAllTextAsync(job.ApiKeyFile, cancellation)).Trim();
-            return key.Length > 0 ? key : throw new ExportFailedException($"the API key file {job.ApiKeyFile} is empty.");
-        }
-        catch (Exception problem) when (problem is IOException or UnauthorizedAccessException)
-        {
-            throw new ExportFailedException($"cannot read the API key file {job.ApiKeyFile}: {problem.Message}", problem);
-        }
+        return ServiceConnection.UsageProblem(job.Service, job.ApiKeyFile);
     }
 
     /// <summary>An INVALID_ARGUMENT of the request checks, its field told by the option's name.</summary>

@@ -10,7 +10,7 @@ namespace ServiceAnalytics.Server.Commands;
 /// <summary>What <c>import</c> was asked to do (its options; the configuration overrides go to its host).</summary>
 /// <param name="Input">An NDJSON file, or <c>-</c> for standard input.</param>
 /// <param name="Service">The running service's gRPC address; null to write into the store directly.</param>
-/// <param name="ApiKeyFile">The file holding the API key for <paramref name="Service"/> (else <see cref="ImportCommand.ApiKeyVariable"/>).</param>
+/// <param name="ApiKeyFile">The file holding the API key for <paramref name="Service"/> (else <see cref="ServiceConnection.ApiKeyVariable"/>).</param>
 /// <param name="State">The state file; null for <c>&lt;input&gt;.import-state</c>.</param>
 /// <param name="FromStart">Ignore the state file and import from the first line.</param>
 /// <param name="Rejects">The rejects file; null for <c>&lt;input&gt;.rejects.ndjson</c>.</param>
@@ -35,8 +35,6 @@ public static class ImportCommand
     /// <summary>Exit code of an import interrupted (Ctrl+C) before its end: 128 + SIGINT, as shells report it.</summary>
     public const int ExitInterrupted = 130;
 
-    /// <summary>The environment variable that holds the API key when no <c>--api-key-file</c> is given.</summary>
-    public const string ApiKeyVariable = "SERVICE_ANALYTICS_API_KEY";
 
     public const int DefaultBatchSize = 10_000;
 
@@ -46,14 +44,9 @@ public static class ImportCommand
     public static Command Create()
     {
         var input = new Argument<string>("INPUT") { Description = "The NDJSON file to import (one Fact per line, proto3 JSON), or - for standard input (not resumable)." };
-        var service = new Option<Uri?>("--service")
-        {
-            HelpName = "URL",
-            Description = "Send the facts to the running service at this gRPC address (e.g. http://127.0.0.1:5310) with IngestBatch, " +
-                $"authenticated with --api-key-file or ${ApiKeyVariable}. Without it, the facts go into the store directly (the service must be stopped on the embedded engine).",
-            CustomParser = result => Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) ? uri : Refuse<Uri?>(result, $"--service must be an absolute URL such as http://127.0.0.1:5310, not '{result.Tokens[0].Value}'."),
-        };
-        var apiKeyFile = new Option<string?>("--api-key-file") { HelpName = "FILE", Description = $"A file holding the API key (scope ingest) for --service; else ${ApiKeyVariable}. Never a key on the command line." };
+        var service = ServiceConnection.ServiceOption(
+            "Send the facts with IngestBatch to the running service (without it, they go into the store directly; the service must be stopped on the embedded engine)");
+        var apiKeyFile = ServiceConnection.ApiKeyFileOption("ingest");
         var state = new Option<string?>("--state") { HelpName = "FILE", Description = "The state file recording the position after each acknowledged batch (default: INPUT.import-state)." };
         var fromStart = new Option<bool>("--from-start") { Description = "Ignore the state file and import from the first line (the state is then recorded afresh)." };
         var rejects = new Option<string?>("--rejects") { HelpName = "FILE", Description = "Where rejected lines go, one JSON object per line with the line number and reason (default: INPUT.rejects.ndjson; for standard input, import.rejects.ndjson)." };
@@ -70,12 +63,6 @@ public static class ImportCommand
                 parse.GetValue(rejects), parse.GetValue(batch), parse.GetValue(inFlight)),
             ServiceCommandLine.ConfigurationOverrides(parse), Console.Out, Console.Error, CommandProgress.ForConsole(), cancellation));
         return command;
-    }
-
-    private static T Refuse<T>(System.CommandLine.Parsing.ArgumentResult result, string message)
-    {
-        result.AddError(message);
-        return default!;
     }
 
     /// <param name="standardInput">What <c>-</c> reads (the process's standard input when null).</param>
@@ -96,7 +83,7 @@ public static class ImportCommand
         {
             return await ImportAsync(request, settings, output, error, progress, cancellation, standardInput);
         }
-        catch (ImportFailedException failed)
+        catch (CommandFailedException failed)
         {
             await error.WriteLineAsync($"import: {failed.Message}");
             return ServiceCommandLine.ExitFailed;
@@ -123,13 +110,7 @@ public static class ImportCommand
             { InFlight: < 1 or > 1_000 } => $"--in-flight must be 1 to 1,000, not {request.InFlight}.",
             { State: not null } when fromStandardInput => "standard input cannot be resumed: --state applies to files.",
             { FromStart: true } when fromStandardInput => "standard input cannot be resumed: --from-start applies to files.",
-            { ApiKeyFile: not null, Service: null } => "--api-key-file is the credential for --service; without --service the facts go into the store directly.",
-            { Service: { } uri } when uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps => $"--service must be an http:// or https:// address, not {uri}.",
-            // The key would cross the network in clear text; the service itself serves non-loopback callers over TLS only.
-            { Service: { } uri } when uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri) => $"--service {uri} is plaintext and not loopback: the API key would travel in clear text. Use https://.",
-            { Service: not null, ApiKeyFile: null } when string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ApiKeyVariable)) =>
-                $"--service needs an API key: --api-key-file FILE or the environment variable {ApiKeyVariable}.",
-            _ => null,
+            _ => ServiceConnection.UsageProblem(request.Service, request.ApiKeyFile),
         };
     }
 
@@ -147,7 +128,7 @@ public static class ImportCommand
             var key = token.Split('=')[0];
             if (token.StartsWith('-') && !key.Contains(':', StringComparison.Ordinal))
             {
-                return $"'{key}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ApiKeyVariable}).";
+                return $"'{key}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ServiceConnection.ApiKeyVariable}).";
             }
 
             if (!token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
@@ -165,8 +146,6 @@ public static class ImportCommand
         return null;
     }
 
-    private static bool IsLoopback(Uri uri) => uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
-
     private static async Task<int> ImportAsync(
         ImportRequest request, string[] settings, TextWriter output, TextWriter error, CommandProgress progress, CancellationToken cancellation, Stream? standardInput)
     {
@@ -183,7 +162,7 @@ public static class ImportCommand
 
         var rejectsPath = Path.GetFullPath(request.Rejects ?? (fromFile ? RejectsFile.DefaultPath(inputName) : "import.rejects.ndjson"));
         await using IFactSink sink = request.Service is { } service
-            ? await ServiceFactSink.ConnectAsync(service, request.ApiKeyFile, ApiKeyVariable)
+            ? new ServiceFactSink(service, await ServiceConnection.OpenAsync(service, request.ApiKeyFile, cancellation))
             : await StoreFactSink.OpenAsync(settings, request.BatchSize);
         var (startOffset, startLine) = resumeFrom is null ? (0L, 0L) : (resumeFrom.Offset, resumeFrom.Line);
         var position = resumeFrom is null
@@ -233,7 +212,7 @@ public static class ImportCommand
         }
         catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
         {
-            throw new ImportFailedException($"cannot read {path}: {error.Message}", error);
+            throw new CommandFailedException($"cannot read {path}: {error.Message}", error);
         }
     }
 

@@ -8,25 +8,14 @@ using ServiceAnalytics.Server.Services;
 namespace ServiceAnalytics.Server.Commands;
 
 /// <summary>
-/// The export read from a running service over gRPC with an API key (sent as <c>x-api-key</c>, as every caller
-/// does): the count is the <c>ListChats</c> total of the same filter, the CSV the <c>ExportChats</c> stream as it
+/// The export read from a running service over gRPC, on a channel whose calls carry the API key
+/// (<see cref="ServiceConnection"/>): the count is the <c>ListChats</c> total of the same filter, the CSV the <c>ExportChats</c> stream as it
 /// comes; the rows (for a Parquet file) are that CSV read back (<see cref="ChatCsvReader"/>), as the service sends
 /// no other format.
 /// </summary>
-internal sealed class ServiceChatExport(Uri address, string apiKey) : IChatExportSource
+internal sealed class ServiceChatExport(GrpcChannel channel) : IChatExportSource
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-    {
-        Credentials = ChannelCredentials.Create(
-            address.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
-            CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("x-api-key", apiKey);
-                return Task.CompletedTask;
-            })),
-        // A plaintext loopback service (the default) is the usual target; TLS is the rule off loopback (the service enforces it).
-        UnsafeUseInsecureChannelCallCredentials = address.Scheme != Uri.UriSchemeHttps,
-    });
+    private readonly GrpcChannel _channel = channel;
 
     private AnalyticsService.AnalyticsServiceClient Client => new(_channel);
 

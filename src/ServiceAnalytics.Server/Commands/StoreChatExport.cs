@@ -43,7 +43,7 @@ internal sealed class StoreChatExport : IChatExportSource
         catch (EmbeddedEngineUnavailableException error)
         {
             host.Dispose();
-            throw new ExportFailedException($"{error.Message} If the service is running, export through it: --service URL with --api-key-file.", error);
+            throw new CommandFailedException($"{error.Message} If the service is running, export through it: --service URL with --api-key-file.", error);
         }
         catch
         {
@@ -106,7 +106,7 @@ internal sealed class StoreChatExport : IChatExportSource
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         var filter = RequestFields.Filter(request);
         var calendar = await _queries.FindShopAsync(RequestFields.ShopId(request.ShopId), cancellationToken)
-            ?? throw new ExportFailedException($"shop '{request.ShopId}' not found: the store holds no chats of it.");
+            ?? throw new CommandFailedException($"shop '{request.ShopId}' not found: the store holds no chats of it.");
         _asOf ??= await _queries.AnswerInstantAsync(DateTime.UtcNow, cancellationToken);
         return (calendar, period, filter, _asOf.Value);
     }

@@ -78,7 +78,7 @@ public sealed class FactImport
                 await CompleteAsync(await next, progress, stop.Token);
             }
         }
-        catch (ImportFailedException error)
+        catch (CommandFailedException error)
         {
             failure = error.Message;
         }

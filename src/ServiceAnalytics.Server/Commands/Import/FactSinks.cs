@@ -20,7 +20,7 @@ public interface IFactSink : IAsyncDisposable
     /// Ingests one batch as <c>IngestBatch</c> does: the outcome's rejections carry each rejected fact's index, field
     /// and reason; returns once the accepted facts are committed.
     /// </summary>
-    /// <exception cref="ImportFailedException">The batch could not be ingested (store or service unreachable, credential refused).</exception>
+    /// <exception cref="CommandFailedException">The batch could not be ingested (store or service unreachable, credential refused).</exception>
     Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken);
 }
 
@@ -46,7 +46,7 @@ public sealed class StoreFactSink : IFactSink
 
     /// <summary>Opens the store, applies pending migrations and starts the pipeline.</summary>
     /// <exception cref="OptionsValidationException">A setting is out of range, or <paramref name="batchSize"/> is over <c>Ingestion:MaxFactsPerBatch</c>.</exception>
-    /// <exception cref="ImportFailedException">The store cannot be opened or reached.</exception>
+    /// <exception cref="CommandFailedException">The store cannot be opened or reached.</exception>
     public static async Task<StoreFactSink> OpenAsync(string[] settings, int batchSize)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = ServiceAnalyticsApp.ContentRoot });
@@ -71,11 +71,11 @@ public sealed class StoreFactSink : IFactSink
             }
             catch (EmbeddedEngineUnavailableException unavailable)
             {
-                throw new ImportFailedException($"{unavailable.Message} If the service is running, stop it, or import through it with --service.", unavailable);
+                throw new CommandFailedException($"{unavailable.Message} If the service is running, stop it, or import through it with --service.", unavailable);
             }
             catch (Exception unreachable) when (unreachable is HttpRequestException or ClickHouse.Driver.ClickHouseServerException)
             {
-                throw new ImportFailedException($"the store ({store.Options.ServerUrl ?? "embedded"}, database {store.Options.Database}) cannot be reached: {unreachable.Message}", unreachable);
+                throw new CommandFailedException($"the store ({store.Options.ServerUrl ?? "embedded"}, database {store.Options.Database}) cannot be reached: {unreachable.Message}", unreachable);
             }
 
             var sink = new StoreFactSink(host, $"the store (database {store.Options.Database}{(store.Options.ServerUrl is { } url ? $" on {url}" : ", embedded engine")})");
@@ -98,7 +98,7 @@ public sealed class StoreFactSink : IFactSink
         }
         catch (StoreUnavailableException error)
         {
-            throw new ImportFailedException($"The store did not take a batch: {error.Message} ({error.InnerException?.Message})", error);
+            throw new CommandFailedException($"The store did not take a batch: {error.Message} ({error.InnerException?.Message})", error);
         }
     }
 
@@ -116,55 +116,28 @@ public sealed class ServiceFactSink : IFactSink
     private readonly GrpcChannel _channel;
     private readonly Uri _address;
     private readonly IngestionService.IngestionServiceClient _client;
-    private readonly Metadata _headers;
 
-    private ServiceFactSink(Uri address, string apiKey)
+    /// <param name="address">The service's address, for messages.</param>
+    /// <param name="channel">A channel whose calls carry the key (<see cref="ServiceConnection.OpenAsync"/>); disposed with the sink.</param>
+    public ServiceFactSink(Uri address, GrpcChannel channel)
     {
         _address = address;
-        // An interrupted import's calls end with OperationCanceledException, as the store's do, not as a failed RPC.
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null, ThrowOperationCanceledOnCancellation = true });
-        _client = new IngestionService.IngestionServiceClient(_channel);
-        _headers = new Metadata { { "x-api-key", apiKey } };
+        _channel = channel;
+        _client = new IngestionService.IngestionServiceClient(channel);
     }
 
     public string Description => $"the service at {_address}";
-
-    /// <summary>A client of the service at <paramref name="address"/> with the key read from <paramref name="apiKeyFile"/>, else from <paramref name="apiKeyVariable"/>.</summary>
-    /// <exception cref="ImportFailedException">The key file cannot be read or is empty.</exception>
-    public static async Task<ServiceFactSink> ConnectAsync(Uri address, string? apiKeyFile, string apiKeyVariable)
-    {
-        string key;
-        if (apiKeyFile is not null)
-        {
-            try
-            {
-                key = (await File.ReadAllTextAsync(apiKeyFile)).Trim();
-            }
-            catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
-            {
-                throw new ImportFailedException($"cannot read the API key file {Path.GetFullPath(apiKeyFile)}: {error.Message}", error);
-            }
-        }
-        else
-        {
-            key = (Environment.GetEnvironmentVariable(apiKeyVariable) ?? "").Trim();
-        }
-
-        return key.Length > 0
-            ? new ServiceFactSink(address, key)
-            : throw new ImportFailedException($"the API key ({apiKeyFile ?? "$" + apiKeyVariable}) is empty.");
-    }
 
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await _client.IngestBatchAsync(new IngestBatchRequest { Facts = { facts } }, _headers, cancellationToken: cancellationToken);
+            var response = await _client.IngestBatchAsync(new IngestBatchRequest { Facts = { facts } }, cancellationToken: cancellationToken);
             return response.Outcome;
         }
         catch (RpcException error)
         {
-            throw new ImportFailedException(Explain(error), error);
+            throw new CommandFailedException(Explain(error), error);
         }
     }
 
@@ -176,7 +149,7 @@ public sealed class ServiceFactSink : IFactSink
 
     private string Explain(RpcException error) => error.StatusCode switch
     {
-        StatusCode.Unauthenticated => $"The service at {_address} refused the API key (UNAUTHENTICATED: {error.Status.Detail}). Check --api-key-file or SERVICE_ANALYTICS_API_KEY.",
+        StatusCode.Unauthenticated => $"The service at {_address} refused the API key (UNAUTHENTICATED: {error.Status.Detail}). Check --api-key-file or ${ServiceConnection.ApiKeyVariable}.",
         StatusCode.PermissionDenied => $"The service at {_address} does not let this API key ingest these facts (PERMISSION_DENIED: {error.Status.Detail}). The key needs the ingest scope and the facts' shops.",
         StatusCode.Unavailable => $"The service at {_address} is unreachable or cannot store facts now (UNAVAILABLE: {error.Status.Detail}). Re-run the same command to resume.",
         StatusCode.InvalidArgument => $"The service at {_address} refused a batch as a whole (INVALID_ARGUMENT: {error.Status.Detail}). A smaller --batch may be needed.",

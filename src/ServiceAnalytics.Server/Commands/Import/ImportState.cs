@@ -20,7 +20,7 @@ public sealed record ImportState(string Input, long Offset, long Line, string Fi
     public static string DefaultPath(string input) => input + ".import-state";
 
     /// <summary>The state in <paramref name="path"/>, or null when there is none.</summary>
-    /// <exception cref="ImportFailedException">The file exists but is not a state file.</exception>
+    /// <exception cref="CommandFailedException">The file exists but is not a state file.</exception>
     public static async Task<ImportState?> ReadAsync(string path, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
@@ -34,11 +34,11 @@ public sealed record ImportState(string Input, long Offset, long Line, string Fi
             var state = await JsonSerializer.DeserializeAsync<ImportState>(file, s_json, cancellationToken);
             return state is { Offset: >= 0, Line: >= 0, Fingerprint.Length: > 0 }
                 ? state
-                : throw new ImportFailedException($"The state file {path} is incomplete. Delete it or pass --from-start to import from the first line.");
+                : throw new CommandFailedException($"The state file {path} is incomplete. Delete it or pass --from-start to import from the first line.");
         }
         catch (JsonException error)
         {
-            throw new ImportFailedException($"The state file {path} is not an import state ({error.Message}). Delete it or pass --from-start to import from the first line.");
+            throw new CommandFailedException($"The state file {path} is not an import state ({error.Message}). Delete it or pass --from-start to import from the first line.");
         }
     }
 
@@ -70,19 +70,16 @@ public sealed record ImportState(string Input, long Offset, long Line, string Fi
     /// Checks that <paramref name="input"/> still holds what this state was recorded over: at least
     /// <see cref="Offset"/> bytes, the same bytes before it.
     /// </summary>
-    /// <exception cref="ImportFailedException">It does not.</exception>
+    /// <exception cref="CommandFailedException">It does not.</exception>
     public async Task CheckSameInputAsync(Stream input, string stateFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var differs = input.Length < Offset || await FingerprintAsync(input, Offset, cancellationToken) != Fingerprint;
         if (differs)
         {
-            throw new ImportFailedException(
+            throw new CommandFailedException(
                 $"{Input} is not the file the state {stateFile} was recorded over (its first {Offset:N0} bytes are not the same). " +
                 "Pass --from-start to import it from the first line, or --state FILE for a state file of its own.");
         }
     }
 }
-
-/// <summary>The import cannot go on; the message says why and what to do (exit code 1).</summary>
-public sealed class ImportFailedException(string message, Exception? inner = null) : Exception(message, inner);

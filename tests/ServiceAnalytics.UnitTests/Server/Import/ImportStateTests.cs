@@ -1,4 +1,5 @@
 using System.Text;
+using ServiceAnalytics.Server.Commands;
 using ServiceAnalytics.Server.Commands.Import;
 
 namespace ServiceAnalytics.UnitTests.Server.Import;
@@ -26,9 +27,9 @@ public sealed class ImportStateTests : IDisposable
         // One byte changed before the offset, or a file shorter than the offset: refused, naming what to do.
         var changed = input.ToArray();
         changed[offset - 3] = (byte)'9';
-        var refused = await Assert.ThrowsAsync<ImportFailedException>(() => state.CheckSameInputAsync(new MemoryStream(changed), statePath, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<CommandFailedException>(() => state.CheckSameInputAsync(new MemoryStream(changed), statePath, CancellationToken.None));
         Assert.Contains("--from-start", refused.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ImportFailedException>(() => state.CheckSameInputAsync(new MemoryStream(input[..(offset - 1)]), statePath, CancellationToken.None));
+        await Assert.ThrowsAsync<CommandFailedException>(() => state.CheckSameInputAsync(new MemoryStream(input[..(offset - 1)]), statePath, CancellationToken.None));
     }
 
     [Fact]
@@ -37,9 +38,9 @@ public sealed class ImportStateTests : IDisposable
         var statePath = Path.Combine(_folder, "state");
         Assert.Null(await ImportState.ReadAsync(statePath, CancellationToken.None));
         await File.WriteAllTextAsync(statePath, "not json");
-        var refused = await Assert.ThrowsAsync<ImportFailedException>(() => ImportState.ReadAsync(statePath, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<CommandFailedException>(() => ImportState.ReadAsync(statePath, CancellationToken.None));
         Assert.Contains(statePath, refused.Message, StringComparison.Ordinal);
         await File.WriteAllTextAsync(statePath, "{\"input\":\"x\",\"offset\":-5,\"line\":1,\"fingerprint\":\"ab\"}");
-        await Assert.ThrowsAsync<ImportFailedException>(() => ImportState.ReadAsync(statePath, CancellationToken.None));
+        await Assert.ThrowsAsync<CommandFailedException>(() => ImportState.ReadAsync(statePath, CancellationToken.None));
     }
 }
