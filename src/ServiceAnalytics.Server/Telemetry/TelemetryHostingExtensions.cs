@@ -50,10 +50,13 @@ internal static class TelemetryHostingExtensions
         {
             telemetry.WithTracing(tracing => tracing
                 .AddSource(TelemetryNames.ActivitySource)
-                // A gRPC call's span is named by its route, e.g. POST /service_analytics.query.v1.AnalyticsService/GetOverview.
-                // A scrape every few seconds is no call worth a trace.
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter =
-                    context => !context.Request.Path.Equals(options.PrometheusPath, StringComparison.OrdinalIgnoreCase)));
+                .AddAspNetCoreInstrumentation(aspNetCore =>
+                {
+                    // A scrape every few seconds is no call worth a trace.
+                    aspNetCore.Filter = context => !context.Request.Path.Equals(options.PrometheusPath, StringComparison.OrdinalIgnoreCase);
+                    // A gRPC call's span is named service/method and carries the rpc.* attributes.
+                    aspNetCore.EnrichWithHttpResponse = GrpcServerSpans.Enrich;
+                }));
         }
 
         if (otlp)

@@ -28,6 +28,12 @@ public sealed class TracingTests
         });
 
         var server = await spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("/GetOverview", StringComparison.Ordinal));
+        // Named and tagged as OpenTelemetry's RPC conventions say.
+        Assert.Equal("service_analytics.query.v1.AnalyticsService/GetOverview", server.DisplayName);
+        Assert.Equal("grpc", server.GetTagItem("rpc.system"));
+        Assert.Equal("service_analytics.query.v1.AnalyticsService", server.GetTagItem("rpc.service"));
+        Assert.Equal("GetOverview", server.GetTagItem("rpc.method"));
+        Assert.Equal(0, server.GetTagItem("rpc.grpc.status_code"));
         var statements = spans.All.Where(s => s.Source.Name == TelemetryNames.ActivitySource && s.ParentSpanId == server.SpanId).ToList();
         Assert.NotEmpty(statements);
         Assert.All(statements, s =>
@@ -57,6 +63,20 @@ public sealed class TracingTests
                 "SELECT uniqExact(query_id) FROM system.query_log WHERE has({ids:Array(String)}, query_id)", parameters), CultureInfo.InvariantCulture);
             Assert.Equal(queryIds.Count, logged);
         }
+    }
+
+    [Fact]
+    public async Task A_refused_call_s_span_carries_its_grpc_status()
+    {
+        var spans = new SpanCapture();
+        await using var host = await ServiceHost.StartReadyAsync(Settings(ClickHouseLane.Embedded), configure: spans.AddTo);
+
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => new AnalyticsService.AnalyticsServiceClient(host.Channel)
+            .GetOverviewAsync(new GetOverviewRequest { ShopId = "shop-x", FirstDay = "2026-02-30", LastDay = "2026-03-01" }).ResponseAsync);
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        var server = await spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "service_analytics.query.v1.AnalyticsService/GetOverview");
+        Assert.Equal((int)Grpc.Core.StatusCode.InvalidArgument, server.GetTagItem("rpc.grpc.status_code"));
     }
 
     [Fact]
