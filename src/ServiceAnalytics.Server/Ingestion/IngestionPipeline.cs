@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Facts;
@@ -111,6 +112,7 @@ public sealed class IngestionPipeline : BackgroundService
                 }
 
                 var writeStarted = _time.GetTimestamp();
+                using var span = IngestionTracing.StartWrite(batches.Select(b => b.Caller), batches.Count, rows.RowCount);
                 try
                 {
                     await _writer.WriteAsync(rows, CancellationToken.None);
@@ -124,6 +126,7 @@ public sealed class IngestionPipeline : BackgroundService
                 catch (Exception error)
                 {
                     _instruments.Inserted(_time.GetElapsedTime(writeStarted), error);
+                    IngestionTracing.Failed(span, error);
                     ServerLog.FactWriteFailed(_logger, rows.RowCount, batches.Count, error);
                     var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);
                     foreach (var pending in batches)
@@ -168,6 +171,9 @@ public sealed class IngestionPipeline : BackgroundService
     private sealed class PendingBatch(FactBatch batch)
     {
         public FactBatch Batch { get; } = batch;
+
+        /// <summary>The span of the call that queued the batch, which the write links to.</summary>
+        public ActivityContext Caller { get; } = IngestionTracing.CallerContext();
 
         public TaskCompletionSource<DateTime> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

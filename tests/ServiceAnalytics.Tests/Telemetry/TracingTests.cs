@@ -66,6 +66,39 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task An_ingest_call_links_to_the_write_that_committed_its_facts()
+    {
+        var spans = new SpanCapture();
+        await using var host = await ServiceHost.StartReadyAsync(Settings(ClickHouseLane.Embedded), configure: spans.AddTo);
+        var ingestion = new IngestionService.IngestionServiceClient(host.Channel);
+        var first = FactScenario.Synthetic("shop-write-traced-1", 5);
+        var second = FactScenario.Synthetic("shop-write-traced-2", 5);
+
+        // Two calls at once: their batches may share a write or not; each must be linked from the write that committed it.
+        await Task.WhenAll(
+            ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { first.Facts } }).ResponseAsync,
+            ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { second.Facts } }).ResponseAsync);
+
+        var calls = new List<Activity>();
+        while (calls.Count < 2)
+        {
+            calls.Add(await spans.WaitForAsync(s => s.DisplayName == "service_analytics.ingest.v1.IngestionService/IngestBatch" && !calls.Contains(s)));
+        }
+
+        var writes = spans.All.Where(s => s.DisplayName == "ingest write").ToList();
+        Assert.NotEmpty(writes);
+        Assert.All(writes, w => Assert.True(w.GetTagItem("ingest.rows") is long and > 0));
+        foreach (var call in calls)
+        {
+            var write = Assert.Single(writes, w => w.Links.Any(link => link.Context.SpanId == call.SpanId && link.Context.TraceId == call.TraceId));
+            Assert.NotEqual(call.TraceId, write.TraceId);
+            Assert.Contains(spans.All, s => s.ParentSpanId == write.SpanId && (string?)s.GetTagItem("db.operation.name") == "INSERT");
+        }
+
+        Assert.Equal(2, writes.Sum(w => (int)w.GetTagItem("ingest.batches")!));
+    }
+
+    [Fact]
     public async Task A_refused_call_s_span_carries_its_grpc_status()
     {
         var spans = new SpanCapture();
