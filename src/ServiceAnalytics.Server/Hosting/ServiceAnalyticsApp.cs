@@ -45,6 +45,8 @@ public static class ServiceAnalyticsApp
         var grpcBuilder = builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = ingestion.MaxMessageBytes;
+            // Outermost: every call is timed with the status it ends with (rpc.server.call.duration).
+            grpc.Interceptors.Add<RpcServerInstruments>();
             // Store errors are translated around everything, the ownership lookup of authorization included (it only
             // maps exceptions). Authorization comes before any service: a refused call never reaches the store.
             grpc.Interceptors.Add<StoreErrorInterceptor>();
@@ -63,6 +65,7 @@ public static class ServiceAnalyticsApp
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<QueryInstruments>();
+        builder.Services.AddSingleton<RpcServerInstruments>();
         var app = builder.Build();
         app.UseSqlEndpoint();
         app.UseServiceAnalyticsPage();
