@@ -98,6 +98,11 @@ internal sealed class QueryInstruments : Interceptor
         }
 
         _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        // The call's server span carries the same answer source.
+        if (Activity.Current is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(SourceAttribute, SourceName(sources.Source));
+        }
     }
 
     /// <summary>The method's name without its service (<c>/pkg.Service/GetOverview</c> → <c>GetOverview</c>): one service is timed here.</summary>

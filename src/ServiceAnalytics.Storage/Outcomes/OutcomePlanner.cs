@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
@@ -83,6 +84,11 @@ public sealed class OutcomePlanner(ClickHouseStore store, RollupProgressReader? 
         var changed = NeedsChangedChats(request, inputs) ? await ReadChangedChatsAsync(parameters, cancellationToken) : null;
         var plan = Decide(request, inputs, changed);
         AnswerSources.Record(SourceOf(plan));
+        // The decision on the request's trace (an event of its span, when one is recorded): which rows served which days.
+        if (Activity.Current is { IsAllDataRequested: true } span)
+        {
+            span.AddEvent(new ActivityEvent("outcome plan", tags: new ActivityTagsCollection { ["outcome.plan"] = plan.ToString() }));
+        }
         if (request.AfterSummaries)
         {
             parameters.AddParameter("settled_first", plan.SummaryFirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));

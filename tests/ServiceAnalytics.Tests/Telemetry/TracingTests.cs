@@ -34,6 +34,11 @@ public sealed class TracingTests
         Assert.Equal("service_analytics.query.v1.AnalyticsService", server.GetTagItem("rpc.service"));
         Assert.Equal("GetOverview", server.GetTagItem("rpc.method"));
         Assert.Equal(0, server.GetTagItem("rpc.grpc.status_code"));
+        // What served the answer, and the planner's decisions as events: no rollup has run, so computed from the facts.
+        Assert.Equal("computed", server.GetTagItem("service_analytics.answer.source"));
+        var plans = server.Events.Where(e => e.Name == "outcome plan").Select(e => e.Tags.Single(t => t.Key == "outcome.plan").Value as string).ToList();
+        Assert.NotEmpty(plans);
+        Assert.All(plans, plan => Assert.False(string.IsNullOrWhiteSpace(plan)));
         var statements = spans.All.Where(s => s.Source.Name == TelemetryNames.ActivitySource && s.ParentSpanId == server.SpanId).ToList();
         Assert.NotEmpty(statements);
         Assert.All(statements, s =>
