@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO;
 using ClickHouse.Driver.Compression;
@@ -12,23 +13,30 @@ namespace ServiceAnalytics.Storage;
 /// The one way into ClickHouse: a ClickHouse.Driver client bound to the service's database. Against a server it
 /// speaks HTTP; against the embedded engine the same client is given an <see cref="HttpClient"/> whose handler runs
 /// the requests in process. Nothing above this class knows which one it is talking to. Either way every statement
-/// gets a span when traces are recorded (<see cref="ClickHouseStatementTracing"/>).
+/// gets a span when traces are recorded (<see cref="ClickHouseStatementTelemetry"/>).
 /// </summary>
 public sealed class ClickHouseStore : IDisposable
 {
     private readonly HttpClient _httpClient;
 
-    public ClickHouseStore(IOptions<ClickHouseOptions> options, ILoggerFactory loggerFactory)
+    /// <summary>The statements' duration metric, shared with the SQL endpoint's client; null without a meter factory.</summary>
+    public ClickHouseStatementMetrics? StatementMetrics { get; }
+
+    /// <param name="options">Where ClickHouse is and how to reach it.</param>
+    /// <param name="loggerFactory">The driver's and the store's logs.</param>
+    /// <param name="meters">Where <c>db.client.operation.duration</c> is recorded (the host's; none in tools that run without one).</param>
+    public ClickHouseStore(IOptions<ClickHouseOptions> options, ILoggerFactory loggerFactory, IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Value;
+        StatementMetrics = meters is null ? null : new ClickHouseStatementMetrics(meters);
         SchemaNames.CheckIdentifier(Options.Database, "ClickHouse:Database");
         var logger = loggerFactory.CreateLogger<ClickHouseStore>();
         Uri endpoint;
         if (Options.UsesEmbeddedEngine)
         {
             Engine = EmbeddedEngine.Open(Options.Embedded);
-            _httpClient = new HttpClient(new ClickHouseStatementTracing(new EmbeddedClickHouseHandler(Engine))) { Timeout = Timeout.InfiniteTimeSpan };
+            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine), StatementMetrics)) { Timeout = Timeout.InfiniteTimeSpan };
             endpoint = new Uri("http://embedded:8123");
             InsertCompressor = null;
             Log.UsingEmbeddedEngine(logger, Engine.DataPath, Engine.EngineVersion);
@@ -36,7 +44,7 @@ public sealed class ClickHouseStore : IDisposable
         else
         {
             endpoint = new Uri(Options.ServerUrl!, UriKind.Absolute);
-            _httpClient = new HttpClient(new ClickHouseStatementTracing(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) }))
+            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) }, StatementMetrics))
             {
                 Timeout = Timeout.InfiniteTimeSpan,
             };

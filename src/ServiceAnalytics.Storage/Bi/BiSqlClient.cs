@@ -30,17 +30,17 @@ public sealed class BiSqlClient : IDisposable
         if (store.Engine is { } engine)
         {
             Pool = engine.OpenPool(Options.MaxConnections, ConnectionSettings(Options));
-            _httpClient = new HttpClient(new ClickHouseStatementTracing(new EmbeddedClickHouseHandler(Pool))) { Timeout = Timeout.InfiniteTimeSpan };
+            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Pool), store.StatementMetrics, tablesInMetrics: false)) { Timeout = Timeout.InfiniteTimeSpan };
             endpoint = new Uri("http://embedded:8123");
         }
         else
         {
             endpoint = new Uri(store.Options.ServerUrl!, UriKind.Absolute);
-            _httpClient = new HttpClient(new ClickHouseStatementTracing(new SocketsHttpHandler
+            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = Options.MaxConnections,
                 PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-            }))
+            }, store.StatementMetrics, tablesInMetrics: false))
             { Timeout = Timeout.InfiniteTimeSpan };
         }
 

@@ -50,7 +50,7 @@ public sealed class TracingTests
             Assert.Equal("SELECT", s.GetTagItem("db.operation.name"));
         });
         Assert.Contains(statements, s => s.GetTagItem("db.collection.name") is string table && s.DisplayName == $"SELECT {table}");
-        var queryIds = statements.Select(s => s.GetTagItem(ClickHouseStatementTracing.QueryIdTag) as string).ToList();
+        var queryIds = statements.Select(s => s.GetTagItem(ClickHouseStatementTelemetry.QueryIdTag) as string).ToList();
         Assert.All(queryIds, id => Assert.False(string.IsNullOrEmpty(id)));
         Assert.Equal(queryIds.Count, queryIds.Distinct().Count());
 

@@ -13,13 +13,18 @@ namespace ServiceAnalytics.Storage.Telemetry;
 /// driver sends one with every statement; <c>system.query_log</c> on a server is keyed by it) — the statement's kind
 /// and table (<see cref="ClickHouseStatementSummary"/>), the database and the rows ClickHouse reports in its
 /// <c>X-ClickHouse-Summary</c> header. Never the statement's text, its parameters or the credentials of the request.
+/// It also times each statement for <c>db.client.operation.duration</c> (<see cref="ClickHouseStatementMetrics"/>).
 /// </summary>
 /// <remarks>
 /// Why not the driver's own activity source (<c>ClickHouse.Driver</c>): its spans are named after driver methods
 /// (<c>PostSqlQueryAsync</c>), carry no query id, table or kind, and put the connection string (user, host, a masked
 /// password) on every span. This handler sees the request the driver built, so it names what was really sent.
 /// </remarks>
-public sealed class ClickHouseStatementTracing(HttpMessageHandler inner) : DelegatingHandler(inner)
+/// <param name="inner">The handler that sends the request (to a server, or the embedded engine's).</param>
+/// <param name="metrics">Where each statement's duration is recorded as well, or null.</param>
+/// <param name="tablesInMetrics">Whether the metric names the statement's table (not for statements callers write).</param>
+public sealed class ClickHouseStatementTelemetry(HttpMessageHandler inner, ClickHouseStatementMetrics? metrics = null, bool tablesInMetrics = true)
+    : DelegatingHandler(inner)
 {
     /// <summary>The attribute holding the statement's ClickHouse query id.</summary>
     public const string QueryIdTag = "clickhouse.query_id";
@@ -27,19 +32,51 @@ public sealed class ClickHouseStatementTracing(HttpMessageHandler inner) : Deleg
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ServiceTracing.Source.HasListeners() || request.RequestUri is not { } uri || uri.AbsolutePath.TrimEnd('/') == "/ping")
+        var measured = metrics is { Enabled: true } ? metrics : null;
+        if ((measured is null && !ServiceTracing.Source.HasListeners()) || request.RequestUri is not { } uri || uri.AbsolutePath.TrimEnd('/') == "/ping")
         {
             return await base.SendAsync(request, cancellationToken);
         }
 
-        using var activity = ServiceTracing.Source.StartActivity("clickhouse", ActivityKind.Client);
-        if (activity is not { IsAllDataRequested: true })
+        var started = Stopwatch.GetTimestamp();
+        using var span = ServiceTracing.Source.StartActivity("clickhouse", ActivityKind.Client);
+        var activity = span is { IsAllDataRequested: true } ? span : null;
+        if (activity is null && measured is null)
         {
             return await base.SendAsync(request, cancellationToken);
         }
 
         var query = HttpUtility.ParseQueryString(uri.Query);
         var (kind, table) = ClickHouseStatementSummary.Summarize(query["query"] ?? await StatementInBodyAsync(request.Content, cancellationToken));
+        var database = query["database"];
+        if (activity is not null)
+        {
+            TagStatement(activity, uri, query["query_id"], database, kind, table);
+        }
+
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var errorType = response.IsSuccessStatusCode ? null : ErrorType(response);
+            measured?.Record(Stopwatch.GetElapsedTime(started), database, kind, tablesInMetrics ? table : null, errorType);
+            if (activity is not null)
+            {
+                TagOutcome(activity, response, errorType);
+            }
+
+            return response;
+        }
+        catch (Exception error)
+        {
+            measured?.Record(Stopwatch.GetElapsedTime(started), database, kind, tablesInMetrics ? table : null, error.GetType().FullName);
+            activity?.SetStatus(ActivityStatusCode.Error);
+            activity?.SetTag("error.type", error.GetType().FullName);
+            throw;
+        }
+    }
+
+    private static void TagStatement(Activity activity, Uri uri, string? queryId, string? database, string? kind, string? table)
+    {
         activity.DisplayName = (kind, table) switch
         {
             (null, _) => "clickhouse",
@@ -47,41 +84,31 @@ public sealed class ClickHouseStatementTracing(HttpMessageHandler inner) : Deleg
             _ => $"{kind} {table}",
         };
         activity.SetTag("db.system.name", "clickhouse");
-        activity.SetTag("db.namespace", query["database"]);
+        activity.SetTag("db.namespace", database);
         activity.SetTag("db.operation.name", kind);
         activity.SetTag("db.collection.name", table);
-        activity.SetTag(QueryIdTag, query["query_id"]);
+        activity.SetTag(QueryIdTag, queryId);
         activity.SetTag("server.address", uri.Host);
         activity.SetTag("server.port", uri.Port);
-
-        try
-        {
-            var response = await base.SendAsync(request, cancellationToken);
-            TagOutcome(activity, response);
-            return response;
-        }
-        catch (Exception error)
-        {
-            activity.SetStatus(ActivityStatusCode.Error);
-            activity.SetTag("error.type", error.GetType().FullName);
-            throw;
-        }
     }
 
-    private static void TagOutcome(Activity activity, HttpResponseMessage response)
+    /// <summary>A failed statement's error type: the ClickHouse error code, never its message (that may quote the statement).</summary>
+    private static string ErrorType(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-ClickHouse-Exception-Code", out var codes)
+            ? codes.FirstOrDefault() ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void TagOutcome(Activity activity, HttpResponseMessage response, string? errorType)
     {
         if (response.Headers.TryGetValues("X-ClickHouse-Query-Id", out var ids) && activity.GetTagItem(QueryIdTag) is null)
         {
             activity.SetTag(QueryIdTag, ids.FirstOrDefault());
         }
 
-        if (!response.IsSuccessStatusCode)
+        if (errorType is not null)
         {
-            // The ClickHouse error code, never its message: that may quote the statement.
             activity.SetStatus(ActivityStatusCode.Error);
-            activity.SetTag("error.type", response.Headers.TryGetValues("X-ClickHouse-Exception-Code", out var codes)
-                ? codes.FirstOrDefault()
-                : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("error.type", errorType);
             return;
         }
 
