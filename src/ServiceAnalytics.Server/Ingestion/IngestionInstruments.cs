@@ -41,14 +41,12 @@ public sealed class IngestionInstruments
         _batchSize = _meter.CreateHistogram(
             "service_analytics.ingest.batch.size", "{fact}", "Facts per batch taken (IngestBatch requests and stream messages within the size limit).",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = InstrumentBuckets.BatchFacts });
-        _acknowledgement = _meter.CreateHistogram(
-            "service_analytics.ingest.acknowledgement.duration", "s", "From a batch taken to its acknowledgement (its valid facts committed).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InstrumentBuckets.RequestSeconds });
+        _acknowledgement = _meter.CreateRequestDuration(
+            "service_analytics.ingest.acknowledgement.duration", "From a batch taken to its acknowledgement (its valid facts committed).");
         _backpressure = _meter.CreateCounter<long>(
             "service_analytics.ingest.backpressure", "{event}", "Batches that found the ingestion queue full and waited for room.");
-        _insert = _meter.CreateHistogram(
-            "service_analytics.ingest.insert.duration", "s", "INSERTs of the pipeline's collected rows; error.type is set on the failed ones (store errors).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InstrumentBuckets.RequestSeconds });
+        _insert = _meter.CreateRequestDuration(
+            "service_analytics.ingest.insert.duration", "INSERTs of the pipeline's collected rows; error.type is set on the failed ones (store errors).");
     }
 
     /// <summary>The attribute value of a rejection: <c>invalid_field</c>, <c>too_old</c>, <c>in_future</c>, <c>tag_limit</c>.</summary>

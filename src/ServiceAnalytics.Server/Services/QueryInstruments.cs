@@ -22,9 +22,8 @@ internal sealed class QueryInstruments : Interceptor
     public QueryInstruments(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _duration = meters.Create(TelemetryNames.Meter).CreateHistogram(
-            "service_analytics.query.duration", "s", "Query RPCs from authorization passed to the answer sent (ExportChats: to the last chunk), by RPC and the source that served it.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InstrumentBuckets.RequestSeconds });
+        _duration = meters.Create(TelemetryNames.Meter).CreateRequestDuration(
+            "service_analytics.query.duration", "Query RPCs from authorization passed to the answer sent (ExportChats: to the last chunk), by RPC and the source that served it.");
     }
 
     /// <summary>The attribute value of a source.</summary>

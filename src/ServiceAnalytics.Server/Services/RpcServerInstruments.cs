@@ -20,9 +20,8 @@ internal sealed class RpcServerInstruments : Interceptor
     public RpcServerInstruments(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _duration = meters.Create(TelemetryNames.Meter).CreateHistogram(
-            "rpc.server.call.duration", "s", "Calls of the service's gRPC methods, from the call's start to its status.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InstrumentBuckets.RequestSeconds });
+        _duration = meters.Create(TelemetryNames.Meter).CreateRequestDuration(
+            "rpc.server.call.duration", "Calls of the service's gRPC methods, from the call's start to its status.");
     }
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(

@@ -20,9 +20,8 @@ public sealed partial class ClickHouseStatementMetrics
     public ClickHouseStatementMetrics(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _duration = meters.Create(TelemetryNames.Meter).CreateHistogram(
-            "db.client.operation.duration", "s", "ClickHouse statements, from the request to ClickHouse's answer.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InstrumentBuckets.RequestSeconds });
+        _duration = meters.Create(TelemetryNames.Meter).CreateRequestDuration(
+            "db.client.operation.duration", "ClickHouse statements, from the request to ClickHouse's answer.");
     }
 
     /// <summary>Whether anything listens (else the statement is not summarized for it).</summary>

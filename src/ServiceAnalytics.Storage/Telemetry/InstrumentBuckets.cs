@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace ServiceAnalytics.Storage.Telemetry;
 
 /// <summary>
@@ -14,4 +16,11 @@ public static class InstrumentBuckets
 
     /// <summary>Counts of facts in a batch.</summary>
     public static IReadOnlyList<long> BatchFacts { get; } = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+
+    /// <summary>A histogram of request-scale durations in seconds on <paramref name="meter"/>, bucketed by <see cref="RequestSeconds"/>.</summary>
+    public static Histogram<double> CreateRequestDuration(this Meter meter, string name, string description)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        return meter.CreateHistogram(name, "s", description, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestSeconds });
+    }
 }
