@@ -139,7 +139,8 @@ public static class ExportCommand
             return "Parquet is written to a file (its footer is written last): give --output FILE, or --format csv for standard output";
         }
 
-        return ServiceConnection.UsageProblem(job.Service, job.ApiKeyFile);
+        return ServiceConnection.UsageProblem(job.Service, job.ApiKeyFile)
+            ?? ServiceCommandLine.NotAnOverride("export", job.Settings, "it takes options only");
     }
 
     /// <summary>An INVALID_ARGUMENT of the request checks, its field told by the option's name.</summary>

@@ -73,7 +73,7 @@ public static class ImportCommand
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(progress);
-        if ((UsageProblem(request) ?? NotAnOverride(settings)) is { } usage)
+        if ((UsageProblem(request) ?? ServiceCommandLine.NotAnOverride("import", settings, "it imports one INPUT per run")) is { } usage)
         {
             await error.WriteLineAsync($"import: {usage} (see import --help)");
             return ServiceCommandLine.ExitUsage;
@@ -112,38 +112,6 @@ public static class ImportCommand
             { FromStart: true } when fromStandardInput => "standard input cannot be resumed: --from-start applies to files.",
             _ => ServiceConnection.UsageProblem(request.Service, request.ApiKeyFile),
         };
-    }
-
-    /// <summary>
-    /// A token that is neither an option of <c>import</c> nor part of a configuration override (<c>--Section:Key=value</c>
-    /// or <c>--Section:Key value</c>): most likely a mistyped option, which the host would otherwise take as a setting
-    /// and ignore (<c>--from-strat</c>), a second input (one per run), or <c>--api-key</c>, which does not exist so that
-    /// no key shows in the process list or the shell's history.
-    /// </summary>
-    private static string? NotAnOverride(string[] settings)
-    {
-        for (var i = 0; i < settings.Length; i++)
-        {
-            var token = settings[i];
-            var key = token.Split('=')[0];
-            if (token.StartsWith('-') && !key.Contains(':', StringComparison.Ordinal))
-            {
-                return $"'{key}' is not an option of import (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ServiceConnection.ApiKeyVariable}).";
-            }
-
-            if (!token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
-            {
-                return $"'{token}' is not an argument of import: it imports one INPUT per run.";
-            }
-
-            // "--Section:Key value": the value is the next token.
-            if (token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
-            {
-                i++;
-            }
-        }
-
-        return null;
     }
 
     private static async Task<int> ImportAsync(

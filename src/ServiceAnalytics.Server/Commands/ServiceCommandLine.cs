@@ -81,4 +81,38 @@ public static class ServiceCommandLine
         result.AddError($"{result.Argument.Name} must be a day as YYYY-MM-DD, not '{text}'.");
         return default;
     }
+
+    /// <summary>
+    /// A token among a command's <paramref name="settings"/> (the tokens that are not its own) that is no configuration
+    /// override (<c>--Section:Key=value</c> or <c>--Section:Key value</c>), or null: most likely a mistyped option, which
+    /// the host would take as a setting and ignore (<c>--tags</c> for <c>--tag</c>: an export of every chat instead of
+    /// the filtered ones), a stray argument (<paramref name="oneArgument"/> says why), or <c>--api-key</c>, which does
+    /// not exist so that no key shows in the process list or the shell's history.
+    /// </summary>
+    public static string? NotAnOverride(string command, string[] settings, string oneArgument)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        for (var i = 0; i < settings.Length; i++)
+        {
+            var token = settings[i];
+            var key = token.Split('=')[0];
+            if (token.StartsWith('-') && !key.Contains(':', StringComparison.Ordinal))
+            {
+                return $"'{key}' is not an option of {command} (configuration overrides are --Section:Key=value; an API key is given with --api-key-file or ${ServiceConnection.ApiKeyVariable}).";
+            }
+
+            if (!token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
+            {
+                return $"'{token}' is not an argument of {command}: {oneArgument}.";
+            }
+
+            // "--Section:Key value": the value is the next token.
+            if (token.StartsWith('-') && !token.Contains('=', StringComparison.Ordinal))
+            {
+                i++;
+            }
+        }
+
+        return null;
+    }
 }

@@ -76,6 +76,17 @@ internal sealed class QueryInstruments : Interceptor
 
     private void Record(ServerCallContext context, long started, AnswerSources sources, Exception? error)
     {
+        if (Activity.Current is { IsAllDataRequested: true } span)
+        {
+            // The call's server span carries the answer source too.
+            span.SetTag(SourceAttribute, SourceName(sources.Source));
+        }
+
+        if (!_duration.Enabled)
+        {
+            return;
+        }
+
         var tags = new TagList
         {
             { "rpc.system", "grpc" },
@@ -97,11 +108,6 @@ internal sealed class QueryInstruments : Interceptor
         }
 
         _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
-        // The call's server span carries the same answer source.
-        if (Activity.Current is { IsAllDataRequested: true } span)
-        {
-            span.SetTag(SourceAttribute, SourceName(sources.Source));
-        }
     }
 
     /// <summary>The method's name without its service (<c>/pkg.Service/GetOverview</c> → <c>GetOverview</c>): one service is timed here.</summary>

@@ -35,6 +35,13 @@ public static partial class ClickHouseStatementSummary
             kind = "SELECT";
         }
 
+        // A kind is one of a fixed set: the SQL endpoint's callers write their own statements, and an attribute or a
+        // span name must not take whatever word they begin with.
+        if (!s_kinds.Contains(kind))
+        {
+            return ("OTHER", null);
+        }
+
         var target = kind switch
         {
             "INSERT" => InsertTarget().Match(head),
@@ -44,6 +51,12 @@ public static partial class ClickHouseStatementSummary
         };
         return (kind, target.Success ? Unquote(target.Groups["table"].Value) : null);
     }
+
+    private static readonly HashSet<string> s_kinds =
+    [
+        "SELECT", "INSERT", "CREATE", "DROP", "ALTER", "TRUNCATE", "OPTIMIZE", "RENAME", "EXCHANGE", "ATTACH", "DETACH",
+        "DELETE", "UPDATE", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "EXISTS", "SET", "USE", "SYSTEM", "KILL", "CHECK", "GRANT", "REVOKE",
+    ];
 
     private static string Unquote(string name) => name.Replace("`", "", StringComparison.Ordinal).Replace("\"", "", StringComparison.Ordinal);
 

@@ -22,7 +22,7 @@ namespace ServiceAnalytics.Storage.Telemetry;
 /// </remarks>
 /// <param name="inner">The handler that sends the request (to a server, or the embedded engine's).</param>
 /// <param name="metrics">Where each statement's duration is recorded as well, or null.</param>
-/// <param name="tablesInMetrics">Whether the metric names the statement's table (not for statements callers write).</param>
+/// <param name="tablesInMetrics">Whether the metric and the span's name name the statement's table (not for statements callers write).</param>
 public sealed class ClickHouseStatementTelemetry(HttpMessageHandler inner, ClickHouseStatementMetrics? metrics = null, bool tablesInMetrics = true)
     : DelegatingHandler(inner)
 {
@@ -51,7 +51,7 @@ public sealed class ClickHouseStatementTelemetry(HttpMessageHandler inner, Click
         var database = query["database"];
         if (activity is not null)
         {
-            TagStatement(activity, uri, query["query_id"], database, kind, table);
+            TagStatement(activity, uri, query["query_id"], database, kind, table, tablesInMetrics);
         }
 
         try
@@ -75,9 +75,9 @@ public sealed class ClickHouseStatementTelemetry(HttpMessageHandler inner, Click
         }
     }
 
-    private static void TagStatement(Activity activity, Uri uri, string? queryId, string? database, string? kind, string? table)
+    private static void TagStatement(Activity activity, Uri uri, string? queryId, string? database, string? kind, string? table, bool tableInName)
     {
-        activity.DisplayName = (kind, table) switch
+        activity.DisplayName = (kind, tableInName ? table : null) switch
         {
             (null, _) => "clickhouse",
             (_, null) => kind,

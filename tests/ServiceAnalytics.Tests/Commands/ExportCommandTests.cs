@@ -154,6 +154,8 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     [InlineData("--service needs an API key", "--from", "2026-01-01", "--to", "2026-01-31", "--service", "http://127.0.0.1:1")]
     [InlineData("--service must be an http:// or https:// address", "--from", "2026-01-01", "--to", "2026-01-31", "--service", "127.0.0.1:5310")]
     [InlineData("the API key would travel in clear text", "--from", "2026-01-01", "--to", "2026-01-31", "--service", "http://analytics.example.com:5310")]
+    [InlineData("'--tags' is not an option of export", "--from", "2026-01-01", "--to", "2026-01-31", "--tags", "vip")]
+    [InlineData("'--api-key' is not an option of export", "--from", "2026-01-01", "--to", "2026-01-31", "--api-key", "k-123")]
     [InlineData("xlsx", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "xlsx")]
     [InlineData("--chat-type: 'answered' is not one of responded-24h, responded-late", "--from", "2026-01-01", "--to", "2026-01-31", "--chat-type", "answered")]
     public async Task A_request_the_rpcs_refuse_or_a_bad_format_is_a_usage_error_naming_the_option(string expected, params string[] options)

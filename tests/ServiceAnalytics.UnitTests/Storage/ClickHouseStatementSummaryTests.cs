@@ -19,6 +19,8 @@ public sealed class ClickHouseStatementSummaryTests
     [InlineData("EXCHANGE TABLES a AND b", "EXCHANGE", "a")]
     [InlineData("CREATE USER bi_reader IDENTIFIED WITH sha256_password BY 'secret'", "CREATE", null)]
     [InlineData("SYSTEM FLUSH LOGS", "SYSTEM", null)]
+    [InlineData("AAAB FROM whatever", "OTHER", null)]
+    [InlineData("Zzyzx_1234 SELECT 1", "OTHER", null)]
     [InlineData("", null, null)]
     [InlineData("   ", null, null)]
     public void Names_the_kind_and_the_table_when_the_statement_says(string sql, string? kind, string? table) =>

@@ -98,7 +98,12 @@ public sealed class StoreFactSink : IFactSink
         }
         catch (StoreUnavailableException error)
         {
-            throw new CommandFailedException($"The store did not take a batch: {error.Message} ({error.InnerException?.Message})", error);
+            throw new CommandFailedException($"The store did not take a batch: {error.Message} ({error.InnerException?.Message}) Re-run to resume.", error);
+        }
+        catch (Exception error) when (error is HttpRequestException or ClickHouse.Driver.ClickHouseServerException)
+        {
+            // A read of the batch's validation (stored chat tags) that the store refused: the same failure, earlier.
+            throw new CommandFailedException($"The store did not answer while a batch was checked: {error.Message} Re-run to resume.", error);
         }
     }
 

@@ -34,7 +34,7 @@ public sealed class LineChunk(ReadOnlyMemory<byte> data, IReadOnlyList<InputLine
 /// Splits NDJSON input into chunks of lines with their numbers and byte offsets, so a run can be resumed from the
 /// offset after the last chunk it completed. Lines end with LF (a CR before it is dropped); a UTF-8 byte order mark at
 /// the start of the input is skipped; blank lines are skipped (NDJSON writers leave a last empty line); a last line
-/// without a line break is a line. A line longer than <c>maxLineBytes</c> is not kept: it is returned as
+/// without a line break is a line, but the position after it is not recorded (a producer may still be writing it). A line longer than <c>maxLineBytes</c> is not kept: it is returned as
 /// <see cref="LineChunk.TooLong"/> so the importer rejects it without holding it in memory.
 /// </summary>
 public sealed class NdjsonLineReader
@@ -67,6 +67,7 @@ public sealed class NdjsonLineReader
         var buffer = new byte[Math.Max(64 * 1024, _maxLineBytes + 1)];
         int start = 0, end = 0;
         var skippingLongLine = false;
+        long longLineStart = 0;
         var atStart = _offset == 0;
         var data = new ArrayBufferWriter<byte>();
         var lines = new List<InputLine>(linesPerChunk);
@@ -79,6 +80,7 @@ public sealed class NdjsonLineReader
                 if (skippingLongLine || end - start > _maxLineBytes)
                 {
                     // The line is over the limit: count its bytes, keep none of them, and look for its end.
+                    longLineStart = skippingLongLine ? longLineStart : _offset;
                     _offset += end - start;
                     skippingLongLine = true;
                     start = end = 0;
@@ -108,13 +110,24 @@ public sealed class NdjsonLineReader
                 break;
             }
 
-            // A whole line: up to the break, or the rest of the input at its end.
+            // A whole line: up to the break, or the rest of the input at its end. A last line without a break may be one
+            // a producer is still writing: it is imported, but the position stays before it, so a resumed run reads it
+            // again, whole by then (a fact sent twice is stored once).
             var length = newline < 0 ? end - start : newline;
-            _offset += length + (newline < 0 ? 0 : 1);
-            _line++;
+            var lineNumber = _line + 1;
+            if (newline >= 0)
+            {
+                _offset += length + 1;
+                _line++;
+            }
+            else if (skippingLongLine)
+            {
+                _offset = longLineStart;
+            }
+
             if (skippingLongLine)
             {
-                lines.Add(new InputLine(_line, 0, LineChunk.TooLong));
+                lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
                 skippingLongLine = false;
             }
             else
@@ -127,11 +140,11 @@ public sealed class NdjsonLineReader
 
                 if (text.Length > _maxLineBytes)
                 {
-                    lines.Add(new InputLine(_line, 0, LineChunk.TooLong));
+                    lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
                 }
                 else if (!IsBlank(text))
                 {
-                    lines.Add(new InputLine(_line, data.WrittenCount, text.Length));
+                    lines.Add(new InputLine(lineNumber, data.WrittenCount, text.Length));
                     data.Write(text);
                 }
             }

@@ -15,7 +15,8 @@ public sealed record RejectedLine(long Line, string? Field, string Reason, strin
 /// <c>{"line":12,"field":"occurred_at","reason":"is required","eventId":"e-12","text":"{…}"}</c>
 /// (<c>"field":null</c> for a malformed line). A new import
 /// starts it afresh; a resumed one appends to it. Each batch's rejections are flushed before the state file records
-/// the batch, so a crash can at worst repeat the last batch's rejections, never lose one. A file left empty is removed.
+/// the batch, so a crash can at worst repeat the last batch's rejections, never lose one. A file this run created and
+/// left empty is removed.
 /// </summary>
 public sealed class RejectsFile : IAsyncDisposable
 {
@@ -23,10 +24,13 @@ public sealed class RejectsFile : IAsyncDisposable
 
     private readonly FileStream _file;
 
-    private RejectsFile(string path, FileStream file)
+    private readonly bool _created;
+
+    private RejectsFile(string path, FileStream file, bool created)
     {
         Path = path;
         _file = file;
+        _created = created;
     }
 
     public string Path { get; }
@@ -37,8 +41,13 @@ public sealed class RejectsFile : IAsyncDisposable
     /// <summary>The default rejects file of <paramref name="input"/>: beside it, <c>&lt;input&gt;.rejects.ndjson</c>.</summary>
     public static string DefaultPath(string input) => input + ".rejects.ndjson";
 
-    public static RejectsFile Open(string path, bool append) =>
-        new(path, new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read));
+    public static RejectsFile Open(string path, bool append)
+    {
+        // Only a file this run creates is removed when left empty: never one that was there (/dev/null, a pipe, an
+        // earlier run's file).
+        var created = !File.Exists(path);
+        return new(path, new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read), created);
+    }
 
     public async Task WriteAsync(IEnumerable<RejectedLine> rejected, CancellationToken cancellationToken)
     {
@@ -79,11 +88,18 @@ public sealed class RejectsFile : IAsyncDisposable
     /// <summary>Closes the file, and removes it when it holds no rejected line (of this run or of the run it resumes): no file, nothing rejected.</summary>
     public async ValueTask DisposeAsync()
     {
-        var empty = _file.Length == 0;
+        var empty = _created && _file.Length == 0;
         await _file.DisposeAsync();
         if (empty)
         {
-            File.Delete(Path);
+            try
+            {
+                File.Delete(Path);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // An empty file left behind is harmless; the import's outcome stands.
+            }
         }
     }
 }

@@ -29,8 +29,9 @@ public sealed class NdjsonLineReaderTests
         var input = Encoding.UTF8.GetBytes("\uFEFF{\"a\":1}\r\n\n{\"b\":2}\n   \n{\"c\":3}\n{\"d\":4}");
         var (lines, ends) = await ReadAsync(input, linesPerChunk: 2);
         Assert.Equal([(1, "{\"a\":1}"), (3, "{\"b\":2}"), (5, "{\"c\":3}"), (6, "{\"d\":4}")], lines);
-        // 3 (BOM) + 9 ({"a":1}\r\n) + 1 (\n) + 8 ({"b":2}\n): after line 3. Then to the end: + 4 (blank) + 8 + 7.
-        Assert.Equal([(21L, 3L), (input.Length, 6L)], ends);
+        // 3 (BOM) + 9 ({"a":1}\r\n) + 1 (\n) + 8 ({"b":2}\n): after line 3. Then + 4 (blank) + 8: after line 5, not
+        // after the last line, which has no break (a producer may still be writing it: a resumed run reads it again).
+        Assert.Equal([(21L, 3L), (input.Length - 7, 5L)], ends);
         Assert.Equal(40, input.Length);
     }
 
@@ -54,7 +55,24 @@ public sealed class NdjsonLineReaderTests
         var input = Encoding.UTF8.GetBytes("{\"a\":1}\n" + new string('x', 100_000) + "\n{\"b\":2}\n" + new string('y', 1001) + "\n{\"c\":3}");
         var (lines, ends) = await ReadAsync(input, linesPerChunk: 100);
         Assert.Equal([(1, "{\"a\":1}"), (2, null), (3, "{\"b\":2}"), (4, null), (5, "{\"c\":3}")], lines);
-        Assert.Equal([(input.Length, 5L)], ends);
+        Assert.Equal([(input.Length - 7, 4L)], ends);
+    }
+
+    [Fact]
+    public async Task A_last_line_being_written_is_read_again_whole_by_a_resumed_run()
+    {
+        // The producer has written half of line 2 (and, in the long case, more than the buffer of a line over the limit).
+        foreach (var half in new[] { "{\"eventId\":\"e-2\",", new string('z', 70_000) })
+        {
+            var before = Encoding.UTF8.GetBytes("{\"a\":1}\n" + half);
+            var (lines, ends) = await ReadAsync(before, linesPerChunk: 10, maxLineBytes: 100_000);
+            Assert.Equal(2, lines.Count);
+            Assert.Equal([(8L, 1L)], ends);
+
+            var after = Encoding.UTF8.GetBytes("{\"a\":1}\n" + half + "\"rest\":true}\n");
+            var (resumed, _) = await ReadAsync(after, linesPerChunk: 10, startOffset: 8, linesBefore: 1, maxLineBytes: 100_000);
+            Assert.Equal([(2L, half + "\"rest\":true}")], resumed);
+        }
     }
 
     [Fact]
