@@ -132,6 +132,7 @@ public static class ImportCommand
         await using IFactSink sink = request.Service is { } service
             ? new ServiceFactSink(service, await ServiceConnection.OpenAsync(service, request.ApiKeyFile, cancellation))
             : await StoreFactSink.OpenAsync(settings, request.BatchSize);
+        resumeFrom?.CheckSameDestination(sink.Description, statePath!);
         var (startOffset, startLine) = resumeFrom is null ? (0L, 0L) : (resumeFrom.Offset, resumeFrom.Line);
         var position = resumeFrom is null
             ? "from the first line"
@@ -151,7 +152,7 @@ public static class ImportCommand
             if (statePath is not null)
             {
                 var fingerprint = await FingerprintAsync(inputName, chunk.EndOffset, token);
-                await new ImportState(inputName, chunk.EndOffset, chunk.EndLine, fingerprint).WriteAsync(statePath, token);
+                await new ImportState(inputName, chunk.EndOffset, chunk.EndLine, fingerprint, sink.Description).WriteAsync(statePath, token);
             }
 
             if (inputLength is { } length && counter is not null && chunk.EndOffset > startOffset)

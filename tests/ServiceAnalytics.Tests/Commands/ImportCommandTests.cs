@@ -111,6 +111,31 @@ public sealed class ImportCommandTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_state_recorded_for_one_destination_is_not_resumed_into_another()
+    {
+        var input = await WriteAsync("facts.ndjson", [.. Chats(0, 5).Select(Json)]);
+        Assert.Equal(0, (await RunAsync(new ImportRequest(input), StoreSettings())).Exit);
+
+        // The same file into another database: the state says every line went, but not there.
+        var other = TestEnvironment.UniqueDatabaseName("import_other");
+        try
+        {
+            var (exit, output, error) = await RunAsync(new ImportRequest(input), StoreSettings($"--ClickHouse:Database={other}"));
+            Assert.True(exit == ServiceCommandLine.ExitFailed, $"exit {exit}: {output} {error}");
+            Assert.Contains($"was recorded importing into the store (database {_database}", error, StringComparison.Ordinal);
+            Assert.Contains("--from-start", error, StringComparison.Ordinal);
+
+            (exit, _, _) = await RunAsync(new ImportRequest(input, FromStart: true), StoreSettings($"--ClickHouse:Database={other}"));
+            Assert.Equal(0, exit);
+        }
+        finally
+        {
+            using var store = TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, "default"));
+            await store.Client.ExecuteNonQueryAsync($"DROP DATABASE IF EXISTS {SchemaNames.Quote(other)}");
+        }
+    }
+
+    [Fact]
     public async Task A_missing_file_fails_with_exit_code_1_naming_it()
     {
         var missing = Path.Combine(_folder, "nowhere.ndjson");

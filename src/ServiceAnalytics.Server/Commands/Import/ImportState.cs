@@ -7,9 +7,11 @@ namespace ServiceAnalytics.Server.Commands.Import;
 /// Where an import of a file stands: every line up to <see cref="Line"/> (byte <see cref="Offset"/>) has been imported
 /// and acknowledged (stored, or rejected and written to the rejects file). <see cref="Fingerprint"/> is the SHA-256 of
 /// the up to <see cref="FingerprintBytes"/> bytes before the offset, so a run resumes only over the same content, not
-/// over a file replaced or rewritten since.
+/// over a file replaced or rewritten since. <see cref="Destination"/> says where the lines went (the sink's
+/// description: the service's address, or the store and its database), so a run into another destination does not
+/// skip lines that never reached it.
 /// </summary>
-public sealed record ImportState(string Input, long Offset, long Line, string Fingerprint)
+public sealed record ImportState(string Input, long Offset, long Line, string Fingerprint, string? Destination = null)
 {
     /// <summary>How much of the input before the offset the fingerprint covers: enough to tell files apart, cheap to reread.</summary>
     public const int FingerprintBytes = 4096;
@@ -80,6 +82,18 @@ public sealed record ImportState(string Input, long Offset, long Line, string Fi
             throw new CommandFailedException(
                 $"{Input} is not the file the state {stateFile} was recorded over (its first {Offset:N0} bytes are not the same). " +
                 "Pass --from-start to import it from the first line, or --state FILE for a state file of its own.");
+        }
+    }
+
+    /// <summary>Checks that this state was recorded importing into <paramref name="destination"/>.</summary>
+    /// <exception cref="CommandFailedException">It was recorded importing elsewhere.</exception>
+    public void CheckSameDestination(string destination, string stateFile)
+    {
+        if (Destination is { } recorded && recorded != destination)
+        {
+            throw new CommandFailedException(
+                $"The state {stateFile} was recorded importing into {recorded}; this run imports into {destination}, which may lack the lines before it. " +
+                "Pass --from-start to import the file from the first line (what was stored is not stored twice), or --state FILE for a state file of its own.");
         }
     }
 }
