@@ -87,6 +87,11 @@ public static class ExportCommand
                 : $"export: {rows:N0} chats of {job.Request.ShopId}, {job.Request.FirstDay} to {job.Request.LastDay}, written to {Path.GetFullPath(job.OutputPath)} ({(parquet ? "Parquet" : "CSV")})");
             return 0;
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"export: interrupted; no file written ({job.OutputPath} is as it was).");
+            return ServiceCommandLine.ExitInterrupted;
+        }
         catch (Exception problem) when (problem is IOException or UnauthorizedAccessException && !cancellation.IsCancellationRequested)
         {
             await error.WriteLineAsync($"export: cannot write {job.OutputPath}: {problem.Message}");

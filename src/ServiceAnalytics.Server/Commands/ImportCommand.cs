@@ -33,7 +33,7 @@ public static class ImportCommand
     public const int ExitRejectedLines = 3;
 
     /// <summary>Exit code of an import interrupted (Ctrl+C) before its end: 128 + SIGINT, as shells report it.</summary>
-    public const int ExitInterrupted = 130;
+    public const int ExitInterrupted = ServiceCommandLine.ExitInterrupted;
 
 
     public const int DefaultBatchSize = 10_000;

@@ -18,6 +18,12 @@ public static class ServiceCommandLine
     /// <summary>Exit code of a job that could not be done (store unreachable, file missing…), with the reason printed.</summary>
     public const int ExitFailed = 1;
 
+    /// <summary>Exit code of a command interrupted by Ctrl+C or SIGTERM (128 + SIGINT, as shells report it).</summary>
+    public const int ExitInterrupted = 130;
+
+    /// <summary>How long an interrupted command may take to end cleanly before the process exits anyway.</summary>
+    public static readonly TimeSpan ProcessTerminationTimeout = TimeSpan.FromSeconds(60);
+
     public static RootCommand Create()
     {
         var root = new RootCommand(
@@ -58,7 +64,9 @@ public static class ServiceCommandLine
             return ExitUsage;
         }
 
-        return await parse.InvokeAsync();
+        // Ctrl+C or SIGTERM cancels the command's token; the process then waits for the command to end as it does on
+        // cancellation (an import drains what it handed to the store and records its position), up to this long.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ProcessTerminationTimeout });
     }
 
     /// <summary>The tokens that are not the command's own: the configuration overrides passed to its host.</summary>

@@ -171,6 +171,22 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_interrupted_export_says_so_with_exit_code_130_and_leaves_an_earlier_file_as_it_was()
+    {
+        var file = Path.Combine(_folder, "kept.csv");
+        await File.WriteAllTextAsync(file, "an earlier export\n");
+        using var interrupted = new CancellationTokenSource();
+        await interrupted.CancelAsync();
+
+        var (exit, _, error) = await RunAsync(["export", "--shop", _shop, "--from", _first, "--to", _last, "--output", file, .. StoreSettings()], interrupted.Token);
+
+        Assert.Equal(ServiceCommandLine.ExitInterrupted, exit);
+        Assert.Contains("export: interrupted; no file written", error, StringComparison.Ordinal);
+        Assert.Equal("an earlier export\n", await File.ReadAllTextAsync(file));
+        Assert.Equal([file], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
     public async Task An_output_that_cannot_be_written_fails_before_reading_and_leaves_an_earlier_file_as_it_was()
     {
         var missingFolder = Path.Combine(_folder, "no-such-folder", "chats.csv");
@@ -215,13 +231,13 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
     ];
 
     /// <summary>Runs the command line as the process does: a parse error is a usage error; else the command's exit code, its output and its errors.</summary>
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(string[] args)
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string[] args, CancellationToken cancellation = default)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
         var parse = ServiceCommandLine.Create().Parse(args);
         var exit = parse.Errors.Count > 0
             ? await ServiceCommandLine.RunAsync(args, error)
-            : await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+            : await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellation);
         return (exit, output.ToString(), error.ToString());
     }
 
