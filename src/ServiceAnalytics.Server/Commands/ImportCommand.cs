@@ -195,7 +195,8 @@ public static class ImportCommand
     private static async Task<int> SummarizeAsync(ImportResult result, RejectsFile rejects, string? statePath, TextWriter output, TextWriter error)
     {
         var counts = result.Counts;
-        var duplicates = counts.Duplicates > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({counts.Duplicates:N0} repeating an earlier line's shop and event id, stored once)") : "";
+        var ofFirst = counts.DuplicatesOfFirstOnly ? string.Create(CultureInfo.InvariantCulture, $" among the first {FactImport.MaxRememberedFacts:N0} facts") : "";
+        var duplicates = counts.Duplicates > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({counts.Duplicates:N0} repeating an earlier line's shop and event id{ofFirst}, stored once)") : "";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"import: {counts.Lines:N0} lines: {counts.Accepted:N0} facts accepted{duplicates}, {counts.Rejected:N0} lines rejected ({counts.Malformed:N0} malformed, {counts.Rejected - counts.Malformed:N0} refused by validation)"));
         if (counts.Rejected > 0)

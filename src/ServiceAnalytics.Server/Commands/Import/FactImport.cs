@@ -6,7 +6,7 @@ using ServiceAnalytics.Contracts.Ingest.V1;
 namespace ServiceAnalytics.Server.Commands.Import;
 
 /// <summary>What an import run did: lines read, facts accepted (of which repeated within the run), lines rejected.</summary>
-public sealed record ImportCounts(long Lines, long Accepted, long Duplicates, long Rejected, long Malformed);
+public sealed record ImportCounts(long Lines, long Accepted, long Duplicates, long Rejected, long Malformed, bool DuplicatesOfFirstOnly = false);
 
 /// <summary>How a run ended: every line read, interrupted (cancelled), or stopped by a failure.</summary>
 public enum ImportEnd
@@ -41,7 +41,13 @@ public sealed class FactImport
     private readonly Func<LineChunk, CancellationToken, Task> _completed;
     private readonly int _inFlight;
 
-    /// <summary>The (shop, event id) hashes accepted in this run, to count the lines that repeat an earlier line's fact (stored once).</summary>
+    /// <summary>How many accepted facts are remembered to count repeats: about 50 MiB, whatever the input's length.</summary>
+    public const int MaxRememberedFacts = 2_000_000;
+
+    /// <summary>
+    /// The (shop, event id) hashes accepted in this run, up to <see cref="MaxRememberedFacts"/>, to count the lines that
+    /// repeat an earlier line's fact (stored once): past that, repeats of the first ones only are counted, and the summary says so.
+    /// </summary>
     private readonly HashSet<ulong> _accepted = [];
     private long _lines, _acceptedCount, _duplicates, _rejected, _malformed;
 
@@ -95,7 +101,7 @@ public sealed class FactImport
         }
 
         var end = failure is not null ? ImportEnd.Failed : cancellationToken.IsCancellationRequested ? ImportEnd.Interrupted : ImportEnd.Finished;
-        return new ImportResult(new ImportCounts(_lines, _acceptedCount, _duplicates, _rejected, _malformed), end, failure);
+        return new ImportResult(new ImportCounts(_lines, _acceptedCount, _duplicates, _rejected, _malformed, _accepted.Count >= MaxRememberedFacts), end, failure);
     }
 
     /// <summary>Parses the chunk's lines and ingests the facts among them as one batch.</summary>
@@ -165,7 +171,12 @@ public sealed class FactImport
 
         for (var index = 0; index < done.Keys.Length; index++)
         {
-            if (!rejectedIndexes.Contains(index) && !_accepted.Add(done.Keys[index]))
+            if (rejectedIndexes.Contains(index))
+            {
+                continue;
+            }
+
+            if (_accepted.Count < MaxRememberedFacts ? !_accepted.Add(done.Keys[index]) : _accepted.Contains(done.Keys[index]))
             {
                 _duplicates++;
             }
