@@ -64,6 +64,7 @@ public sealed class ClickHouseStore : IDisposable
             Timeout = Options.CommandTimeout,
             HttpClient = _httpClient,
             LoggerFactory = loggerFactory,
+            CustomSettings = new Dictionary<string, object>(StringComparer.Ordinal) { ["priority"] = StatementPriorities.Service },
         };
         Client = new ClickHouseClient(settings);
     }

@@ -4,21 +4,16 @@ using ClickHouse.Driver.Utility;
 namespace ServiceAnalytics.Storage.Bi;
 
 /// <summary>
-/// What the BI runner reads once from the engine and keeps: the tables of the service database and of
-/// <c>system</c> (for the scope filters) and <c>system.functions</c> (for the function policy). The schema changes
+/// What the BI runner reads once from the engine and keeps: the tables of the service database (for the scope filters) and <c>system.functions</c> (for the function policy). The schema changes
 /// only through migrations, which run before the service serves, so one read per process is enough.
 /// </summary>
 public sealed class BiCatalog(BiSqlClient client)
 {
     private Task<IReadOnlyList<string>>? _serviceTables;
-    private Task<IReadOnlyList<string>>? _systemTables;
     private Task<BiFunctionPolicy>? _functions;
 
     public Task<IReadOnlyList<string>> ServiceTablesAsync(CancellationToken cancellationToken) =>
         Cached(ref _serviceTables, () => TablesAsync(client, client.Database)).WaitAsync(cancellationToken);
-
-    public Task<IReadOnlyList<string>> SystemTablesAsync(CancellationToken cancellationToken) =>
-        Cached(ref _systemTables, () => TablesAsync(client, "system")).WaitAsync(cancellationToken);
 
     public Task<BiFunctionPolicy> FunctionsAsync(CancellationToken cancellationToken) =>
         Cached(ref _functions, () => LoadFunctionsAsync(client)).WaitAsync(cancellationToken);

@@ -44,7 +44,7 @@ public sealed class BiQueryRunner(BiSqlClient client, BiQueryGuard guard, BiCata
         }
 
         settings["additional_table_filters"] = BiScope.Filters(
-            client.Database, await catalog.ServiceTablesAsync(cancellationToken), await catalog.SystemTablesAsync(cancellationToken), caller.Shops);
+            client.Database, await catalog.ServiceTablesAsync(cancellationToken), caller.Shops);
         var format = statement.Shape.Format ?? defaultFormat;
         settings["default_format"] = format;
         var queryId = query.QueryId is { Length: > 0 } id ? id : Guid.NewGuid().ToString();

@@ -83,7 +83,7 @@ public sealed class BiSqlClient : IDisposable
     /// <summary>
     /// The limits every BI statement runs with, as ClickHouse settings: <c>max_execution_time</c>,
     /// <c>max_result_rows</c>/<c>max_result_bytes</c> with <c>result_overflow_mode = 'throw'</c>,
-    /// <c>max_memory_usage</c>, <c>max_threads</c>. The runner sends them on every statement; embedded connections are also opened with
+    /// <c>max_memory_usage</c>, <c>max_threads</c>, and the BI <c>priority</c> (<see cref="StatementPriorities"/>). The runner sends them on every statement; embedded connections are also opened with
     /// them (and <c>readonly = 2</c>), but for the result limits.
     /// </summary>
     public static IReadOnlyDictionary<string, string> Limits(BiSqlOptions options)
@@ -97,6 +97,7 @@ public sealed class BiSqlClient : IDisposable
             ["result_overflow_mode"] = "throw",
             ["max_memory_usage"] = options.MaxMemoryUsage.ToString(CultureInfo.InvariantCulture),
             ["max_threads"] = options.MaxThreads.ToString(CultureInfo.InvariantCulture),
+            ["priority"] = StatementPriorities.Bi.ToString(CultureInfo.InvariantCulture),
         };
     }
 
@@ -130,6 +131,7 @@ public sealed class BiSqlClient : IDisposable
             ["max_execution_time"] = limits["max_execution_time"],
             ["max_memory_usage"] = limits["max_memory_usage"],
             ["max_threads"] = limits["max_threads"],
+            ["priority"] = limits["priority"],
         };
     }
 }

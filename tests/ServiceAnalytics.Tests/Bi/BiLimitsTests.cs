@@ -81,4 +81,19 @@ public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFi
         Assert.Equal(pool.MaxConnections, observedInUse);
         Assert.True(serviceElapsed < TimeSpan.FromSeconds(0.5), $"the service's pool answered in {serviceElapsed.TotalSeconds:F2} s");
     }
+
+    [Fact]
+    public async Task BI_statements_run_after_the_services_own_in_the_engines_priority_order()
+    {
+        // ClickHouse runs a smaller priority number first (0 takes no part): the service's statements, those with
+        // settings of their own too, at 1; BI statements at 10 (their connections are opened with it, the runner sends it again; getSetting is no function a BI caller may call).
+        var withOwnSettings = new ClickHouse.Driver.QueryOptions { CustomSettings = new Dictionary<string, object> { ["max_threads"] = 1 } };
+        using (var reader = await bi.Database.Client.ExecuteReaderAsync("SELECT getSetting('priority') AS priority", options: withOwnSettings))
+        {
+            Assert.True(reader.Read());
+            Assert.Equal(1UL, Convert.ToUInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(10UL, Convert.ToUInt64(await bi.Client.Client.ExecuteScalarAsync("SELECT getSetting('priority')"), System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -27,10 +27,10 @@ public sealed class BiScopeFilterTests
     }
 
     [Fact]
-    public void A_shop_caller_is_scoped_in_every_view_and_source_table_and_everything_else_reads_nothing()
+    public void A_shop_caller_is_scoped_in_every_view_and_source_table_and_every_other_service_table_reads_nothing()
     {
         var filters = BiScope.Filters(
-            "svc", ["settled_chats", "settled_chats_local", "secret", "secret_local", "rollup_runs", "rollup_runs_local"], ["processes", "tables"], new HashSet<string> { "b", "a" });
+            "svc", ["settled_chats", "settled_chats_local", "secret", "secret_local", "rollup_runs", "rollup_runs_local"], new HashSet<string> { "b", "a" });
 
         foreach (var table in BiViews.Names.Concat(BiViews.SourceTables))
         {
@@ -40,7 +40,6 @@ public sealed class BiScopeFilterTests
         Assert.Contains("'svc.settled_chats_local': 'shop_id IN (\\'a\\', \\'b\\')'", filters, StringComparison.Ordinal);
         Assert.Contains("'svc.secret': '0'", filters, StringComparison.Ordinal);
         Assert.Contains("'svc.secret_local': '0'", filters, StringComparison.Ordinal);
-        Assert.Contains("'system.processes': '0'", filters, StringComparison.Ordinal);
         Assert.DoesNotContain("rollup_runs", filters, StringComparison.Ordinal);
         Assert.Contains("'system.tables': 'database = \\'svc\\' AND name IN (", filters, StringComparison.Ordinal);
         Assert.Contains("'system.databases': 'name = \\'svc\\''", filters, StringComparison.Ordinal);
@@ -49,8 +48,18 @@ public sealed class BiScopeFilterTests
     [Fact]
     public void A_platform_caller_reads_every_shop_and_a_caller_without_shops_none()
     {
-        Assert.Contains("'svc.bi_chats': '1'", BiScope.Filters("svc", [], [], null), StringComparison.Ordinal);
-        Assert.Contains("'svc.bi_chats': '0'", BiScope.Filters("svc", [], [], new HashSet<string>()), StringComparison.Ordinal);
+        Assert.Contains("'svc.bi_chats': '1'", BiScope.Filters("svc", [], null), StringComparison.Ordinal);
+        Assert.Contains("'svc.bi_chats': '0'", BiScope.Filters("svc", [], new HashSet<string>()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_caller_of_one_shop_is_filtered_by_equality()
+    {
+        var filters = BiScope.Filters("svc", ["settled_chats"], new HashSet<string> { "a" });
+
+        Assert.Contains(@"'svc.settled_chats': 'shop_id = \'a\''", filters, StringComparison.Ordinal);
+        Assert.Contains(@"'svc.bi_chats': 'shop_id = \'a\''", filters, StringComparison.Ordinal);
+        Assert.DoesNotContain("shop_id IN", filters, StringComparison.Ordinal);
     }
 
     private static bool IsEscaped(string text, int index)
