@@ -12,9 +12,14 @@ internal sealed unsafe partial class EmbeddedConnection
 {
     private readonly nint _slot;
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _openedWith;
     private string _database = "default";
 
-    private EmbeddedConnection(nint slot) => _slot = slot;
+    private EmbeddedConnection(nint slot, Dictionary<string, string> openedWith)
+    {
+        _slot = slot;
+        _openedWith = openedWith;
+    }
 
     private nint Handle => *(nint*)_slot;
 
@@ -31,13 +36,18 @@ internal sealed unsafe partial class EmbeddedConnection
                 "writable and that no other process uses it (one engine per folder).");
         }
 
-        return new EmbeddedConnection(slot);
+        return new EmbeddedConnection(slot, settings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal));
     }
 
     /// <summary>Closes the connection; only at process exit (see <see cref="EmbeddedEngine"/>).</summary>
     public void Close() => ChdbNative.CloseConnection(_slot);
 
-    /// <summary>Switches database and settings to what the request asks for. Settings it no longer names go back to their defaults.</summary>
+    /// <summary>
+    /// Switches database and settings to what the request asks for. Settings it no longer names go back to what the
+    /// connection was opened with, else to their defaults: <c>SET x = DEFAULT</c> alone would drop an opening
+    /// argument too (a BI connection's <c>max_threads</c>, <c>priority</c> and time limit would lapse after the first
+    /// statement that sent them itself).
+    /// </summary>
     public void Prepare(string database, IReadOnlyDictionary<string, string> settings)
     {
         if (!string.Equals(database, _database, StringComparison.Ordinal))
@@ -54,7 +64,9 @@ internal sealed unsafe partial class EmbeddedConnection
 
         foreach (var stale in _settings.Keys.Where(name => !settings.ContainsKey(name)).ToList())
         {
-            ExecuteControl($"SET {CheckSettingName(stale)} = DEFAULT");
+            ExecuteControl(_openedWith.TryGetValue(stale, out var opening)
+                ? $"SET {CheckSettingName(stale)} = {QuoteString(opening)}"
+                : $"SET {CheckSettingName(stale)} = DEFAULT");
             _settings.Remove(stale);
         }
 

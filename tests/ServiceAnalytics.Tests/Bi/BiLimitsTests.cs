@@ -94,6 +94,12 @@ public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFi
             Assert.Equal(1UL, Convert.ToUInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        Assert.Equal(10UL, Convert.ToUInt64(await bi.Client.Client.ExecuteScalarAsync("SELECT getSetting('priority')"), System.Globalization.CultureInfo.InvariantCulture));
+        // Also after the runner's statements, which send the limits themselves, on every connection of the pool: a
+        // statement that sends none (the guard's) runs with what the connection was opened with, not the defaults.
+        await Task.WhenAll(Enumerable.Range(0, 2 * BiRunnerFixture.Options.MaxConnections)
+            .Select(_ => bi.TextAsync(BiRunnerFixture.Platform, "SELECT count() FROM bi_chats")));
+        var plain = await Task.WhenAll(Enumerable.Range(0, 2 * BiRunnerFixture.Options.MaxConnections)
+            .Select(_ => bi.Client.Client.ExecuteScalarAsync("SELECT tuple(getSetting('priority'), getSetting('max_threads'), getSetting('max_execution_time'))")));
+        Assert.All(plain, settings => Assert.Equal("(10,1,2)", FormattableString.Invariant($"{settings}").Replace(" ", "", StringComparison.Ordinal)));
     }
 }
