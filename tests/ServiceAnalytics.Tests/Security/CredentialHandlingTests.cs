@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Contracts.Operations.V1;
 
 namespace ServiceAnalytics.Tests.Security;
@@ -45,7 +46,7 @@ public sealed class CredentialHandlingTests
     [InlineData("http://0.0.0.0:0", "true", false, "Security:ApiKeys")]
     public async Task A_network_bind_needs_tls_and_configured_callers(string url, string allowPlaintext, bool withTestKey, string named)
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = url,
             ["Security:AllowPlaintextOnNetwork"] = allowPlaintext,
