@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -102,8 +101,7 @@ public static class ServiceAnalyticsApp
     /// <summary>What the gRPC services share beyond storage and ingestion: page tokens, transfers, stream acknowledgement.</summary>
     private static void AddServiceParts(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<QueryOptions>().Bind(configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+        services.AddValidatedOptions<QueryOptions, QueryOptionsValidator>(configuration.GetSection(QueryOptions.SectionName));
         services.AddSingleton<PageTokens>();
         services.AddSingleton<ChatTransfer>();
         services.AddSingleton<StreamAcknowledger>();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Security;
 
@@ -17,8 +18,7 @@ internal static class SecurityServiceCollectionExtensions
     {
         var section = builder.Configuration.GetSection(SecurityOptions.SectionName);
         var options = section.Get<SecurityOptions>() ?? new SecurityOptions();
-        builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        builder.Services.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(section);
         builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, TransportValidator>();
 
         // Beyond loopback without callers, no key is made: TransportValidator refuses the start, naming the setting.
