@@ -18,11 +18,9 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddClickHouseStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ClickHouseOptions>().Bind(configuration.GetSection(ClickHouseOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ClickHouseOptions>, ClickHouseOptionsValidator>();
+        services.AddValidatedOptions<ClickHouseOptions, ClickHouseOptionsValidator>(configuration.GetSection(ClickHouseOptions.SectionName));
         services.AddSingleton<IValidateOptions<ClickHouseOptions>, BiAccessOptionsValidator>();
-        services.AddOptions<RollupOptions>().Bind(configuration.GetSection(RollupOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RollupOptions>, RollupOptionsValidator>();
+        services.AddValidatedOptions<RollupOptions, RollupOptionsValidator>(configuration.GetSection(RollupOptions.SectionName));
         services.AddSingleton<ClickHouseStore>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaReadiness>();
@@ -36,8 +34,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ShopOwnership>();
         services.AddSingleton<RollupInstruments>();
         services.AddSingleton<RollupRunner>();
-        services.AddOptions<BiSqlOptions>().Bind(configuration.GetSection(BiSqlOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BiSqlOptions>, BiSqlOptionsValidator>();
+        services.AddValidatedOptions<BiSqlOptions, BiSqlOptionsValidator>(configuration.GetSection(BiSqlOptions.SectionName));
         services.AddSingleton<BiSqlClient>();
         services.AddSingleton<BiCatalog>();
         services.AddSingleton<BiQueryGuard>();

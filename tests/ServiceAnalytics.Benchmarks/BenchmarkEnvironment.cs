@@ -12,17 +12,27 @@ internal static class BenchmarkEnvironment
 
     public static async Task<ClickHouseStore> OpenMigratedStoreAsync(string database)
     {
+        var folder = FreshScratchFolder($"{Environment.ProcessId}");
+        var options = new ClickHouseOptions { Database = database, Embedded = { DataPath = folder } };
+        var store = new ClickHouseStore(Options.Create(options), NullLoggerFactory.Instance);
+        await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return store;
+    }
+
+    /// <summary>
+    /// The path of scratch folder <paramref name="name"/>, absent (a previous run's under that name is deleted), after
+    /// the scratch folders of runs that are gone are removed (<see cref="RemoveStaleScratchFolders"/>).
+    /// </summary>
+    public static string FreshScratchFolder(string name)
+    {
         RemoveStaleScratchFolders();
-        var folder = Path.Combine(ScratchRoot, $"{Environment.ProcessId}");
+        var folder = Path.Combine(ScratchRoot, name);
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
         }
 
-        var options = new ClickHouseOptions { Database = database, Embedded = { DataPath = folder } };
-        var store = new ClickHouseStore(Options.Create(options), NullLoggerFactory.Instance);
-        await new SchemaMigrator(store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        return store;
+        return folder;
     }
 
     /// <summary>Deletes the scratch folders of runs whose process is gone (a run's data is hundreds of MB).</summary>

@@ -43,12 +43,7 @@ internal static class BiBenchmark
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 200_000);
         var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 200);
         Console.WriteLine($"bi: {chats:N0} chats of one shop over 60 days; {repeat} runs of each measurement; the service in this process");
-        BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
-        if (Directory.Exists(dataPath))
-        {
-            Directory.Delete(dataPath, recursive: true);
-        }
+        var dataPath = BenchmarkEnvironment.FreshScratchFolder($"service-{Environment.ProcessId}");
 
         try
         {

@@ -15,19 +15,14 @@ namespace ServiceAnalytics.Benchmarks;
 /// </summary>
 internal static class ExportBenchmark
 {
-        private const string Shop = "shop-big";
+    private const string Shop = "shop-big";
 
     public static async Task<int> RunAsync(string[] args)
     {
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 200_000);
         var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 3);
         Console.WriteLine($"export: {chats:N0} chats of one shop over 60 days, {repeat} downloads of the whole period, service in its own process");
-        BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
-        if (Directory.Exists(dataPath))
-        {
-            Directory.Delete(dataPath, recursive: true);
-        }
+        var dataPath = BenchmarkEnvironment.FreshScratchFolder($"service-{Environment.ProcessId}");
 
         try
         {

@@ -19,16 +19,10 @@ internal static class ExportCommandBenchmark
         var small = BenchmarkEnvironment.IntOption(args, "--small", 20_000);
         var large = BenchmarkEnvironment.IntOption(args, "--chats", 200_000);
         Console.WriteLine($"export command: peak RSS of `ServiceAnalytics.Server.dll export` from the store, {small:N0} and {large:N0} chats of one shop over 60 days, CSV and Parquet");
-        BenchmarkEnvironment.RemoveStaleScratchFolders();
         var results = new List<string>();
         foreach (var chats in new[] { small, large })
         {
-            var folder = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"export-command-{Environment.ProcessId}-{chats}");
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-
+            var folder = BenchmarkEnvironment.FreshScratchFolder($"export-command-{Environment.ProcessId}-{chats}");
             Directory.CreateDirectory(folder);
             try
             {

@@ -17,13 +17,7 @@ internal static class ImportBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var factCount = BenchmarkEnvironment.IntOption(args, "--facts", 1_000_000);
-        BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var folder = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"{Environment.ProcessId}");
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-
+        var folder = BenchmarkEnvironment.FreshScratchFolder($"{Environment.ProcessId}");
         Directory.CreateDirectory(folder);
         try
         {

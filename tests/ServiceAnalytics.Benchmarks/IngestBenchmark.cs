@@ -57,12 +57,7 @@ internal static class IngestBenchmark
 
     private static async Task<(double Rate, long PeakRss, double ServiceCpuSeconds)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch, string[] settings)
     {
-        BenchmarkEnvironment.RemoveStaleScratchFolders();
-        var dataPath = Path.Combine(BenchmarkEnvironment.ScratchRoot, $"service-{Environment.ProcessId}");
-        if (Directory.Exists(dataPath))
-        {
-            Directory.Delete(dataPath, recursive: true);
-        }
+        var dataPath = BenchmarkEnvironment.FreshScratchFolder($"service-{Environment.ProcessId}");
 
         (double Rate, long PeakRss, double ServiceCpuSeconds) result = default;
         // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.

@@ -15,7 +15,6 @@ namespace ServiceAnalytics.Server.Commands;
 /// </summary>
 public static class ExportCommand
 {
-
     public static Command Create()
     {
         var filter = new ChatFilterOptions();
@@ -70,21 +69,9 @@ public static class ExportCommand
             return ServiceCommandLine.ExitUsage;
         }
 
-        var parquet = job.IsParquet;
         try
         {
-            await using var output = ExportOutput.Open(job.OutputPath, standardOutput);
-            await using IChatExportSource source = job.Service is { } address
-                ? new ServiceChatExport(await ServiceConnection.OpenAsync(address, job.ApiKeyFile, cancellation))
-                : await StoreChatExport.OpenAsync(job.Settings, cancellation);
-            var total = await source.CountAsync(job.Request, cancellation);
-            var rows = await progress.RunAsync("export", "chats", total, counter => parquet
-                ? WriteParquetAsync(source, job.Request, output.Stream, counter, cancellation)
-                : WriteCsvAsync(source, job.Request, output.Stream, counter, cancellation));
-            await output.CompleteAsync(cancellation);
-            await messages.WriteLineAsync(job.OutputPath == "-"
-                ? $"export: {rows:N0} chats of {job.Request.ShopId}, {job.Request.FirstDay} to {job.Request.LastDay}, as CSV on standard output"
-                : $"export: {rows:N0} chats of {job.Request.ShopId}, {job.Request.FirstDay} to {job.Request.LastDay}, written to {Path.GetFullPath(job.OutputPath)} ({(parquet ? "Parquet" : "CSV")})");
+            await ExportAsync(job, standardOutput, messages, progress, cancellation);
             return 0;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -123,6 +110,23 @@ public static class ExportCommand
             await error.WriteLineAsync($"export: reading the store failed: {storeFailure.Message}");
             return ServiceCommandLine.ExitFailed;
         }
+    }
+
+    /// <summary>Writes the export whole, then says what was written on <paramref name="messages"/>.</summary>
+    private static async Task ExportAsync(ExportJob job, Stream standardOutput, TextWriter messages, CommandProgress progress, CancellationToken cancellation)
+    {
+        await using var output = ExportOutput.Open(job.OutputPath, standardOutput);
+        await using IChatExportSource source = job.Service is { } address
+            ? new ServiceChatExport(await ServiceConnection.OpenAsync(address, job.ApiKeyFile, cancellation))
+            : await StoreChatExport.OpenAsync(job.Settings, cancellation);
+        var total = await source.CountAsync(job.Request, cancellation);
+        var rows = await progress.RunAsync("export", "chats", total, counter => job.IsParquet
+            ? WriteParquetAsync(source, job.Request, output.Stream, counter, cancellation)
+            : WriteCsvAsync(source, job.Request, output.Stream, counter, cancellation));
+        await output.CompleteAsync(cancellation);
+        await messages.WriteLineAsync(job.OutputPath == "-"
+            ? $"export: {rows:N0} chats of {job.Request.ShopId}, {job.Request.FirstDay} to {job.Request.LastDay}, as CSV on standard output"
+            : $"export: {rows:N0} chats of {job.Request.ShopId}, {job.Request.FirstDay} to {job.Request.LastDay}, written to {Path.GetFullPath(job.OutputPath)} ({(job.IsParquet ? "Parquet" : "CSV")})");
     }
 
     /// <summary>What makes the job impossible before anything is opened, or null: the request's fields as the RPCs check them, the format and its output, the key.</summary>

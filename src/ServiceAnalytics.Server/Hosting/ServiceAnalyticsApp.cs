@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
@@ -41,6 +40,15 @@ public static class ServiceAnalyticsApp
         builder.Services.AddRollupScheduling(
             builder.Configuration.GetSection(RollupOptions.SectionName).Get<RollupOptions>() ?? new RollupOptions());
 
+        AddGrpcServices(builder);
+        var app = builder.Build();
+        UseServiceParts(app, developmentKey);
+        return app;
+    }
+
+    /// <summary>The gRPC services with their interceptors, JSON transcoding, reflection and health checks.</summary>
+    private static void AddGrpcServices(WebApplicationBuilder builder)
+    {
         var ingestion = builder.Configuration.GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
         var grpcBuilder = builder.Services.AddGrpc(grpc =>
         {
@@ -66,7 +74,11 @@ public static class ServiceAnalyticsApp
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<QueryInstruments>();
         builder.Services.AddSingleton<RpcServerInstruments>();
-        var app = builder.Build();
+    }
+
+    /// <summary>The middleware in the order requests meet it, and the routes.</summary>
+    private static void UseServiceParts(WebApplication app, string? developmentKey)
+    {
         app.UseSqlEndpoint();
         app.UseServiceAnalyticsPage();
         app.UseAuthentication();
@@ -84,14 +96,12 @@ public static class ServiceAnalyticsApp
         app.MapHealthChecks("/health", HealthReportWriter.Options);
         app.MapHealthProbes();
         app.MapGrpcReflectionService();
-        return app;
     }
 
     /// <summary>What the gRPC services share beyond storage and ingestion: page tokens, transfers, stream acknowledgement.</summary>
     private static void AddServiceParts(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<QueryOptions>().Bind(configuration.GetSection(QueryOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+        services.AddValidatedOptions<QueryOptions, QueryOptionsValidator>(configuration.GetSection(QueryOptions.SectionName));
         services.AddSingleton<PageTokens>();
         services.AddSingleton<ChatTransfer>();
         services.AddSingleton<StreamAcknowledger>();

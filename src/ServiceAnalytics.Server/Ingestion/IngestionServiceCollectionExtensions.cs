@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Storage.Facts;
 using ServiceAnalytics.Storage.Queries;
+using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Ingestion;
 
@@ -13,8 +13,7 @@ public static class IngestionServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFactIngestion(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
+        services.AddValidatedOptions<IngestionOptions, IngestionOptionsValidator>(configuration.GetSection(IngestionOptions.SectionName));
         services.AddSingleton<IngestionInstruments>();
         services.AddSingleton<FactWriter>();
         services.AddSingleton<FactValidator>();

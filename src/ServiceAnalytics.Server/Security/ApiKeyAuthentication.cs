@@ -43,44 +43,16 @@ internal sealed class ApiKeyAuthenticationHandler(
 /// <summary>The configured API keys (and the development key, when one was made), by hash.</summary>
 public sealed class ApiKeyRing
 {
-    private readonly List<(byte[] Hash, ApiKeyOptions Key)> _keys = [];
+    private readonly List<(byte[] Hash, ApiKeyOptions Key)> _keys;
 
+    /// <summary>
+    /// A ring of <paramref name="keys"/>, which are the validated configuration's (<see cref="SecurityOptionsValidator"/>
+    /// refuses a start with an unusable key) and the development key.
+    /// </summary>
     public ApiKeyRing(IEnumerable<ApiKeyOptions> keys)
     {
-        foreach (var key in keys)
-        {
-            Add(key);
-        }
-    }
-
-    public int Count => _keys.Count;
-
-    /// <summary>Checks a configured key and adds it; throws naming the key when it is unusable.</summary>
-    public void Add(ApiKeyOptions key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        var name = $"Security:ApiKeys '{key.Id}'";
-        if (key.Id.Length is 0 or > 64)
-        {
-            throw new InvalidOperationException("Security:ApiKeys: every key needs an Id of 1 to 64 characters.");
-        }
-
-        if (key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
-        {
-            throw new InvalidOperationException($"{name}: Sha256 must be the 64 hex digits of the key's SHA-256.");
-        }
-
-        if (key.Scopes.Count == 0 || key.Scopes.Any(s => !CallerClaims.KnownScopes.Contains(s)))
-        {
-            throw new InvalidOperationException($"{name}: Scopes must list some of {string.Join(", ", CallerClaims.KnownScopes)}.");
-        }
-
-        if (key.Shops.Count == 0 || key.Shops.Any(s => s.Length is 0 or > 64))
-        {
-            throw new InvalidOperationException($"{name}: Shops must list the key's shops (1 to 64 characters each), or \"*\" for every shop.");
-        }
-
-        _keys.Add((Convert.FromHexString(key.Sha256), key));
+        ArgumentNullException.ThrowIfNull(keys);
+        _keys = [.. keys.Select(key => (Convert.FromHexString(key.Sha256), key))];
     }
 
     /// <summary>The key whose hash matches <paramref name="presented"/>, or null.</summary>

@@ -3,8 +3,8 @@ using ServiceAnalytics.Storage;
 namespace ServiceAnalytics.Server.Security;
 
 /// <summary>
-/// The ranges of <see cref="SecurityOptions"/> and its <see cref="JwtOptions"/>, checked when the service starts. The
-/// API keys are checked as the key ring is built (<see cref="ApiKeyRing"/>), before the service is.
+/// The ranges of <see cref="SecurityOptions"/>, its <see cref="JwtOptions"/> and each of its API keys, checked when
+/// the service starts (the transport rules are <see cref="TransportValidator"/>'s).
 /// </summary>
 internal sealed class SecurityOptionsValidator() : RangeValidator<SecurityOptions>(SecurityOptions.SectionName)
 {
@@ -22,5 +22,27 @@ internal sealed class SecurityOptionsValidator() : RangeValidator<SecurityOption
         {
             ranges.Check(JwtOptions.KeyBytes(jwt.SigningKeys[i]) is not null, $"Jwt:SigningKeys:{i}", "must be base64 of at least 32 bytes");
         }
+
+        for (var i = 0; i < options.ApiKeys.Count; i++)
+        {
+            CheckKey(ranges, $"ApiKeys:{i}", options.ApiKeys[i]);
+        }
+    }
+
+    /// <summary>One API key, each failure naming its setting (<c>Security:ApiKeys:n:Field</c>) and the key's id.</summary>
+    private static void CheckKey(OptionRanges ranges, string key, ApiKeyOptions options)
+    {
+        var which = options.Id.Length is 0 or > 64 ? "" : $" (key '{options.Id}')";
+        ranges
+            .Check(options.Id.Length is > 0 and <= 64, $"{key}:Id", "must name the key in 1 to 64 characters")
+            .Check(options.Sha256.Length == 64 && options.Sha256.All(Uri.IsHexDigit), $"{key}:Sha256", $"must be the 64 hex digits of the key's SHA-256{which}")
+            .Check(
+                options.Scopes.Count > 0 && options.Scopes.All(CallerClaims.KnownScopes.Contains),
+                $"{key}:Scopes",
+                $"must list some of {string.Join(", ", CallerClaims.KnownScopes)}{which}")
+            .Check(
+                options.Shops.Count > 0 && options.Shops.All(shop => shop.Length is > 0 and <= 64),
+                $"{key}:Shops",
+                $"must list the key's shops (1 to 64 characters each), or \"*\" for every shop{which}");
     }
 }

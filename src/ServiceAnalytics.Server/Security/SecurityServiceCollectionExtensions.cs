@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Security;
 
@@ -17,25 +18,21 @@ internal static class SecurityServiceCollectionExtensions
     {
         var section = builder.Configuration.GetSection(SecurityOptions.SectionName);
         var options = section.Get<SecurityOptions>() ?? new SecurityOptions();
-        builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
-        var loopbackOnly = CheckTransport(builder.Configuration, options);
+        builder.Services.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(section);
+        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, TransportValidator>();
 
-        var ring = new ApiKeyRing(options.ApiKeys);
+        // Beyond loopback without callers, no key is made: TransportValidator refuses the start, naming the setting.
         string? developmentKey = null;
-        if (ring.Count == 0 && options.Jwt.Issuer is null)
+        ApiKeyOptions[] madeKeys = [];
+        if (options.ApiKeys.Count == 0 && options.Jwt.Issuer is null && TransportValidator.IsLoopbackOnly(builder.Configuration))
         {
-            if (!loopbackOnly)
-            {
-                throw new InvalidOperationException(
-                    "No caller is configured (Security:ApiKeys, Security:Jwt) and the service listens beyond loopback; a development key is made for loopback only.");
-            }
-
             developmentKey = Path.GetFullPath(options.DevelopmentKeyPath);
-            ring.Add(DevelopmentKey.LoadOrCreate(developmentKey));
+            madeKeys = [DevelopmentKey.LoadOrCreate(developmentKey)];
         }
 
-        builder.Services.AddSingleton(ring);
+        // Built from the validated options (reading them runs the validators), so every key in the ring is usable.
+        builder.Services.AddSingleton(services => new ApiKeyRing(
+            services.GetRequiredService<IOptions<SecurityOptions>>().Value.ApiKeys.Concat(madeKeys)));
         builder.Services.AddSingleton<SecurityInstruments>();
         var jwt = options.Jwt.Issuer is not null;
         var authentication = builder.Services.AddAuthentication(CallerScheme)
@@ -99,32 +96,4 @@ internal static class SecurityServiceCollectionExtensions
 
     private static IEnumerable<string> ShopsIn(Claim claim) =>
         claim.Value.StartsWith('[') ? JsonSerializer.Deserialize<string[]>(claim.Value) ?? [] : [claim.Value];
-
-    /// <summary>
-    /// Refuses plaintext on a non-loopback address unless allowed (TLS comes from Kestrel's endpoint configuration:
-    /// <c>Kestrel:Endpoints:Grpc:Url=https://…</c> with <c>Certificate:Path</c>/<c>Password</c>; for the SQL endpoint,
-    /// <c>SqlEndpoint:Url</c> and <c>SqlEndpoint:CertificatePath</c>). Returns whether every endpoint is on loopback.
-    /// </summary>
-    private static bool CheckTransport(IConfiguration configuration, SecurityOptions options)
-    {
-        var urls = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>()
-            .Concat((configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-            .Concat(SqlEndpoint.SqlEndpointHosting.ServedUrl(configuration) is { } sql ? [sql] : [])
-            .ToList();
-        var loopbackOnly = urls.Count > 0;
-        foreach (var url in urls)
-        {
-            var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
-            host = host.StartsWith('[') ? host[..(host.IndexOf(']') + 1)] : host.Split(':')[0];
-            var loopback = host is "localhost" or "127.0.0.1" or "[::1]";
-            loopbackOnly &= loopback;
-            if (!loopback && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !options.AllowPlaintextOnNetwork)
-            {
-                throw new InvalidOperationException(
-                    $"The endpoint {url} is plaintext beyond loopback: use https (Kestrel endpoint Certificate) or set Security:AllowPlaintextOnNetwork behind a TLS proxy.");
-            }
-        }
-
-        return loopbackOnly;
-    }
 }

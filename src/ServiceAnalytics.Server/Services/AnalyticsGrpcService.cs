@@ -21,11 +21,9 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
     private ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken) =>
         queries.AnswerInstantAsync(clock.GetUtcNow().UtcDateTime, cancellationToken);
 
-    public override Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return AnswerForPeriodAsync(
-            request.ShopId, request.FirstDay, request.LastDay, context,
+    public override Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context) =>
+        AnswerForPeriodAsync(
+            request, context,
             (shopId, calendar, period, asOf, ct) => queries.ReadOverviewsAsync(shopId, calendar, [period, period.Previous], asOf, ct),
             (scope, overviews) => new GetOverviewResponse
             {
@@ -34,29 +32,20 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
                 Current = QueryResponses.Metrics(scope.Period, overviews[0]),
                 Previous = QueryResponses.Metrics(scope.Period.Previous, overviews[1]),
             });
-    }
 
-    public override Task<GetDailyTrendsResponse> GetDailyTrends(GetDailyTrendsRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return AnswerForPeriodAsync(
-            request.ShopId, request.FirstDay, request.LastDay, context,
-            queries.ReadDailyAsync,
+    public override Task<GetDailyTrendsResponse> GetDailyTrends(GetDailyTrendsRequest request, ServerCallContext context) =>
+        AnswerForPeriodAsync(
+            request, context, queries.ReadDailyAsync,
             (scope, days) => new GetDailyTrendsResponse
             {
                 AsOf = ProtoTime.Utc(scope.AsOf),
                 Days = { days.Select(d => QueryResponses.Metrics(new DayPeriod(d.Day, d.Day), d.Figures)) },
             });
-    }
 
-    public override Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return AnswerForPeriodAsync(
-            request.ShopId, request.FirstDay, request.LastDay, context,
-            queries.ReadBreakdownAsync,
+    public override Task<GetStatusBreakdownResponse> GetStatusBreakdown(GetStatusBreakdownRequest request, ServerCallContext context) =>
+        AnswerForPeriodAsync(
+            request, context, queries.ReadBreakdownAsync,
             (scope, figures) => QueryResponses.Breakdown(scope.AsOf, figures));
-    }
 
     public override async Task<ListChatsResponse> ListChats(ListChatsRequest request, ServerCallContext context)
     {
@@ -137,23 +126,15 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         }
     }
 
-    public override Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return AnswerForPeriodAsync(
-            request.ShopId, request.FirstDay, request.LastDay, context,
-            queries.ReadAgentsAsync,
+    public override Task<GetAgentDetailsResponse> GetAgentDetails(GetAgentDetailsRequest request, ServerCallContext context) =>
+        AnswerForPeriodAsync(
+            request, context, queries.ReadAgentsAsync,
             (scope, agents) => new GetAgentDetailsResponse { AsOf = ProtoTime.Utc(scope.AsOf), Agents = { agents.Select(QueryResponses.Agent) } });
-    }
 
-    public override Task<GetTagBreakdownResponse> GetTagBreakdown(GetTagBreakdownRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return AnswerForPeriodAsync(
-            request.ShopId, request.FirstDay, request.LastDay, context,
-            queries.ReadTagBreakdownAsync,
+    public override Task<GetTagBreakdownResponse> GetTagBreakdown(GetTagBreakdownRequest request, ServerCallContext context) =>
+        AnswerForPeriodAsync(
+            request, context, queries.ReadTagBreakdownAsync,
             (scope, tags) => new GetTagBreakdownResponse { AsOf = ProtoTime.Utc(scope.AsOf), Tags = { tags.Select(QueryResponses.Tag) } });
-    }
 
     public override async Task<GetChatResponse> GetChat(GetChatRequest request, ServerCallContext context)
     {
@@ -219,14 +200,15 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
     /// and maps them to the response.
     /// </summary>
     private async Task<TResponse> AnswerForPeriodAsync<TFigures, TResponse>(
-        string shopId, string firstDay, string lastDay, ServerCallContext context,
+        IShopPeriodRequest request, ServerCallContext context,
         Func<string, ShopCalendar, DayPeriod, DateTime, CancellationToken, Task<TFigures>> read, Func<PeriodScope, TFigures, TResponse> map)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var period = RequestFields.Period(firstDay, lastDay);
-        var calendar = await FindShopAsync(shopId, context.CancellationToken);
+        var period = RequestFields.Period(request.FirstDay, request.LastDay);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var scope = new PeriodScope(period, calendar, await AnswerInstantAsync(context.CancellationToken));
-        return map(scope, await read(shopId, calendar, period, scope.AsOf, context.CancellationToken));
+        return map(scope, await read(request.ShopId, calendar, period, scope.AsOf, context.CancellationToken));
     }
 
     private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken) =>

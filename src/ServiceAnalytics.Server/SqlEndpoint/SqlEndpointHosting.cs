@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.Hosting;
 using ServiceAnalytics.Storage;
 
@@ -25,8 +24,7 @@ internal static class SqlEndpointHosting
     public static void AddSqlEndpoint(this WebApplicationBuilder builder, ServiceEndpoints endpoints)
     {
         var section = builder.Configuration.GetSection(SqlEndpointOptions.SectionName);
-        builder.Services.AddOptions<SqlEndpointOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SqlEndpointOptions>, SqlEndpointOptionsValidator>();
+        builder.Services.AddValidatedOptions<SqlEndpointOptions, SqlEndpointOptionsValidator>(section);
         if (ServedUrl(builder.Configuration) is not { } served || SqlEndpointOptions.Parse(served) is not { } url)
         {
             // Not served, or a URL the validator refuses at start, naming the setting.

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ServiceAnalytics.Storage.Telemetry;
+using ServiceAnalytics.Storage;
 
 namespace ServiceAnalytics.Server.Telemetry;
 
@@ -23,8 +23,7 @@ internal static class TelemetryHostingExtensions
     public static WebApplicationBuilder AddServiceAnalyticsTelemetry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(TelemetryOptions.SectionName);
-        builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
+        builder.Services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>(section);
         ConfigureLogs(builder);
 
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();

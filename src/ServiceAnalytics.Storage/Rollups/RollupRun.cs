@@ -12,3 +12,31 @@ public sealed record RollupRun(
 
 /// <summary>A running rollup's progress: shops computed so far, of how many (once the run knows).</summary>
 public readonly record struct RollupProgress(long ShopsDone, long? Shops);
+
+/// <summary>
+/// Counts a run's shops as they are computed (in parallel) and tells <c>shopsDone</c>, when someone watches, the
+/// count so far and, once known, of how many.
+/// </summary>
+internal sealed class RollupShopCounter(IProgress<RollupProgress>? shopsDone)
+{
+    private long _done;
+    private long? _found;
+
+    /// <summary>Shops computed so far.</summary>
+    public long Done => Interlocked.Read(ref _done);
+
+    /// <summary>The run found <paramref name="shops"/> shops to compute.</summary>
+    public void Found(int shops)
+    {
+        _found = shops;
+        shopsDone?.Report(new RollupProgress(0, shops));
+    }
+
+    /// <summary>One more shop is computed.</summary>
+    public void Computed()
+    {
+        // Counted whether or not anyone watches: `?.` would skip evaluating the arguments too.
+        var done = Interlocked.Increment(ref _done);
+        shopsDone?.Report(new RollupProgress(done, _found));
+    }
+}

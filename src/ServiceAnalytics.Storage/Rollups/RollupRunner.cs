@@ -178,35 +178,21 @@ public sealed class RollupRunner(
         var clock = Stopwatch.StartNew();
         var staging = new RollupStaging(store, _target, runId, logger);
         using var span = RollupTracing.StartRun(runId, name, first, last);
-        long shops = 0;
+        var shops = new RollupShopCounter(shopsDone);
         var rows = new ComputedRows(0, 0);
         try
         {
             if (onlyShops is not { Count: 0 })
             {
-                long? shopsFound = null;
-                rows = await ComputeAsync(
-                    staging, first, last, now, onlyShops,
-                    // Counted whether or not anyone watches: `?.` would skip evaluating the arguments too.
-                    found =>
-                    {
-                        shopsFound = found;
-                        shopsDone?.Report(new RollupProgress(0, found));
-                    },
-                    () =>
-                    {
-                        var done = Interlocked.Increment(ref shops);
-                        shopsDone?.Report(new RollupProgress(done, shopsFound));
-                    },
-                    cancellationToken);
+                rows = await ComputeAsync(staging, first, last, now, onlyShops, shops.Found, shops.Computed, cancellationToken);
             }
 
-            var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, rows.Total, settles, "", arrivalsThrough);
+            var run = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops.Done, rows.Total, settles, "", arrivalsThrough);
             await _log.RecordAsync(run, cancellationToken);
             watermark.Advance(settles, arrivalsThrough is { } mark ? new RollupSnapshot(startedAt, mark, last) : null);
-            RollupTracing.Finished(span, shops, rows.Total);
-            instruments.Succeeded(reason, clock.Elapsed, shops, rows.Chats);
-            Log.RollupFinished(logger, runId, name, Iso(first), Iso(last), shops, rows.Total, clock.ElapsedMilliseconds);
+            RollupTracing.Finished(span, run.Shops, rows.Total);
+            instruments.Succeeded(reason, clock.Elapsed, run.Shops, rows.Chats);
+            Log.RollupFinished(logger, runId, name, Iso(first), Iso(last), run.Shops, rows.Total, clock.ElapsedMilliseconds);
             if (arrivalsThrough is { } snapshotMark)
             {
                 await MeasureVisibilityAsync(reason, runId, snapshotMark);
@@ -216,26 +202,33 @@ public sealed class RollupRunner(
         }
         catch (Exception error)
         {
-            instruments.Failed(reason, clock.Elapsed, error);
-            RollupTracing.Failed(span, shops, error);
-            Log.RollupFailed(logger, runId, name, Iso(first), Iso(last), error);
-            var failed = new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops, 0, null,
-                $"{error.GetType().Name}: {error.Message}");
-            try
-            {
-                await _log.RecordAsync(failed, CancellationToken.None);
-            }
-            catch (Exception recordError)
-            {
-                // The store that failed the run may refuse its record too; the run's own error is the one to raise.
-                Log.RollupNotRecorded(logger, runId, recordError);
-            }
-
+            await RecordFailureAsync(
+                reason,
+                new RollupRun(runId, Instance, name, startedAt, startedAt + clock.Elapsed, first, last, shops.Done, 0, null, $"{error.GetType().Name}: {error.Message}"),
+                span,
+                error);
             throw;
         }
         finally
         {
             await staging.DropAsync();
+        }
+    }
+
+    /// <summary>Counts, traces, logs and records a run that <paramref name="error"/> failed.</summary>
+    private async Task RecordFailureAsync(RollupReason reason, RollupRun failed, Activity? span, Exception error)
+    {
+        instruments.Failed(reason, failed.Duration, error);
+        RollupTracing.Failed(span, failed.Shops, error);
+        Log.RollupFailed(logger, failed.RunId, failed.Reason, Iso(failed.FirstDay), Iso(failed.LastDay), error);
+        try
+        {
+            await _log.RecordAsync(failed, CancellationToken.None);
+        }
+        catch (Exception recordError)
+        {
+            // The store that failed the run may refuse its record too; the run's own error is the one to raise.
+            Log.RollupNotRecorded(logger, failed.RunId, recordError);
         }
     }
 

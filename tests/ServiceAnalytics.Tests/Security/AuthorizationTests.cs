@@ -233,10 +233,7 @@ public sealed class AuthorizationTests
     [Fact]
     public async Task Calls_over_the_rate_are_refused_with_resource_exhausted_and_a_retry_delay()
     {
-        var settings = Callers.Settings();
-        settings["Security:RequestsPerSecond"] = "1";
-        settings["Security:RequestBurst"] = "3";
-        await using var host = await ServiceHost.StartReadyAsync(settings);
+        await using var host = await ServiceHost.StartReadyAsync(Callers.RateLimitedSettings(1, 3));
         using var channel = Callers.WithKey(host, Callers.Keys["ops"].Key);
         var operations = new OperationsService.OperationsServiceClient(channel);
 

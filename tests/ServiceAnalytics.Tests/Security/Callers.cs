@@ -41,6 +41,15 @@ internal static class Callers
         return settings;
     }
 
+    /// <summary><see cref="Settings()"/> with each caller allowed <paramref name="perSecond"/> calls a second in bursts of <paramref name="burst"/>.</summary>
+    public static Dictionary<string, string?> RateLimitedSettings(int perSecond, int burst)
+    {
+        var settings = Settings();
+        settings["Security:RequestsPerSecond"] = perSecond.ToString(CultureInfo.InvariantCulture);
+        settings["Security:RequestBurst"] = burst.ToString(CultureInfo.InvariantCulture);
+        return settings;
+    }
+
     public static string Token(
         string[] shops, bool transfer = false, DateTime? expires = null, string audience = Audience, byte[]? key = null, string issuer = Issuer)
     {

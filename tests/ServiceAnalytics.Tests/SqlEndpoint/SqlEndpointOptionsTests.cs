@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using ServiceAnalytics.Server.SqlEndpoint;
 
 namespace ServiceAnalytics.Tests.SqlEndpoint;
@@ -53,7 +54,7 @@ public sealed class SqlEndpointOptionsTests
     [Fact]
     public async Task A_plaintext_sql_endpoint_beyond_loopback_refuses_to_start()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ServiceHost.StartAsync(new Dictionary<string, string?>
         {
             ["SqlEndpoint:Url"] = "http://0.0.0.0:0",
         }));

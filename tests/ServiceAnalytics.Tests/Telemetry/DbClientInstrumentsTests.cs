@@ -1,5 +1,3 @@
-using ServiceAnalytics.Storage.Rollups;
-
 namespace ServiceAnalytics.Tests.Telemetry;
 
 /// <summary>
@@ -16,15 +14,10 @@ public sealed class DbClientInstrumentsTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         using var capture = new MeterCapture(host);
-        var shop = $"shop-{Guid.NewGuid():N}";
-        var scenario = new FactScenario(shop);
-        var at = DateTime.UtcNow.AddHours(-1);
-        scenario.ChatStarted("chat-1", "customer-1", at, []);
-        scenario.Message("chat-1", SenderRole.Customer, MessageKind.Text, at.AddSeconds(1));
-        await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
-        var day = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var shop = (await InstrumentedScenario.IngestChatsAsync(host, 1)).ShopId;
+        var day = InstrumentedScenario.Today;
         await new AnalyticsService.AnalyticsServiceClient(host.Channel).GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = day, LastDay = day });
-        Assert.True((await ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services).RunScheduledAsync(DateTime.UtcNow, CancellationToken.None)).Succeeded);
+        await InstrumentedScenario.RunScheduledAsync(host);
         await Assert.ThrowsAnyAsync<Exception>(() => host.Store.Client.ExecuteScalarAsync("SELECT count() FROM table_that_does_not_exist"));
 
         var timed = capture.Of(Duration);

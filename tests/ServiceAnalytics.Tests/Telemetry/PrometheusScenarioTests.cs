@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using ServiceAnalytics.Storage.Rollups;
 
 namespace ServiceAnalytics.Tests.Telemetry;
 
@@ -36,9 +35,9 @@ public sealed partial class PrometheusScenarioTests
 
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var overview = new GetOverviewRequest { ShopId = shop, FirstDay = Day(today.AddDays(-1)), LastDay = Day(today) };
+        var overview = new GetOverviewRequest { ShopId = shop, FirstDay = InstrumentedScenario.Day(today.AddDays(-1)), LastDay = InstrumentedScenario.Day(today) };
         await analytics.GetOverviewAsync(overview);
-        Assert.True((await ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services).RunScheduledAsync(DateTime.UtcNow, CancellationToken.None)).Succeeded);
+        await InstrumentedScenario.RunScheduledAsync(host);
         await analytics.GetOverviewAsync(overview);
         await analytics.GetOverviewAsync(overview);
 
@@ -67,8 +66,6 @@ public sealed partial class PrometheusScenarioTests
         Assert.InRange(firstAge, 0, 60);
         Assert.InRange(laterAge - firstAge, 1.0, 60);
     }
-
-    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>Scrapes until <paramref name="done"/> holds (a call's measurements are recorded as it ends; the exporter caches a scrape briefly).</summary>
     private static async Task<string> ScrapeAsync(HttpClient http, Func<string, bool>? done = null)

@@ -1,5 +1,4 @@
 using ServiceAnalytics.Server.Services;
-using ServiceAnalytics.Storage.Rollups;
 
 namespace ServiceAnalytics.Tests.Telemetry;
 
@@ -24,7 +23,7 @@ public sealed class QueryInstrumentsTests
         await analytics.GetOverviewAsync(overview);
         Assert.Equal("computed", Single(capture, "GetOverview").Tag(QueryInstruments.SourceAttribute));
 
-        Assert.True((await ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services).RunScheduledAsync(DateTime.UtcNow, CancellationToken.None)).Succeeded);
+        await InstrumentedScenario.RunScheduledAsync(host);
         await analytics.GetOverviewAsync(overview);
         await analytics.ListChatsAsync(new ListChatsRequest { ShopId = shop, FirstDay = overview.FirstDay, LastDay = overview.LastDay });
         await analytics.GetChatAsync(new GetChatRequest { ShopId = shop, ChatId = "chat-1" });
@@ -58,7 +57,7 @@ public sealed class QueryInstrumentsTests
         using var capture = new MeterCapture(host);
         var (shop, overview) = await IngestChatsAsync(host);
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
-        Assert.True((await ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services).RunScheduledAsync(DateTime.UtcNow, CancellationToken.None)).Succeeded);
+        await InstrumentedScenario.RunScheduledAsync(host);
         var list = new ListChatsRequest { ShopId = shop, FirstDay = overview.FirstDay, LastDay = overview.LastDay };
 
         // The latest run's rows are current: read as they are.
@@ -99,24 +98,11 @@ public sealed class QueryInstrumentsTests
         Assert.Single(capture.Of(Duration), r => r.Tag("rpc.method") == method);
 
     /// <summary>Two chats of a new shop received an hour ago; the overview request of yesterday and today.</summary>
+    /// <summary>Two chats of a new shop, and its overview of yesterday and today (UTC), which holds them.</summary>
     private static async Task<(string Shop, GetOverviewRequest Overview)> IngestChatsAsync(ServiceHost host)
     {
-        var shop = $"shop-{Guid.NewGuid():N}";
-        var scenario = new FactScenario(shop);
-        var at = DateTime.UtcNow.AddHours(-1);
-        foreach (var chat in new[] { "chat-1", "chat-2" })
-        {
-            scenario.ChatStarted(chat, "customer-" + chat, at, []);
-            scenario.Message(chat, SenderRole.Customer, MessageKind.Text, at.AddSeconds(1));
-        }
-
-        await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+        var shop = (await InstrumentedScenario.IngestChatsAsync(host, 2)).ShopId;
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        return (shop, new GetOverviewRequest
-        {
-            ShopId = shop,
-            FirstDay = today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            LastDay = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        });
+        return (shop, new GetOverviewRequest { ShopId = shop, FirstDay = InstrumentedScenario.Day(today.AddDays(-1)), LastDay = InstrumentedScenario.Day(today) });
     }
 }

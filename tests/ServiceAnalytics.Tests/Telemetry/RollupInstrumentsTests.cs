@@ -18,15 +18,7 @@ public sealed class RollupInstrumentsTests
         using var capture = new MeterCapture(host);
         var runner = ActivatorUtilities.CreateInstance<RollupRunner>(host.App.Services);
         var ingestion = new IngestionService.IngestionServiceClient(host.Channel);
-        var scenario = new FactScenario($"shop-{Guid.NewGuid():N}");
-        var at = DateTime.UtcNow.AddHours(-1);
-        for (var i = 0; i < 3; i++)
-        {
-            scenario.ChatStarted($"chat-{i}", $"customer-{i}", at, []);
-            scenario.Message($"chat-{i}", SenderRole.Customer, MessageKind.Text, at.AddSeconds(1));
-        }
-
-        await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+        var scenario = await InstrumentedScenario.IngestChatsAsync(host, 3);
         Assert.Empty(capture.Observe(SnapshotAge));
 
         var scheduled = await runner.RunScheduledAsync(DateTime.UtcNow, CancellationToken.None);
@@ -49,6 +41,7 @@ public sealed class RollupInstrumentsTests
 
         // Two more chats arrive; a refresh takes them in, and its snapshot is younger than the previous one's was.
         var more = new FactScenario(scenario.ShopId);
+        var at = DateTime.UtcNow.AddHours(-1);
         foreach (var chat in new[] { "chat-new-1", "chat-new-2" })
         {
             more.ChatStarted(chat, "customer-new", at, []);

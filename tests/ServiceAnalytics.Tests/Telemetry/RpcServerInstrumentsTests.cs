@@ -16,12 +16,9 @@ public sealed class RpcServerInstrumentsTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         using var capture = new MeterCapture(host);
-        var shop = $"shop-{Guid.NewGuid():N}";
-        var scenario = new FactScenario(shop);
-        scenario.ChatStarted("chat-1", "customer-1", DateTime.UtcNow.AddHours(-1), []);
-        await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+        var shop = (await InstrumentedScenario.IngestChatsAsync(host, 1)).ShopId;
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
-        var day = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var day = InstrumentedScenario.Today;
         await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = day, LastDay = day });
         var invalid = await Assert.ThrowsAsync<RpcException>(() => analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = "2026-02-30", LastDay = day }).ResponseAsync);
         using var anonymous = host.CreateChannel(_ => { });

@@ -71,10 +71,7 @@ public sealed class SecurityInstrumentsTests
     [Fact]
     public async Task Calls_over_the_rate_are_counted_by_door()
     {
-        var settings = Callers.Settings();
-        settings["Security:RequestsPerSecond"] = "1";
-        settings["Security:RequestBurst"] = "2";
-        await using var host = await ServiceHost.StartReadyAsync(settings);
+        await using var host = await ServiceHost.StartReadyAsync(Callers.RateLimitedSettings(1, 2));
         using var capture = new MeterCapture(host);
         using var channel = Callers.WithKey(host, Callers.Keys["ops"].Key);
         var operations = new OperationsService.OperationsServiceClient(channel);

@@ -72,40 +72,9 @@ public sealed class BiStatementPolicyTests
     public void A_CTE_of_an_inner_query_does_not_cover_the_outer_one()
     {
         // SELECT * FROM raw WHERE x IN (WITH raw AS (SELECT 1) SELECT * FROM raw)
-        const string Dump = """
-            SelectWithUnionQuery (children 1)
-             ExpressionList (children 1)
-              SelectQuery (children 3)
-               ExpressionList (children 1)
-                Asterisk
-               TablesInSelectQuery (children 1)
-                TablesInSelectQueryElement (children 1)
-                 TableExpression (children 1)
-                  TableIdentifier raw
-               Function in (children 1)
-                ExpressionList (children 2)
-                 Identifier x
-                 Subquery (children 1)
-                  SelectWithUnionQuery (children 1)
-                   ExpressionList (children 1)
-                    SelectQuery (children 3)
-                     ExpressionList (children 1)
-                      WithElement (children 1)
-                       Subquery (children 1)
-                        SelectWithUnionQuery (children 1)
-                         ExpressionList (children 1)
-                          SelectQuery (children 1)
-                           ExpressionList (children 1)
-                            Literal UInt64_1
-                     ExpressionList (children 1)
-                      Asterisk
-                     TablesInSelectQuery (children 1)
-                      TablesInSelectQueryElement (children 1)
-                       TableExpression (children 1)
-                        TableIdentifier raw
-            """;
+        var dump = RecordedDumps.ReadWhereIn("raw", RecordedDumps.CteThenRead("raw"));
         var tokens = RecordedDumps.Tokens("SELECT * FROM raw WHERE x IN ( WITH raw AS ( SELECT 1 ) SELECT * FROM raw )");
-        var error = Refused(Dump, tokens);
+        var error = Refused(dump, tokens);
         Assert.Contains("svc.raw", error.Message, StringComparison.Ordinal);
     }
 

@@ -43,8 +43,19 @@ public sealed class NdjsonLineReader
 
     private readonly Stream _input;
     private readonly int _maxLineBytes;
+    private readonly byte[] _buffer;
     private long _offset;
     private long _line;
+
+    // The unread bytes are _buffer[_start.._end].
+    private int _start;
+    private int _end;
+    private bool _endOfInput;
+    private bool _atStart;
+
+    // A line over the limit is being skipped: its bytes are counted, not kept; it began at _longLineStart.
+    private bool _skippingLongLine;
+    private long _longLineStart;
 
     /// <param name="input">The input, positioned at <paramref name="startOffset"/>.</param>
     /// <param name="startOffset">The byte offset the input is at (0, or a resumed run's).</param>
@@ -58,98 +69,31 @@ public sealed class NdjsonLineReader
         _offset = startOffset;
         _line = linesBefore;
         _maxLineBytes = maxLineBytes;
+        _buffer = new byte[Math.Max(64 * 1024, _maxLineBytes + 1)];
+        _atStart = startOffset == 0;
     }
 
     /// <summary>Chunks of up to <paramref name="linesPerChunk"/> non-blank lines, in input order.</summary>
     public async IAsyncEnumerable<LineChunk> ReadChunksAsync(int linesPerChunk, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(linesPerChunk, 1);
-        var buffer = new byte[Math.Max(64 * 1024, _maxLineBytes + 1)];
-        int start = 0, end = 0;
-        var skippingLongLine = false;
-        long longLineStart = 0;
-        var atStart = _offset == 0;
         var data = new ArrayBufferWriter<byte>();
         var lines = new List<InputLine>(linesPerChunk);
-        var eof = false;
         while (true)
         {
-            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
-            if (newline < 0 && !eof)
+            var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline < 0 && !_endOfInput)
             {
-                if (skippingLongLine || end - start > _maxLineBytes)
-                {
-                    // The line is over the limit: count its bytes, keep none of them, and look for its end.
-                    longLineStart = skippingLongLine ? longLineStart : _offset;
-                    _offset += end - start;
-                    skippingLongLine = true;
-                    start = end = 0;
-                }
-                else if (start > 0)
-                {
-                    buffer.AsSpan(start, end - start).CopyTo(buffer);
-                    end -= start;
-                    start = 0;
-                }
-
-                var read = await _input.ReadAsync(buffer.AsMemory(end), cancellationToken);
-                eof = read == 0;
-                end += read;
-                if (atStart && end >= 3 && buffer.AsSpan(0, 3).SequenceEqual(s_byteOrderMark))
-                {
-                    start = 3;
-                    _offset = 3;
-                }
-
-                atStart = false;
+                await ReadMoreAsync(cancellationToken);
                 continue;
             }
 
-            if (newline < 0 && start == end && !skippingLongLine)
+            if (newline < 0 && _start == _end && !_skippingLongLine)
             {
                 break;
             }
 
-            // A whole line: up to the break, or the rest of the input at its end. A last line without a break may be one
-            // a producer is still writing: it is imported, but the position stays before it, so a resumed run reads it
-            // again, whole by then (a fact sent twice is stored once).
-            var length = newline < 0 ? end - start : newline;
-            var lineNumber = _line + 1;
-            if (newline >= 0)
-            {
-                _offset += length + 1;
-                _line++;
-            }
-            else if (skippingLongLine)
-            {
-                _offset = longLineStart;
-            }
-
-            if (skippingLongLine)
-            {
-                lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
-                skippingLongLine = false;
-            }
-            else
-            {
-                var text = buffer.AsSpan(start, length);
-                if (text is [.., (byte)'\r'])
-                {
-                    text = text[..^1];
-                }
-
-                if (text.Length > _maxLineBytes)
-                {
-                    lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
-                }
-                else if (!IsBlank(text))
-                {
-                    lines.Add(new InputLine(lineNumber, data.WrittenCount, text.Length));
-                    data.Write(text);
-                }
-            }
-
-            start += length + (newline < 0 ? 0 : 1);
+            TakeLine(newline, data, lines);
             if (lines.Count == linesPerChunk)
             {
                 yield return new LineChunk(data.WrittenMemory, lines, _offset, _line);
@@ -162,6 +106,83 @@ public sealed class NdjsonLineReader
         {
             yield return new LineChunk(data.WrittenMemory, lines, _offset, _line);
         }
+    }
+
+    /// <summary>Reads more input after the unread bytes (none kept of a line over the limit), skipping a leading byte order mark.</summary>
+    private async Task ReadMoreAsync(CancellationToken cancellationToken)
+    {
+        if (_skippingLongLine || _end - _start > _maxLineBytes)
+        {
+            // The line is over the limit: count its bytes, keep none of them, and look for its end.
+            _longLineStart = _skippingLongLine ? _longLineStart : _offset;
+            _offset += _end - _start;
+            _skippingLongLine = true;
+            _start = _end = 0;
+        }
+        else if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+
+        var read = await _input.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+        _endOfInput = read == 0;
+        _end += read;
+        if (_atStart && _end >= 3 && _buffer.AsSpan(0, 3).SequenceEqual(s_byteOrderMark))
+        {
+            _start = 3;
+            _offset = 3;
+        }
+
+        _atStart = false;
+    }
+
+    /// <summary>
+    /// Takes the line that ends at <paramref name="newline"/> (relative to the unread bytes), or the rest of the input at
+    /// its end when there is no break, into <paramref name="data"/> and <paramref name="lines"/> unless it is blank.
+    /// </summary>
+    private void TakeLine(int newline, ArrayBufferWriter<byte> data, List<InputLine> lines)
+    {
+        // A last line without a break may be one a producer is still writing: it is imported, but the position stays
+        // before it, so a resumed run reads it again, whole by then (a fact sent twice is stored once).
+        var length = newline < 0 ? _end - _start : newline;
+        var lineNumber = _line + 1;
+        if (newline >= 0)
+        {
+            _offset += length + 1;
+            _line++;
+        }
+        else if (_skippingLongLine)
+        {
+            _offset = _longLineStart;
+        }
+
+        if (_skippingLongLine)
+        {
+            lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
+            _skippingLongLine = false;
+        }
+        else
+        {
+            var text = _buffer.AsSpan(_start, length);
+            if (text is [.., (byte)'\r'])
+            {
+                text = text[..^1];
+            }
+
+            if (text.Length > _maxLineBytes)
+            {
+                lines.Add(new InputLine(lineNumber, 0, LineChunk.TooLong));
+            }
+            else if (!IsBlank(text))
+            {
+                lines.Add(new InputLine(lineNumber, data.WrittenCount, text.Length));
+                data.Write(text);
+            }
+        }
+
+        _start += length + (newline < 0 ? 0 : 1);
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept((byte)' ', (byte)'\t', (byte)'\r') < 0;
