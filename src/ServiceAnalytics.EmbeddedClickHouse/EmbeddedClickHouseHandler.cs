@@ -66,7 +66,11 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
     private async Task<NativeResult> QueryAsync(EmbeddedRequest call, StatementBody.Plain plain, CancellationToken cancellationToken)
     {
         var connection = await pool.RentAsync(cancellationToken);
-        var execution = Task.Run(() =>
+        // The statement holds its thread in native code for as long as it runs (a BI statement also while the engine
+        // pauses it for the service's, see StatementPriorities): on a thread of its own, not one of the thread pool's
+        // (as many as the cores), which the RPCs' continuations need; blocked pool threads stalled them by hundreds
+        // of milliseconds while the pool grew.
+        var execution = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -77,7 +81,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
             {
                 pool.Return(connection);
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {
