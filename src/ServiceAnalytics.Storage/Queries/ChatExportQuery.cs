@@ -32,7 +32,7 @@ public sealed partial class MetricQueries
             using var reader = await _store.Client.ExecuteReaderAsync($$"""
                 WITH {{outcomes}}
                 SELECT {{ChatListRow.Columns}}
-                FROM ({{ChatListFilter.Matches}})
+                FROM ({{filter.Matches}})
                 ORDER BY received_at DESC, chat_id DESC
                 """, parameters, cancellationToken: cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -60,7 +60,7 @@ public sealed partial class MetricQueries
             filter.AddParameters(parameters);
             var count = await _store.Client.ExecuteScalarAsync($$"""
                 WITH {{outcomes}}
-                SELECT count() FROM ({{ChatListFilter.Matches}})
+                SELECT count() FROM ({{filter.Matches}})
                 """, parameters, cancellationToken: cancellationToken);
             chats += Convert.ToInt64(count, System.Globalization.CultureInfo.InvariantCulture);
         }

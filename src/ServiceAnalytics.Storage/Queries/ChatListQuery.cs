@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
 using ServiceAnalytics.Storage.Outcomes;
 
@@ -38,24 +39,18 @@ public sealed record ChatListCursor(DateTime ReceivedAt, string ChatId);
 public sealed partial class MetricQueries
 {
     /// <summary>
-    /// The totals of the <see cref="ChatListFilter.Matches"/> rows, <c>totals</c>: chats, matching inquiries and
-    /// transfers, known customers; selected by <see cref="ChatListTotalColumns"/>.
-    /// </summary>
-    private const string ChatListTotals = $$"""
-        (SELECT tuple(count(), sum(matching_inquiries), sum(matching_transfers), uniqExactIf(customer_id, customer_id != ''))
-         FROM ({{ChatListFilter.Matches}})) AS totals
-        """;
-
-    /// <summary>The columns of <see cref="ChatListTotals"/>, named.</summary>
-    private const string ChatListTotalColumns =
-        "totals.1 AS total_chats, totals.2 AS total_matching_inquiries, totals.3 AS total_matching_transfers, totals.4 AS total_customers";
-
-    /// <summary>
     /// One page of the period's chats received that pass <paramref name="filter"/>, newest first (then chat id
     /// descending, so the order is total and stable), starting after <paramref name="after"/>, with the size of the
-    /// whole filtered list. One statement: rows before the cursor sort after the page and are dropped here, so a
-    /// page past the end still carries the totals.
+    /// whole filtered list, whatever the page (a page past the end has no rows and the same totals).
     /// </summary>
+    /// <remarks>
+    /// The page (a top-N of the rows after the cursor) and the totals (one aggregate over every match) are two
+    /// statements run at once: each reads the period's outcomes, and on two cores the pair answers in about the time
+    /// of the slower one, where one statement computed the totals first, as a scalar subquery, then the page (69 ms
+    /// against 46 ms for a 100k-chat month of the benchmark's big shop). Window aggregates over all rows would sort
+    /// them all for every page. Both are of the same plan and <c>now</c>; a rollup refresh landing between their reads
+    /// can put a page and its totals one snapshot apart, as two successive pages can be.
+    /// </remarks>
     public async Task<ChatListPage> ListChatsAsync(
         string shopId, ShopCalendar calendar, DayPeriod period, DateTime now, ChatListFilter filter, ChatListCursor? after, int limit,
         CancellationToken cancellationToken)
@@ -67,38 +62,44 @@ public sealed partial class MetricQueries
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
-        // The page is a top-N of the rows after the cursor; the totals, one aggregate over every match, come with it as
-        // a scalar subquery (window aggregates over all rows would sort them all for every page).
+        var rows = ReadChatListPageAsync(outcomes, filter, parameters, cancellationToken);
+        var totals = ReadChatListTotalsAsync(outcomes, filter, parameters, cancellationToken);
+        await Task.WhenAll(rows, totals);
+        var (chats, inquiries, transfers, customers) = await totals;
+        return new ChatListPage(await rows, chats, inquiries, transfers, customers);
+    }
+
+    private async Task<List<ChatListRow>> ReadChatListPageAsync(
+        string outcomes, ChatListFilter filter, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
         var rows = new List<ChatListRow>();
-        (long Chats, long Inquiries, long Transfers, long Customers) totals = default;
-        using (var reader = await _store.Client.ExecuteReaderAsync($$"""
-            WITH {{outcomes}}, {{ChatListTotals}}
-            SELECT {{ChatListRow.Columns}}, {{ChatListTotalColumns}}
-            FROM ({{ChatListFilter.Matches}})
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{outcomes}}
+            SELECT {{ChatListRow.Columns}}
+            FROM ({{filter.Matches}})
             WHERE {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String})
             ORDER BY received_at DESC, chat_id DESC
             LIMIT {limit:UInt32}
-            """, parameters, cancellationToken: cancellationToken))
+            """, parameters, cancellationToken: cancellationToken);
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                totals = ReadTotals(reader);
-                rows.Add(ChatListRow.Read(reader));
-            }
+            rows.Add(ChatListRow.Read(reader));
         }
 
-        if (rows.Count == 0 && after is not null)
-        {
-            // A page past the end has no row to carry the totals: they are read alone (no cursor: no rows, all zero).
-            using var reader = await _store.Client.ExecuteReaderAsync(
-                $$"""WITH {{outcomes}}, {{ChatListTotals}} SELECT {{ChatListTotalColumns}}""", parameters, cancellationToken: cancellationToken);
-            reader.Read();
-            totals = ReadTotals(reader);
-        }
-
-        return new ChatListPage(rows, totals.Chats, totals.Inquiries, totals.Transfers, totals.Customers);
+        return rows;
     }
 
-    private static (long Chats, long Inquiries, long Transfers, long Customers) ReadTotals(DbDataReader reader) => (
-        reader.Long("total_chats"), reader.Long("total_matching_inquiries"), reader.Long("total_matching_transfers"), reader.Long("total_customers"));
+    /// <summary>Chats, the sums of their matching inquiries and transfers, and distinct known customers, of every match.</summary>
+    private async Task<(long Chats, long Inquiries, long Transfers, long Customers)> ReadChatListTotalsAsync(
+        string outcomes, ChatListFilter filter, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    {
+        using var reader = await _store.Client.ExecuteReaderAsync($$"""
+            WITH {{outcomes}}
+            SELECT count() AS total_chats, sum(matching_inquiries) AS total_matching_inquiries,
+                   sum(matching_transfers) AS total_matching_transfers, uniqExactIf(customer_id, customer_id != '') AS total_customers
+            FROM ({{filter.Matches}})
+            """, parameters, cancellationToken: cancellationToken);
+        reader.Read();
+        return (reader.Long("total_chats"), reader.Long("total_matching_inquiries"), reader.Long("total_matching_transfers"), reader.Long("total_customers"));
+    }
 }
