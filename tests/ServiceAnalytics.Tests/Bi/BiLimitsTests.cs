@@ -4,7 +4,8 @@ using ServiceAnalytics.Storage.Bi;
 namespace ServiceAnalytics.Tests.Bi;
 
 /// <summary>
-/// The limits the service sets on every BI statement (the fixture's: 2 s, 1000 result rows, 2 connections) hold, and
+/// The limits the service sets on every BI statement (the fixture's: 2 s, 1000 result rows, 1 MiB of result, 64 MiB of
+/// memory, 2 connections) hold, and
 /// the BI pool's bound keeps BI statements off the service's connections.
 /// </summary>
 public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFixture>
@@ -31,6 +32,30 @@ public sealed class BiLimitsTests(BiRunnerFixture bi) : IClassFixture<BiRunnerFi
 
         var text = await bi.TextAsync(BiRunnerFixture.Platform, "SELECT chat_id, x FROM bi_chats ARRAY JOIN range(100) AS x");
         Assert.Equal(600, text.Count(c => c == '\n'));
+    }
+
+    [Fact]
+    public async Task A_result_over_the_byte_limit_fails_with_TOO_MANY_ROWS_OR_BYTES()
+    {
+        // 600 rows (under the row limit) of 10,000 bytes: about 6 MB against 1 MiB; the same rows of 100 bytes answer.
+        // The strings depend on the row: a constant column is one value in memory, whatever the rows.
+        var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, "SELECT repeat(toString(x % 10), 10000) FROM bi_chats ARRAY JOIN range(100) AS x"));
+        Assert.Equal(396, error.Code);
+        Assert.Equal("TOO_MANY_ROWS_OR_BYTES", error.CodeName);
+
+        var text = await bi.TextAsync(BiRunnerFixture.Platform, "SELECT repeat(toString(x % 10), 100) FROM bi_chats ARRAY JOIN range(100) AS x");
+        Assert.Equal(600 * 101, text.Length);
+    }
+
+    [Fact]
+    public async Task A_statement_over_the_memory_limit_fails_with_MEMORY_LIMIT_EXCEEDED()
+    {
+        // An array of 20 million numbers per chat: 160 MB against 64 MiB. The same of 1,000 answers.
+        var error = await Assert.ThrowsAsync<BiSqlException>(() => bi.TextAsync(BiRunnerFixture.Platform, "SELECT length(arrayMap(n -> n * 2, range(20000000))) FROM bi_chats"));
+        Assert.Equal(241, error.Code);
+        Assert.Equal("MEMORY_LIMIT_EXCEEDED", error.CodeName);
+
+        Assert.Equal(string.Concat(Enumerable.Repeat("1000\n", 6)), await bi.TextAsync(BiRunnerFixture.Platform, "SELECT length(arrayMap(n -> n * 2, range(1000))) FROM bi_chats"));
     }
 
     [Fact]

@@ -21,7 +21,11 @@ public sealed class BiRunnerFixture : IAsyncLifetime
 
     public BiQueryRunner Runner { get; private set; } = null!;
 
-    public static BiSqlOptions Options { get; } = new() { MaxConnections = 2, MaxExecutionTime = TimeSpan.FromSeconds(2), MaxResultRows = 1000 };
+    /// <summary>Limits small enough for tests to cross: 2 s, 1,000 rows, 1 MiB of result, 64 MiB of memory, 2 connections.</summary>
+    public static BiSqlOptions Options { get; } = new()
+    {
+        MaxConnections = 2, MaxExecutionTime = TimeSpan.FromSeconds(2), MaxResultRows = 1000, MaxResultBytes = 1024 * 1024, MaxMemoryUsage = 64L * 1024 * 1024,
+    };
 
     public async ValueTask InitializeAsync()
     {
