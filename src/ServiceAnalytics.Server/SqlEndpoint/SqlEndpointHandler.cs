@@ -45,6 +45,14 @@ internal sealed class SqlEndpointHandler : IDisposable
 
     public async Task HandleAsync(HttpContext context)
     {
+        if (SqlConnectionCount.IsOver(context))
+        {
+            context.Response.Headers.Connection = "close";
+            await ClickHouseErrors.WriteAsync(context, ClickHouseErrors.Of(
+                "TOO_MANY_SIMULTANEOUS_QUERIES", $"Too many connections to the SQL endpoint. Maximum: {_options.MaxConnections}"));
+            return;
+        }
+
         var request = context.Request;
         var bare = request.Path == "/" && HttpMethods.IsGet(request.Method) && !request.Query.ContainsKey("query") && request.ContentLength is null or 0;
         if (request.Path == "/ping" || bare)

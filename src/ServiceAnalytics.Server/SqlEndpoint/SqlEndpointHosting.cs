@@ -32,11 +32,14 @@ internal static class SqlEndpointHosting
         }
 
         var options = section.Get<SqlEndpointOptions>() ?? new SqlEndpointOptions();
+        var connections = new SqlConnectionCount(options.MaxConnections);
+        builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton<SqlEndpointHandler>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             void Configure(ListenOptions listen)
             {
+                listen.Use(connections.Count);
                 // BI drivers speak HTTP/1.1; this endpoint's own setting overrides the HTTP/2 default of ServiceEndpoints.
                 listen.Protocols = HttpProtocols.Http1;
                 if (url.Https && !string.IsNullOrEmpty(options.CertificatePath))

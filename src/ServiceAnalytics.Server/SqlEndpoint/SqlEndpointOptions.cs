@@ -42,6 +42,13 @@ public sealed class SqlEndpointOptions
     public int MaxConcurrentQueries { get; set; } = 16;
 
     /// <summary>
+    /// Connections open at once on the endpoint's port; a request on one more is answered 429 with ClickHouse's
+    /// <c>TOO_MANY_SIMULTANEOUS_QUERIES</c> (202) and its connection closed. Default: 256 (BI tools keep a few pooled
+    /// connections each); 1 to 10,000.
+    /// </summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
     /// Longest statement text (the <c>query</c> parameter and the decompressed body, in UTF-8 bytes); a longer one is
     /// refused with 413 and <c>QUERY_IS_TOO_LARGE</c> (229). Default: 262,144 (256 KiB, ClickHouse's
     /// <c>max_query_size</c>); 1,024 to 16,777,216.
@@ -99,6 +106,7 @@ internal sealed class SqlEndpointOptionsValidator() : RangeValidator<SqlEndpoint
             .Check(url is not { Localhost: true, Port: 0 }, nameof(options.Url), "cannot take a dynamic port (0) on localhost: name 127.0.0.1 instead")
             .Check(url is not { Https: true } || !string.IsNullOrEmpty(options.CertificatePath), nameof(options.CertificatePath), "must name the certificate of an https Url")
             .Int(nameof(options.MaxConcurrentQueries), options.MaxConcurrentQueries, 1, 1024)
+            .Int(nameof(options.MaxConnections), options.MaxConnections, 1, 10_000)
             .Int(nameof(options.MaxQueryBytes), options.MaxQueryBytes, 1024, 16 * 1024 * 1024)
             .Int(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes, 1024, 16 * 1024 * 1024);
     }

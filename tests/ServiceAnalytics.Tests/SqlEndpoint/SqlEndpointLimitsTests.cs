@@ -47,6 +47,49 @@ public sealed class SqlEndpointLimitsTests
     }
 
     [Fact]
+    public async Task A_connection_over_the_bound_is_answered_429_and_closed_and_the_bound_frees_again()
+    {
+        await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?> { ["SqlEndpoint:MaxConnections"] = "2" }));
+        // Each client has a connection pool of its own: two kept-alive connections fill the bound.
+        using var first = Client(host, "bi-all");
+        using var second = Client(host, "bi-all");
+        foreach (var client in new[] { first, second })
+        {
+            using var answer = await ClickHouseAnswers.PostAsync(client, "SELECT 1");
+            Assert.Equal("1\n", await answer.Content.ReadAsStringAsync());
+        }
+
+        using (var third = Client(host, "bi-all"))
+        using (var refused = await ClickHouseAnswers.PostAsync(third, "SELECT 1"))
+        {
+            var body = await ClickHouseAnswers.AssertErrorAsync(host, refused, HttpStatusCode.TooManyRequests, "TOO_MANY_SIMULTANEOUS_QUERIES");
+            Assert.Contains("Too many connections to the SQL endpoint. Maximum: 2", body, StringComparison.Ordinal);
+            Assert.True(refused.Headers.ConnectionClose, "the refused connection is closed");
+        }
+
+        // The kept-alive connections still answer; once one closes, a new connection is served.
+        using (var again = await ClickHouseAnswers.PostAsync(first, "SELECT 2"))
+        {
+            Assert.Equal("2\n", await again.Content.ReadAsStringAsync());
+        }
+
+        second.Dispose();
+        var served = false;
+        for (var attempt = 0; attempt < 50 && !served; attempt++)
+        {
+            using var fresh = Client(host, "bi-all");
+            using var answer = await ClickHouseAnswers.PostAsync(fresh, "SELECT 3");
+            served = answer.StatusCode == HttpStatusCode.OK && await answer.Content.ReadAsStringAsync() == "3\n";
+            if (!served)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(served, "a new connection is served once one of the two closed");
+    }
+
+    [Fact]
     public async Task A_caller_over_its_call_rate_is_refused_with_429_and_others_are_not()
     {
         await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?>
