@@ -52,6 +52,32 @@ public sealed class DriverClientTests(SqlEndpointFixture fixture) : IClassFixtur
         Assert.Equal([(41, "it's1"), (42, "it's2")], rows);
     }
 
+    [Fact]
+    public async Task A_parameterized_select_over_a_view_reads_the_keys_shop_only()
+    {
+        await fixture.Host.Store.Client.ExecuteNonQueryAsync("""
+            INSERT INTO settled_chats (shop_id, day, chat_id, received, stars) VALUES
+                ('sql-shop-a', '2026-02-01', 'a1', true, 5), ('sql-shop-a', '2026-02-02', 'a2', true, 2),
+                ('sql-shop-a', '2026-02-02', 'a3', true, 4), ('sql-shop-a', '2026-01-31', 'a0', true, 5),
+                ('sql-shop-b', '2026-02-02', 'b1', true, 5)
+            """);
+        using var client = Client("bi-a");
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("from", new DateOnly(2026, 2, 1));
+        parameters.AddParameter("stars", 4);
+        using var reader = await client.ExecuteReaderAsync(
+            "SELECT toString(day) AS local_day, count() AS chats, countIf(stars >= {stars:UInt8}) AS rated_well FROM bi_chats WHERE day >= {from:Date} GROUP BY local_day ORDER BY local_day",
+            parameters);
+        var rows = new List<(string, ulong, ulong)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), Convert.ToUInt64(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToUInt64(reader.GetValue(2), CultureInfo.InvariantCulture)));
+        }
+
+        // Shop B's chat of 2026-02-02 is not the key's; shop A's of 2026-01-31 is before the period.
+        Assert.Equal([("2026-02-01", 1UL, 1UL), ("2026-02-02", 2UL, 1UL)], rows);
+    }
+
     [Theory]
     [MemberData(nameof(FormatCases.Formats), MemberType = typeof(FormatCases))]
     public async Task Each_format_is_read_through_its_raw_result(string format)
