@@ -64,6 +64,51 @@ public sealed class SqlEndpointOptionsTests
     }
 
     [Fact]
+    public async Task An_https_endpoint_serves_with_its_certificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var path = Path.Combine(Path.GetTempPath(), $"sql-endpoint-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "test-password"));
+        try
+        {
+            await using var host = await ServiceHost.StartReadyAsync(SqlEndpointFixture.Settings(new Dictionary<string, string?>
+            {
+                ["SqlEndpoint:Url"] = "https://127.0.0.1:0",
+                ["SqlEndpoint:CertificatePath"] = path,
+                ["SqlEndpoint:CertificatePassword"] = "test-password",
+            }));
+            var address = host.App.Services.GetRequiredService<ServiceAnalytics.Server.Hosting.ServiceEndpoints>()
+                .Sql(host.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()).Single();
+            Assert.Equal(Uri.UriSchemeHttps, address.Scheme);
+            string? presented = null;
+            using var client = new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = { RemoteCertificateValidationCallback = (_, presentedCertificate, _, _) =>
+                {
+                    presented = presentedCertificate?.GetCertHashString();
+                    return presented == certificate.GetCertHashString();
+                } },
+            }) { BaseAddress = address };
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"bi-all:{SqlEndpointFixture.Key("bi-all")}")));
+
+            using var answer = await client.PostAsync(new Uri("/?default_format=TSV", UriKind.Relative), new StringContent("SELECT 41 + 1"));
+            Assert.Equal("42\n", await answer.Content.ReadAsStringAsync());
+            Assert.Equal(certificate.GetCertHashString(), presented);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_disabled_endpoint_listens_nowhere()
     {
         await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?> { ["SqlEndpoint:Enabled"] = "false" });
