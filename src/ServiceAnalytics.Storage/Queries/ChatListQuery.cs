@@ -62,39 +62,22 @@ public sealed partial class MetricQueries
         parameters.AddParameter("after_chat", after?.ChatId ?? "");
         parameters.AddParameter("has_cursor", after is null ? 0 : 1);
         parameters.AddParameter("limit", limit);
-        var rows = ReadChatListPageAsync(outcomes, filter, parameters, limit, cancellationToken);
+        var rows = ReadChatListPageAsync(outcomes, filter, parameters, cancellationToken);
         var totals = ReadChatListTotalsAsync(outcomes, filter, parameters, cancellationToken);
         await Task.WhenAll(rows, totals);
         var (chats, inquiries, transfers, customers) = await totals;
         return new ChatListPage(await rows, chats, inquiries, transfers, customers);
     }
 
-    /// <summary>
-    /// The page's rows: first among the chats of the day before the cursor (or the period's end), which hold a busy
-    /// shop's whole page, so the engine reads and sorts a day rather than the period; over the whole period only when
-    /// that day holds fewer than a page. Both give the same rows: every chat of the day sorts before every chat outside it.
-    /// </summary>
     private async Task<List<ChatListRow>> ReadChatListPageAsync(
-        string outcomes, ChatListFilter filter, ClickHouseParameterCollection parameters, int limit, CancellationToken cancellationToken)
-    {
-        var rows = await ReadChatListRowsAsync(outcomes, filter, PageDayBeforeCursor, parameters, cancellationToken);
-        return rows.Count >= limit ? rows : await ReadChatListRowsAsync(outcomes, filter, "1", parameters, cancellationToken);
-    }
-
-    /// <summary>The chats received in the day before the cursor, or before the period's end (<c>to</c>) on a first page.</summary>
-    private const string PageDayBeforeCursor =
-        "received_at >= if({has_cursor:UInt8} = 1, {after_at:DateTime64(3, 'UTC')}, {to:DateTime64(3, 'UTC')}) - INTERVAL 1 DAY";
-
-    private async Task<List<ChatListRow>> ReadChatListRowsAsync(
-        string outcomes, ChatListFilter filter, string receivedWithin, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+        string outcomes, ChatListFilter filter, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         var rows = new List<ChatListRow>();
         using var reader = await _store.Client.ExecuteReaderAsync($$"""
             WITH {{outcomes}}
             SELECT {{ChatListRow.Columns}}
             FROM ({{filter.Matches}})
-            WHERE ({has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String}))
-                AND {{receivedWithin}}
+            WHERE {has_cursor:UInt8} = 0 OR (received_at, chat_id) < ({after_at:DateTime64(3, 'UTC')}, {after_chat:String})
             ORDER BY received_at DESC, chat_id DESC
             LIMIT {limit:UInt32}
             """, parameters, cancellationToken: cancellationToken);

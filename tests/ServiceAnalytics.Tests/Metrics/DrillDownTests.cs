@@ -105,35 +105,6 @@ public sealed partial class OverviewTests
         Assert.Equal(3, (await Analytics.ListChatsAsync(request.Clone().With(r => r.PageToken = token))).Chats.Count);
     }
 
-    [Fact]
-    public async Task Pages_read_the_day_before_the_cursor_first_and_the_period_when_it_holds_less_than_a_page()
-    {
-        // Pages of two, newest first. Page 1: three chats in the last day of the period (the day alone serves it).
-        // Page 2: one chat left in the day before its cursor, so the whole period serves it. Page 3: the oldest.
-        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-10);
-        var s = new FactScenario($"shop-{Guid.NewGuid():N}");
-        var end = day.AddDays(5).ToDateTime(new TimeOnly(23, 0), DateTimeKind.Utc);
-        foreach (var (chat, at) in new[] { ("n1", end), ("n2", end.AddHours(-2)), ("n3", end.AddHours(-3)), ("o1", end.AddDays(-3)), ("o2", end.AddDays(-3).AddHours(-1)) })
-        {
-            Chat(s, chat, "u-" + chat, at);
-            s.Message(chat, SenderRole.Customer, MessageKind.Text, at);
-        }
-
-        await IngestShuffledTwiceAsync(s);
-        var request = new ListChatsRequest { ShopId = s.ShopId, FirstDay = Text(day), LastDay = Text(day.AddDays(5)), PageSize = 2 };
-        var pages = new List<string[]>();
-        do
-        {
-            var page = await Analytics.ListChatsAsync(request);
-            Assert.Equal(5, page.Total);
-            pages.Add(page.Chats.Select(c => c.ChatId).ToArray());
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0);
-
-        Assert.Equal([["n1", "n2"], ["n3", "o1"], ["o2"]], pages);
-    }
-
     private async Task AssertRefused(ListChatsRequest request, string field)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Analytics.ListChatsAsync(request).ResponseAsync);
