@@ -15,8 +15,6 @@ internal sealed class SqlConnectionCount(int maxConnections)
     private const string OverKey = "sql-endpoint-over-connection-limit";
     private int _open;
 
-    public int MaxConnections => maxConnections;
-
     /// <summary>The middleware: counts the connection for its life and marks it when it is one too many.</summary>
     public ConnectionDelegate Count(ConnectionDelegate next) => async connection =>
     {

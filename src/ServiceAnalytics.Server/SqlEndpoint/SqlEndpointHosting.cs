@@ -33,7 +33,6 @@ internal static class SqlEndpointHosting
 
         var options = section.Get<SqlEndpointOptions>() ?? new SqlEndpointOptions();
         var connections = new SqlConnectionCount(options.MaxConnections);
-        builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton<SqlEndpointHandler>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -35,7 +35,7 @@ public sealed record ChatListFilter(
     /// their matching inquiries and transfers: the filter's one text, for the list's pages and for the export. Without
     /// an inquiry or transfer filter every counted inquiry and every transfer matches, and they are counted as such
     /// (<see cref="EveryCountedInquiry"/>, <see cref="EveryTransfer"/>) rather than by a condition per array element:
-    /// the same numbers, a fifth less time for a 100k-chat period.
+    /// the same numbers, about an eighth less time for a 100k-chat period (list probe: 67.6 against 59.6 ms).
     /// </summary>
     internal string Matches => $$"""
         SELECT *
