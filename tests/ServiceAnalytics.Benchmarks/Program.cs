@@ -5,6 +5,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
 {
     ["insert"] = InsertBenchmark.RunAsync,
     ["ingest"] = IngestBenchmark.RunAsync,
+    ["ingest-sync"] = SyncProducerBenchmark.RunAsync,
     ["metrics"] = MetricsBenchmark.RunAsync,
     ["export"] = ExportBenchmark.RunAsync,
     ["export-command"] = ExportCommandBenchmark.RunAsync,

@@ -26,26 +26,47 @@ public sealed class FactIngestor(
     /// <summary>Tags of this process's batches not committed yet (the ingestor is one per process).</summary>
     private readonly PendingChatTags _pendingTags = new();
 
-    public async Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
+    public Task<IngestOutcome> IngestAsync(IReadOnlyList<Fact> facts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var limit = options.Value.MaxFactsPerBatch;
         if (facts.Count == 0 || facts.Count > limit)
         {
-            throw new InvalidBatchException("facts", $"a batch holds 1 to {limit} facts, this one has {facts.Count}");
+            // A faulted task, not a throw: a stream answers its batches in order, this one's error in its turn.
+            return Task.FromException<IngestOutcome>(new InvalidBatchException("facts", $"a batch holds 1 to {limit} facts, this one has {facts.Count}"));
         }
 
         var takenAt = time.GetTimestamp();
         instruments.BatchTaken(facts.Count);
         var tagged = facts.Where(f => f.KindCase == Fact.KindOneofCase.ChatTagged).Select(f => (Shop: f.ShopId, Chat: f.ChatTagged.ChatId)).Distinct().ToList();
-        if (tagged.Count == 0)
+        if (tagged.Count > 0)
         {
-            var (outcome, tally, rows) = Take(facts, tags: null);
-            outcome.VisibleAsOf = await StoreAsync(rows, cancellationToken);
-            instruments.Acknowledged(tally, time.GetElapsedTime(takenAt));
-            return outcome;
+            return IngestTaggingAsync(facts, tagged, takenAt, cancellationToken);
         }
 
+        // Taken before anything is awaited, so the waiting below holds the encoded rows only, not the parsed facts: with
+        // a stream's window and the queue full, thousands of facts per batch would otherwise live on until the commit
+        // and be promoted through the GC's generations (measured: most of the service's managed time was GC).
+        try
+        {
+            var (outcome, tally, rows) = Take(facts, tags: null);
+            return AcknowledgeAsync(outcome, tally, rows, takenAt, cancellationToken);
+        }
+        catch (Exception error)
+        {
+            return Task.FromException<IngestOutcome>(error);
+        }
+    }
+
+    private async Task<IngestOutcome> AcknowledgeAsync(IngestOutcome outcome, FactTally tally, FactBatch rows, long takenAt, CancellationToken cancellationToken)
+    {
+        outcome.VisibleAsOf = await StoreAsync(rows, cancellationToken);
+        instruments.Acknowledged(tally, time.GetElapsedTime(takenAt));
+        return outcome;
+    }
+
+    private async Task<IngestOutcome> IngestTaggingAsync(IReadOnlyList<Fact> facts, List<(string Shop, string Chat)> tagged, long takenAt, CancellationToken cancellationToken)
+    {
         // Read, check and mark pending under the chats' locks (PendingChatTags says why this keeps the limit).
         IngestOutcome tagging;
         FactTally tagTally;

@@ -29,6 +29,7 @@ public sealed class IngestionInstruments
     private readonly Histogram<double> _acknowledgement;
     private readonly Counter<long> _backpressure;
     private readonly Histogram<double> _insert;
+    private readonly Histogram<long> _insertRows;
 
     public IngestionInstruments(IMeterFactory meters)
     {
@@ -47,6 +48,9 @@ public sealed class IngestionInstruments
             "service_analytics.ingest.backpressure", "{event}", "Batches that found the ingestion queue full and waited for room.");
         _insert = _meter.CreateRequestDuration(
             "service_analytics.ingest.insert.duration", "INSERTs of the pipeline's collected rows; error.type is set on the failed ones (store errors).");
+        _insertRows = _meter.CreateHistogram(
+            "service_analytics.ingest.insert.rows", "{row}", "Fact rows per INSERT of collected batches: how large the parts ClickHouse receives are.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = InstrumentBuckets.InsertRows });
     }
 
     /// <summary>The attribute value of a rejection: <c>invalid_field</c>, <c>too_old</c>, <c>in_future</c>, <c>tag_limit</c>.</summary>
@@ -89,12 +93,13 @@ public sealed class IngestionInstruments
 
     public void BackpressureWait() => _backpressure.Add(1);
 
-    /// <summary>An INSERT that took <paramref name="elapsed"/>; <paramref name="error"/> when it failed.</summary>
-    public void Inserted(TimeSpan elapsed, Exception? error = null)
+    /// <summary>An INSERT of <paramref name="rows"/> fact rows that took <paramref name="elapsed"/>; <paramref name="error"/> when it failed.</summary>
+    public void Inserted(int rows, TimeSpan elapsed, Exception? error = null)
     {
         if (error is null)
         {
             _insert.Record(elapsed.TotalSeconds);
+            _insertRows.Record(rows);
         }
         else
         {

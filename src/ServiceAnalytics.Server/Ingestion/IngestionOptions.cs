@@ -37,8 +37,13 @@ public sealed class IngestionOptions
     /// <summary>A writer inserts once it holds this many rows… Default: 100,000; 1 to 10,000,000.</summary>
     public int FlushRows { get; set; } = 100_000;
 
-    /// <summary>…or once the oldest waiting batch has waited this long. Default: 250 ms; 0 to 1 minute.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// …or once the oldest waiting batch has waited this long for others to join it. Default: 0 — a writer inserts
+    /// as soon as it is free (group commit): what arrives while an insert runs joins the next one, so inserts grow
+    /// with the load on their own, and a lone producer waiting for each acknowledgement is not held back by a timer
+    /// (measured: 300-fact batches acknowledged at p50 56 ms instead of 285 ms with 250 ms). 0 to 1 minute.
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// Most distinct tags one chat may carry (its start's and every <c>ChatTagged</c>'s); a <c>ChatTagged</c> fact

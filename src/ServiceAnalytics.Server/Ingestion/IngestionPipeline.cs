@@ -116,7 +116,7 @@ public sealed class IngestionPipeline : BackgroundService
                 try
                 {
                     await _writer.WriteAsync(rows, CancellationToken.None);
-                    _instruments.Inserted(_time.GetElapsedTime(writeStarted));
+                    _instruments.Inserted(rows.RowCount, _time.GetElapsedTime(writeStarted));
                     var committedAt = CommittedAt();
                     foreach (var pending in batches)
                     {
@@ -125,7 +125,7 @@ public sealed class IngestionPipeline : BackgroundService
                 }
                 catch (Exception error)
                 {
-                    _instruments.Inserted(_time.GetElapsedTime(writeStarted), error);
+                    _instruments.Inserted(rows.RowCount, _time.GetElapsedTime(writeStarted), error);
                     IngestionTracing.Failed(span, error);
                     ServerLog.FactWriteFailed(_logger, rows.RowCount, batches.Count, error);
                     var unavailable = new StoreUnavailableException("ClickHouse did not commit the facts.", error);

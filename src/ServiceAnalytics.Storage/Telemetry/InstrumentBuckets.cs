@@ -17,6 +17,9 @@ public static class InstrumentBuckets
     /// <summary>Counts of facts in a batch.</summary>
     public static IReadOnlyList<long> BatchFacts { get; } = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 
+    /// <summary>Rows per INSERT of the ingestion pipeline: from a lone small batch to a full gathering.</summary>
+    public static IReadOnlyList<long> InsertRows { get; } = [100, 300, 1000, 3000, 10_000, 30_000, 100_000, 300_000, 1_000_000];
+
     /// <summary>A histogram of request-scale durations in seconds on <paramref name="meter"/>, bucketed by <see cref="RequestSeconds"/>.</summary>
     public static Histogram<double> CreateRequestDuration(this Meter meter, string name, string description)
     {

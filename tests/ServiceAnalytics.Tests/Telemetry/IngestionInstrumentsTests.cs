@@ -81,6 +81,12 @@ public sealed class IngestionInstrumentsTests
         var inserts = capture.Of("service_analytics.ingest.insert.duration");
         Assert.InRange(inserts.Count, 1, sizes.Length);
         Assert.All(inserts, i => Assert.Null(i.Tag("error.type")));
+
+        // Each insert's size in rows, one per insert: together no more than the facts sent (rejected ones are not stored).
+        var insertRows = capture.Of("service_analytics.ingest.insert.rows");
+        Assert.Equal(inserts.Count, insertRows.Count);
+        Assert.All(insertRows, r => Assert.Equal("{row}", r.Unit));
+        Assert.InRange(insertRows.Sum(r => r.Value), 1, sizes.Sum());
     }
 
     [Fact]
