@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace ServiceAnalytics.Benchmarks;
 
 /// <summary>
-/// Query latency at scale: N chats (~10 facts each) over 1,000 shops, one shop holding a fifth of them, written into
+/// Query latency at scale: N chats (~10 facts each) over <c>--shops</c> shops (1,000), one shop holding a fifth of them, written into
 /// the embedded engine; then p50/p99 of the overview, the first All Chats page and agent details for the big shop
 /// over the last 30 days, and the same overview computed straight from the raw fact tables (the same definitions
 /// over <c>chat_messages</c>/<c>chat_events</c> instead of the <c>chat_responses</c> aggregate), in the same run.
@@ -21,15 +21,16 @@ namespace ServiceAnalytics.Benchmarks;
 /// engine's background merges are done (steady state). Then a quarter of an hour
 /// of traffic arrives: measured as served (the snapshot, until the next refresh), as computed when no snapshot may be
 /// served (<see cref="RollupOptions.SnapshotMaxAge"/> zero: the changed chats from the facts), the refresh that
-/// takes it in, and as served after it.
+/// takes it in, and as served after it. Last, new chats arrive for every shop (40 each with 1,000 shops, at least 5
+/// each) and the refresh that takes them in is timed: a refresh's cost at a platform's busy hour.
 /// </summary>
 internal static class MetricsBenchmark
 {
     private const string BigShop = "shop-big";
 
-    /// <summary>The per-chat rows <see cref="ComputedOutcomes"/> computes from, read from raw facts (whatever the candidates).</summary>
+    /// <summary>The per-chat rows <see cref="ComputedOutcomes"/> computes from, read from raw facts (of the shop, whatever the candidates).</summary>
     private const string RawChats = """
-        SELECT m.chat_id AS chat_id, m.timeline AS timeline, m.received_at AS received_at, m.first_assistant_solution_at AS first_assistant_solution_at,
+        SELECT {shop:String} AS shop_id, m.chat_id AS chat_id, m.timeline AS timeline, m.received_at AS received_at, m.first_assistant_solution_at AS first_assistant_solution_at,
                e.resolutions AS resolutions, e.ended_at AS ended_at, m.last_message_at AS last_message_at
         FROM
         (
@@ -57,13 +58,14 @@ internal static class MetricsBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 1_000_000);
+        var shops = BenchmarkEnvironment.IntOption(args, "--shops", 1_000);
         // 200 runs: with fewer, the p99 is simply the slowest run on this shared machine.
         var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 200);
         // The slow paths (raw facts, all-live, no snapshot) take seconds per run: fewer of them.
         var slowRepeat = Math.Clamp(repeat / 5, 3, 10);
         using var store = await BenchmarkEnvironment.OpenMigratedStoreAsync("bench_metrics");
-        var facts = await LoadAsync(store, chats);
-        Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, 1,000 shops, {BigShop} with {chats / 5:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
+        var facts = await LoadAsync(store, chats, shops);
+        Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, {shops:N0} shops, {BigShop} with {chats / 5:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
 
         var now = DateTime.UtcNow;
         var watermark = new RollupProgressReader(store, TimeProvider.System);
@@ -86,6 +88,10 @@ internal static class MetricsBenchmark
         await MeasureAfterArrivalsAsync(readers);
         await RefreshAsync(runner, now, "after the quarter of an hour");
         await MeasureRefreshedAsync(readers);
+        var perShop = Math.Max(5, 40_000 / shops);
+        await AddEveryShopArrivalsAsync(store, chats, shops, perShop, now);
+        await RefreshAsync(runner, now, $"after {perShop} new chats in every one of the {shops:N0} shops");
+        Console.WriteLine($"metrics: peak RSS {BenchmarkEnvironment.PeakMemory()}");
         return 0;
     }
 
@@ -166,6 +172,31 @@ internal static class MetricsBenchmark
     }
 
     /// <summary>
+    /// New chats for every shop: <paramref name="perShop"/> each (numbered after the quarter of an hour's), a
+    /// minute apart over the last hour.
+    /// </summary>
+    private static async Task AddEveryShopArrivalsAsync(ClickHouseStore store, int chats, int shops, int perShop, DateTime now)
+    {
+        using var arrived = new FactBatch();
+        var next = chats + 1_000;
+        for (var shop = 0; shop < shops; shop++)
+        {
+            for (var c = 0; c < perShop; c++)
+            {
+                foreach (var fact in ChatFacts(ShopName(shop), next++, now.AddMinutes(-60 + c % 60)))
+                {
+                    FactRows.Add(arrived, fact);
+                }
+            }
+        }
+
+        await new FactWriter(store).WriteAsync(arrived, CancellationToken.None);
+    }
+
+    /// <summary>Shop number <paramref name="n"/>: the big one is 0.</summary>
+    private static string ShopName(int n) => n == 0 ? BigShop : $"shop-{n:D5}";
+
+    /// <summary>
     /// The last 30 days after the arrivals: served from the snapshot until the next refresh; without one, those
     /// chats are computed from the facts, every other row is the run's.
     /// </summary>
@@ -236,7 +267,7 @@ internal static class MetricsBenchmark
         return Percentile(0.5);
     }
 
-    private static async Task<long> LoadAsync(ClickHouseStore store, int chats)
+    private static async Task<long> LoadAsync(ClickHouseStore store, int chats, int shops)
     {
         var writer = new FactWriter(store);
         var origin = DateTime.UtcNow.Date.AddDays(-60);
@@ -245,7 +276,8 @@ internal static class MetricsBenchmark
         var batch = new FactBatch();
         for (var c = 0; c < chats; c++)
         {
-            var shop = c % 5 == 0 ? BigShop : $"shop-{c % 999:D3}";
+            // A fifth of the chats to the big shop, the rest spread over the others.
+            var shop = c % 5 == 0 ? BigShop : ShopName(1 + c % (shops - 1));
             foreach (var fact in ChatFacts(shop, c, origin.AddSeconds((long)c * 60 * 86400 / chats)))
             {
                 FactRows.Add(batch, fact);

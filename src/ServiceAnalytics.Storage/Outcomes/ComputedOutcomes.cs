@@ -1,11 +1,12 @@
 namespace ServiceAnalytics.Storage.Outcomes;
 
 /// <summary>
-/// The definitions of docs/metrics.md, in SQL: the outcome row of every chat of a shop received in [live_from, to),
-/// computed from the facts as of <c>now</c> (the columns of <see cref="OutcomeSql.Columns"/>). Parameters:
-/// <c>shop</c>, <c>live_from</c>, <c>to</c> (UTC instants), <c>now</c>, <c>tz</c> (the shop's IANA zone) and
-/// <c>holidays</c> (the shop's holiday days, local dates). Joins rely on ClickHouse's default
-/// <c>join_use_nulls = 0</c>: a chat without a start, rating or orders gets '', 0 and [].
+/// The definitions of docs/metrics.md, in SQL: the outcome row of every chat of a shop (or of many shops of one zone,
+/// <see cref="OutcomeScope"/>) received in [live_from, to), computed from the facts as of <c>now</c> (the columns of
+/// <see cref="OutcomeSql.Columns"/>). Parameters: the scope's, <c>live_from</c>, <c>to</c> (UTC instants),
+/// <c>now</c>, <c>tz</c> (the shops' IANA zone). Every source is keyed by (shop, chat), so one text serves both
+/// scopes. Joins rely on ClickHouse's default <c>join_use_nulls = 0</c>: a chat without a start, rating or orders
+/// gets '', 0 and [].
 /// </summary>
 public static class ComputedOutcomes
 {
@@ -23,13 +24,15 @@ public static class ComputedOutcomes
     public const string ChatsToRecomputeAsCandidates = "SELECT arrayJoin({recompute:Array(String)})";
 
     /// <summary>
-    /// Per-chat rows of the <paramref name="candidates"/> from the <c>chat_responses</c> aggregate (migration 0002):
-    /// <c>chat_id, timeline, received_at, first_assistant_solution_at, resolutions, ended_at, last_message_at</c>
-    /// of the chats received in [live_from, to). What the service computes from; a benchmark compares with raw facts.
+    /// Per-chat rows of the chats that <paramref name="chatsCondition"/> keeps (<see cref="OutcomeScope.Chats"/>)
+    /// from the <c>chat_responses</c> aggregate (migration 0002): <c>shop_id, chat_id, timeline, received_at,
+    /// first_assistant_solution_at, resolutions, ended_at, last_message_at</c> of the chats received in
+    /// [live_from, to). What the service computes from; a benchmark compares with raw facts.
     /// </summary>
-    public static string AggregatedChats(string candidates) => $$"""
+    public static string AggregatedChats(string chatsCondition) => $$"""
 
                 SELECT
+                    shop_id,
                     chat_id,
                     arraySort(m -> (m.1, m.2), groupUniqArrayArray(timeline)) AS timeline,
                     assumeNotNull(min(first_customer_message_at)) AS received_at,
@@ -38,48 +41,56 @@ public static class ComputedOutcomes
                     max(ended_at) AS ended_at,
                     max(last_message_at) AS last_message_at
                 FROM chat_responses
-                WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}})
-                GROUP BY chat_id
+                WHERE {{chatsCondition}}
+                GROUP BY shop_id, chat_id
                 HAVING min(first_customer_message_at) >= {live_from:DateTime64(3, 'UTC')} AND min(first_customer_message_at) < {to:DateTime64(3, 'UTC')}
         """;
 
     /// <summary>
-    /// Every column of the definitions for the chats received in [live_from, to) among <paramref name="candidates"/>,
-    /// over the per-chat rows <paramref name="chats"/> gives for them (see <see cref="AggregatedChats"/>).
+    /// Every column of the definitions for the chats received in [live_from, to) among <paramref name="candidates"/>
+    /// of one shop, over the per-chat rows <paramref name="chats"/> gives for them (see <see cref="AggregatedChats"/>).
     /// </summary>
-    public static string Select(Func<string, string> chats, string candidates)
+    public static string Select(Func<string, string> chats, string candidates) =>
+        $$"""SELECT {{OutcomeSql.Columns}} FROM ({{PerChat(chats, candidates, OutcomeScope.OneShop)}})""";
+
+    /// <summary>
+    /// <c>shop_id</c> and every column of the definitions for the chats received in [live_from, to) among
+    /// <paramref name="candidates"/> (their <see cref="OutcomeScope.CandidateKey"/>) of <paramref name="scope"/>, over
+    /// the per-chat rows <paramref name="chats"/> gives for them, with the columns they are derived from.
+    /// </summary>
+    public static string PerChat(Func<string, string> chats, string candidates, OutcomeScope scope)
     {
         ArgumentNullException.ThrowIfNull(chats);
+        ArgumentNullException.ThrowIfNull(scope);
+        var keep = scope.Chats(candidates);
         return $$"""
-            SELECT {{OutcomeSql.Columns}}
-            FROM
-            (
                 SELECT
+                    shop_id,
                     chat_id,
                     received_at,
                     starts.customer_id AS customer_id,
                     starts.initiator != 'seller' AS received,
-                    {{Inquiries}},
+                    {{Inquiries(scope)}},
                     {{ChatColumns}}
-                FROM ({{chats(candidates)}}) AS chats
-                LEFT JOIN ({{Starts(candidates)}}) AS starts USING (chat_id)
-                LEFT JOIN ({{Events(candidates)}}) AS events USING (chat_id)
-                LEFT JOIN ({{Purchases(candidates)}}) AS purchases ON purchases.customer_id = starts.customer_id
-            )
+                FROM ({{chats(keep)}}) AS chats
+                LEFT JOIN ({{Starts(keep)}}) AS starts USING (shop_id, chat_id)
+                LEFT JOIN ({{Events(keep)}}) AS events USING (shop_id, chat_id)
+                LEFT JOIN ({{Purchases(keep, scope)}}) AS purchases ON purchases.purchase_shop = chats.shop_id AND purchases.customer_id = starts.customer_id
             """;
     }
 
     /// <summary>
     /// A chat's inquiries (<c>inquiries</c>) from its timeline, and whether they count (<c>responses_counted</c>),
-    /// with the columns they are derived from; reads <c>events.assignments</c> for the agent an unanswered one is charged to.
+    /// with the columns they are derived from; reads <c>events.assignments</c> for the agent an unanswered one is charged
+    /// to, and the holidays of the chat's shop as <paramref name="scope"/> gives them.
     /// </summary>
-    private const string Inquiries = """
+    private static string Inquiries(OutcomeScope scope) => $$"""
         -- Messages a human agent wrote: agent-role messages except automatic greetings and off-hours replies,
         -- which sellers commonly send under an agent's or the shop's account and which answer nothing.
         arrayFilter(m -> m.3 = 'agent' AND m.4 NOT IN ('greeting', 'off_hours_auto_reply'), timeline) AS human_messages,
         (first_assistant_solution_at IS NOT NULL OR arrayExists(r -> r.2 = 'assistant', resolutions))
             AND empty(human_messages) AS assistant_solved,
-        has({holidays:Array(Date)}, toDate(received_at, {tz:String})) AS on_holiday,
+        has({{scope.Holidays}}, toDate(received_at, {tz:String})) AS on_holiday,
         received AND NOT assistant_solved AND NOT on_holiday AS responses_counted,
         -- Turns that matter for inquiries: customer messages expecting a reply, and human messages, in timeline order.
         arraySort(m -> (m.1, m.2), arrayConcat(arrayFilter(m -> m.3 = 'customer' AND NOT m.5, timeline), human_messages)) AS turns,
@@ -118,15 +129,16 @@ public static class ComputedOutcomes
         arrayExists(o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7), purchases.orders) AS converted
         """;
 
-    /// <summary>The chat starts of the candidates: customer, initiator, initial tags.</summary>
-    private static string Starts(string candidates) => $$"""
-        SELECT chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator, groupUniqArrayArray(tags) AS tags
-        FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}) GROUP BY chat_id
+    /// <summary>The chat starts of the chats <paramref name="keep"/> keeps: customer, initiator, initial tags.</summary>
+    private static string Starts(string keep) => $$"""
+        SELECT shop_id, chat_id, any(customer_id) AS customer_id, any(initiator) AS initiator, groupUniqArrayArray(tags) AS tags
+        FROM chat_starts WHERE {{keep}} GROUP BY shop_id, chat_id
         """;
 
-    /// <summary>The chat events of the candidates: latest rating, added tags, assignments, resolved and ended.</summary>
-    private static string Events(string candidates) => $$"""
+    /// <summary>The chat events of the chats <paramref name="keep"/> keeps: latest rating, added tags, assignments, resolved and ended.</summary>
+    private static string Events(string keep) => $$"""
         SELECT
+            shop_id,
             chat_id,
             argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
             groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
@@ -142,23 +154,23 @@ public static class ComputedOutcomes
             if(empty(assignments), '', assignments[-1].3) AS current_agent,
             countIf(kind = 'resolved') > 0 AS resolved,
             countIf(kind = 'ended') > 0 AS ended
-        FROM chat_events WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}) GROUP BY chat_id
+        FROM chat_events WHERE {{keep}} GROUP BY shop_id, chat_id
         """;
 
     /// <summary>
-    /// The candidates' customers' orders that still count: a cancellation or refund voids its order (shop + order id)
-    /// whatever customer it names and whenever it is dated (docs/metrics.md, "Conversion").
+    /// The customers' orders that still count, of the chats <paramref name="keep"/> keeps: a cancellation or refund
+    /// voids its order (shop + order id) whatever customer it names and whenever it is dated (docs/metrics.md, "Conversion").
+    /// The shop is <c>purchase_shop</c>: a second <c>shop_id</c> beside the chats' would make that name ambiguous.
     /// </summary>
-    private static string Purchases(string candidates) => $$"""
-        SELECT customer_id, groupUniqArray(placed) AS orders
+    private static string Purchases(string keep, OutcomeScope scope) => $$"""
+        SELECT shop_id AS purchase_shop, customer_id, groupUniqArray(placed) AS orders
         FROM
         (
-            SELECT customer_id, arrayJoin(orders) AS placed
+            SELECT shop_id, customer_id, arrayJoin(orders) AS placed
             FROM customer_conversions
-            WHERE shop_id = {shop:String}
-                AND customer_id IN (SELECT customer_id FROM chat_starts WHERE shop_id = {shop:String} AND chat_id IN ({{candidates}}))
+            WHERE {{scope.Shops}} AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM chat_starts WHERE {{keep}})
         )
-        WHERE placed.1 NOT IN (SELECT order_id FROM orders WHERE shop_id = {shop:String} AND kind IN ('cancelled', 'refunded'))
-        GROUP BY customer_id
+        WHERE (shop_id, placed.1) NOT IN (SELECT shop_id, order_id FROM orders WHERE {{scope.Shops}} AND kind IN ('cancelled', 'refunded'))
+        GROUP BY shop_id, customer_id
         """;
 }

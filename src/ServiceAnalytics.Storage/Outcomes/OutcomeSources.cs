@@ -8,7 +8,7 @@ namespace ServiceAnalytics.Storage.Outcomes;
 /// plan's <see cref="RecentOutcomes"/> says. Parameters: those of <see cref="PeriodParameters"/>, and
 /// <c>recompute</c> for <see cref="RecentOutcomes.StoredRowsWithChangedChatsRecomputed"/>.
 /// </summary>
-/// <param name="chats">The per-chat rows the computation reads, given its candidates (<see cref="ComputedOutcomes.AggregatedChats"/>).</param>
+/// <param name="chats">The per-chat rows the computation reads, given the condition that keeps its candidates (<see cref="ComputedOutcomes.AggregatedChats"/>).</param>
 public sealed class OutcomeSources(Func<string, string> chats)
 {
     /// <summary>The sources over the <c>chat_responses</c> aggregate: what the service reads.</summary>

@@ -55,11 +55,42 @@ public sealed class ShopCalendars(ClickHouseStore store)
             ) AS settings
             """, parameters, cancellationToken: cancellationToken);
         reader.Read();
-        if (reader.Long("facts") == 0)
+        return reader.Long("facts") == 0 ? null : Calendar(reader);
+    }
+
+    /// <summary>
+    /// The calendars of <paramref name="shops"/> (shops with facts), read in one statement whatever their number, for
+    /// a rollup run; a shop without settings has UTC and no holidays. Not kept: a run reads them once.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ShopCalendar>> ReadShopsAsync(IReadOnlyList<string> shops, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shops);
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shops", shops.ToArray());
+        using var reader = await store.Client.ExecuteReaderAsync("""
+            SELECT shop_id, argMax(time_zone, occurred_at) AS time_zone,
+                   arrayMap(h -> concat(toString(h.1), '/', toString(h.2)), argMax(holidays, occurred_at)) AS holiday_periods
+            FROM shop_settings WHERE shop_id IN {shops:Array(String)}
+            GROUP BY shop_id
+            """, parameters, cancellationToken: cancellationToken);
+        var calendars = new Dictionary<string, ShopCalendar>(StringComparer.Ordinal);
+        while (reader.Read())
         {
-            return null;
+            calendars[reader.String("shop_id")] = Calendar(reader);
         }
 
+        var utc = new ShopCalendar(TimeZoneInfo.Utc, []);
+        foreach (var shop in shops)
+        {
+            calendars.TryAdd(shop, utc);
+        }
+
+        return calendars;
+    }
+
+    /// <summary>The calendar of a row with <c>time_zone</c> ('' for UTC) and <c>holiday_periods</c> ('first/last' days).</summary>
+    private static ShopCalendar Calendar(System.Data.Common.DbDataReader reader)
+    {
         var zone = reader.String("time_zone") is { Length: > 0 } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Utc;
         var holidays = new List<DateOnly>();
         foreach (var period in reader.Strings("holiday_periods"))

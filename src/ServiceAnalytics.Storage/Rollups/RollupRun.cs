@@ -32,11 +32,11 @@ internal sealed class RollupShopCounter(IProgress<RollupProgress>? shopsDone)
         shopsDone?.Report(new RollupProgress(0, shops));
     }
 
-    /// <summary>One more shop is computed.</summary>
-    public void Computed()
+    /// <summary><paramref name="shops"/> more shops are computed.</summary>
+    public void Computed(int shops)
     {
         // Counted whether or not anyone watches: `?.` would skip evaluating the arguments too.
-        var done = Interlocked.Increment(ref _done);
+        var done = Interlocked.Add(ref _done, shops);
         shopsDone?.Report(new RollupProgress(done, _found));
     }
 }

@@ -89,40 +89,81 @@ internal sealed class RollupSelection(ClickHouseStore store)
     }
 
     /// <summary>
-    /// The shops a refresh computes: an arrival since <paramref name="since"/>, or a row of a day from
-    /// <paramref name="first"/> on whose pending inquiry counts as not answered at <paramref name="now"/>.
+    /// The chats a refresh recomputes, as (<c>shop_id</c>, <c>chat_id</c>) rows for a table of them: every chat with
+    /// an arrival since <c>since</c> (new chats among them); the stored chats of days from <c>first_day</c> on whose
+    /// customer has an order, cancellation or refund that arrived since (a cancellation voids its order whatever
+    /// customer it names, so the order's customer too), or whose pending inquiry counts as not answered at
+    /// <c>now</c>; and every chat, stored or received since <c>from</c>, of a shop whose settings arrived since
+    /// (its days and counting may all have changed). Chats of earlier days among them are left to the backfill:
+    /// a refresh recomputes only the chats received on its days.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ShopsToRefreshAsync(DateTime since, DateOnly first, DateTime now, CancellationToken cancellationToken)
+    public const string ChangedChats = $$"""
+        WITH
+            arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
+            settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
+        SELECT DISTINCT shop_id, chat_id
+        FROM
+        (
+            SELECT shop_id, chat_id FROM arrived WHERE chat_id != ''
+            UNION ALL
+            SELECT shop_id, chat_id FROM settled_chats
+            WHERE day >= toDate({first_day:String})
+              AND ((shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+                OR (shop_id, customer_id) IN
+                (
+                    SELECT shop_id, customer_id FROM orders
+                    WHERE kind = 'placed' AND shop_id IN (SELECT shop_id FROM arrived WHERE customer_id != '') AND (shop_id, order_id) IN
+                        (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
+                            AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
+                )
+                OR (pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered)
+                OR shop_id IN settings_changed)
+            UNION ALL
+            SELECT shop_id, chat_id FROM chat_responses
+            WHERE shop_id IN settings_changed AND first_customer_message_at >= {from:DateTime64(3, 'UTC')}
+        )
+        """;
+
+    /// <summary>
+    /// Writes the chats a refresh recomputes (<see cref="ChangedChats"/>) into <paramref name="table"/>: those changed
+    /// since <paramref name="since"/>, of days from <paramref name="first"/> on, as of <paramref name="now"/>.
+    /// </summary>
+    public async Task WriteChangedChatsAsync(string table, DateTime since, DateOnly first, DateTime now, CancellationToken cancellationToken)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("since", since);
         parameters.AddParameter("first_day", Iso(first));
+        parameters.AddParameter("from", EarliestStart(first));
         parameters.AddParameter("now", now);
+        await store.Client.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {ChangedChats}", parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The shops of a table of changed chats, with how many chats each.</summary>
+    public Task<IReadOnlyList<ShopChats>> ShopsOfAsync(string changedChats, CancellationToken cancellationToken) =>
+        ReadShopsAsync($"SELECT shop_id, count() AS chats FROM {changedChats} GROUP BY shop_id ORDER BY shop_id", new ClickHouseParameterCollection(), cancellationToken);
+
+    /// <summary>
+    /// The shops (all, or those of <paramref name="onlyShops"/>) that may have chats received on local days
+    /// first..last, with about how many (an upper bound: a chat may have several partial rows until merged): a
+    /// superset, since the zones of the world span 26 hours.
+    /// </summary>
+    public async Task<IReadOnlyList<ShopChats>> ShopsWithChatsAsync(DateOnly first, DateOnly last, IReadOnlyList<string>? onlyShops, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("from", EarliestStart(first));
+        parameters.AddParameter("to", last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(12));
+        parameters.AddParameter("every_shop", onlyShops is null);
+        parameters.AddParameter("shops", (onlyShops ?? []).ToArray());
         return await ReadShopsAsync($$"""
-            SELECT DISTINCT shop_id
-            FROM
-            (
-                SELECT shop_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}
-                UNION ALL
-                SELECT shop_id FROM settled_chats
-                WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered
-            )
+            SELECT shop_id, count() AS chats FROM chat_responses
+            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')} AND {{InScope}}
+            GROUP BY shop_id
             ORDER BY shop_id
             """, parameters, cancellationToken);
     }
 
-    /// <summary>Shops that may have chats received on local days first..last (a superset: the zones of the world span 26 hours).</summary>
-    public async Task<IReadOnlyList<string>> ShopsWithChatsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("from", first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(-14));
-        parameters.AddParameter("to", last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(12));
-        return await ReadShopsAsync("""
-            SELECT DISTINCT shop_id FROM chat_responses
-            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
-            ORDER BY shop_id
-            """, parameters, cancellationToken);
-    }
+    /// <summary>The earliest UTC instant local day <paramref name="day"/> begins in any zone (UTC+14).</summary>
+    private static DateTime EarliestStart(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(-14);
 
     /// <summary>The first local day any chat can have (the day before the UTC day of the first customer message); null without chats.</summary>
     public async Task<DateOnly?> FirstChatDayAsync(CancellationToken cancellationToken)
@@ -133,16 +174,19 @@ internal sealed class RollupSelection(ClickHouseStore store)
         return value is string text ? Day(text) : null;
     }
 
-    /// <summary>The <c>shop_id</c> column of a statement's rows.</summary>
-    private async Task<IReadOnlyList<string>> ReadShopsAsync(string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    /// <summary>The <c>shop_id</c> and <c>chats</c> columns of a statement's rows.</summary>
+    private async Task<IReadOnlyList<ShopChats>> ReadShopsAsync(string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         using var reader = await store.Client.ExecuteReaderAsync(sql, parameters, cancellationToken: cancellationToken);
-        var shops = new List<string>();
+        var shops = new List<ShopChats>();
         while (reader.Read())
         {
-            shops.Add(reader.String("shop_id"));
+            shops.Add(new ShopChats(reader.String("shop_id"), reader.Long("chats")));
         }
 
         return shops;
     }
 }
+
+/// <summary>A shop a run computes, and about how many of its chats.</summary>
+internal readonly record struct ShopChats(string ShopId, long Chats);

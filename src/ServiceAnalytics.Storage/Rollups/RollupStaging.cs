@@ -10,7 +10,7 @@ namespace ServiceAnalytics.Storage.Rollups;
 /// <summary>
 /// One run's staging copies of the <see cref="SummaryTable.All"/> tables: created empty, filled with the run's rows
 /// (by <see cref="RollupSummaries"/>), completed with the rows the run keeps, swapped in month by month with
-/// <c>REPLACE PARTITION</c>, and dropped. On a cluster each copy is a local table on every node with a
+/// <c>REPLACE PARTITION</c>, and dropped; for a refresh, also the table of the chats it recomputes. On a cluster each copy is a local table on every node with a
 /// <c>Distributed</c> table over them, as the migrations create the tables themselves.
 /// </summary>
 internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, string runId, ILogger logger)
@@ -22,6 +22,14 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     {
         CustomSettings = new Dictionary<string, object> { ["allow_replace_partition_from_empty_source"] = 1 },
     };
+
+    /// <summary>Whether the run recomputes only the chats of <see cref="ChangedChats"/> (a refresh), not whole shops.</summary>
+    private bool _changedChatsOnly;
+
+    /// <summary>The table of the chats a refresh recomputes, as statements read and write it (<see cref="RollupSelection.ChangedChats"/>).</summary>
+    public string ChangedChats => target.Table(ChangedChatsName);
+
+    private string ChangedChatsName => $"rollup_changed_{runId}";
 
     /// <summary>The name of the run's staging copy of <paramref name="table"/>.</summary>
     public string StageName(SummaryTable table) => $"{table.Name}_stage_{runId}";
@@ -39,10 +47,21 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         .. target.Distribute(stage, ShardingKey),
     ];
 
-    /// <summary>Creates the staging copies of every table.</summary>
-    public async Task CreateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the staging copies of every table and, when the run recomputes <paramref name="changedChatsOnly"/>,
+    /// the table of those chats.
+    /// </summary>
+    public async Task CreateAsync(bool changedChatsOnly, CancellationToken cancellationToken)
     {
-        foreach (var statement in SummaryTable.All.SelectMany(table => CreateStatements(target, table.Name, StageName(table))))
+        _changedChatsOnly = changedChatsOnly;
+        IEnumerable<string> changed = changedChatsOnly
+            ?
+            [
+                $$"""CREATE TABLE {{target.LocalTable(ChangedChatsName)}}{{target.OnClusterClause}} (shop_id String, chat_id String) ENGINE = MergeTree ORDER BY (shop_id, chat_id)""",
+                .. target.Distribute(ChangedChatsName, ShardingKey),
+            ]
+            : [];
+        foreach (var statement in SummaryTable.All.SelectMany(table => CreateStatements(target, table.Name, StageName(table))).Concat(changed))
         {
             await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
         }
@@ -50,7 +69,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
 
     /// <summary>
     /// Completes the staging copy of <paramref name="table"/> with its rows for the days of the run's months outside
-    /// first..last, and for the shops it did not compute (unchanged), and merges each month into one part. A day the
+    /// first..last, and for the shops (a refresh's settled chats: the chats) it did not compute (unchanged), and merges each month into one part. A day the
     /// staging table has nothing for becomes empty when swapped in: its chats moved to another day (an earlier
     /// message arrived) or never were.
     /// </summary>
@@ -60,7 +79,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
             INSERT INTO {{Stage(table)}} ({{table.Columns}})
             SELECT {{table.Columns}} FROM {{target.Table(table.Name)}}
             WHERE toYYYYMM(day) BETWEEN toYYYYMM(toDate({first_day:String})) AND toYYYYMM(toDate({last_day:String}))
-              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{RollupSelection.InScope}})
+              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{Recomputed(table)}})
             """, parameters, cancellationToken: cancellationToken);
         await store.Client.ExecuteNonQueryAsync(
             $$"""OPTIMIZE TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} FINAL""", cancellationToken: cancellationToken);
@@ -98,7 +117,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         {
             var count = Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
                 SELECT count() FROM {{Stage(table)}}
-                WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{RollupSelection.InScope}}
+                WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
                 """, parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
             rows += count;
             chats += table == SummaryTable.SettledChats ? count : 0;
@@ -107,12 +126,19 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         return new ComputedRows(chats, rows);
     }
 
+    /// <summary>
+    /// The condition on a row of <paramref name="table"/> of the run's days that the run recomputed: of its shops
+    /// (<see cref="RollupSelection.InScope"/>), or for a refresh's settled chats, of its changed chats.
+    /// </summary>
+    private string Recomputed(SummaryTable table) => _changedChatsOnly && table == SummaryTable.SettledChats
+        ? $"(shop_id, chat_id) IN (SELECT shop_id, chat_id FROM {ChangedChats})"
+        : RollupSelection.InScope;
+
     /// <summary>Drops the staging copies, whether the run succeeded or not (and whether it created them); a failure to drop is logged, not raised.</summary>
     public async Task DropAsync()
     {
-        foreach (var table in SummaryTable.All)
+        foreach (var stage in SummaryTable.All.Select(StageName).Append(ChangedChatsName))
         {
-            var stage = StageName(table);
             try
             {
                 await store.Client.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.Table(stage)}}{{target.OnClusterClause}}""");

@@ -5,29 +5,49 @@ using ServiceAnalytics.Storage.Outcomes;
 namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
-/// The SQL that writes a run's rows into its staging copies: one shop's chats settled into <c>settled_chats</c>
-/// (the per-chat outcomes of <see cref="OutcomeSources.ComputedFromFacts"/>, the SQL the query RPCs run), and the days' rows of
+/// The SQL that writes a run's rows into its staging copies: chats of many shops of one zone settled into
+/// <c>settled_chats</c> (the per-chat outcomes of <see cref="ComputedOutcomes"/>, the SQL the query RPCs run), and the days' rows of
 /// <c>shop_daily_summary</c> and <c>agent_daily_summary</c> from them (the partials of <see cref="OutcomePartials"/>).
 /// Every insert names its columns (<see cref="SummaryTable"/>) and every inserted expression is aliased as its column.
 /// </summary>
 internal sealed class RollupSummaries(ClickHouseStore store)
 {
-    private static string WithLiveOutcomes { get; } = $$"""WITH {{OutcomeSources.Aggregated.ComputedChatOutcomes}}""";
+    /// <summary>
+    /// Every chat of the shops of parameter <c>shops</c> that may have been received in [live_from, to), as
+    /// candidates of <see cref="OutcomeScope.ManyShops"/>.
+    /// </summary>
+    public const string EveryChatOfShops = """
+        SELECT shop_id, chat_id FROM chat_responses
+        WHERE shop_id IN {shops:Array(String)}
+          AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
+        """;
 
     /// <summary>
-    /// Settles the per-chat outcomes of one shop's chats received on local days first..last into
-    /// <paramref name="stage"/>, as the RPCs compute them live; <c>computed_at</c> is ClickHouse's clock when the
-    /// statement began, before it read any fact (see <see cref="OutcomeSources.ChatsToRecompute"/>).
+    /// Settles the per-chat outcomes of the chats of <paramref name="shops"/> (all of one time zone) among
+    /// <paramref name="candidates"/> (a statement of (<c>shop_id</c>, <c>chat_id</c>) rows) received on local days
+    /// first..last into <paramref name="stage"/>, in one statement, as the RPCs compute them live
+    /// (<see cref="ComputedOutcomes"/>); <c>computed_at</c> is ClickHouse's clock when the statement began, before it
+    /// read any fact (see <see cref="OutcomeSources.ChatsToRecompute"/>).
     /// </summary>
-    public async Task SettleShopAsync(
-        string stage, string shop, ShopCalendar calendar, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
+    public async Task SettleChatsAsync(
+        string stage, IReadOnlyList<(string ShopId, ShopCalendar Calendar)> shops, string candidates, DateOnly first, DateOnly last, DateTime now,
+        CancellationToken cancellationToken)
     {
-        var (parameters, _, _) = PeriodParameters.Create(shop, calendar, new DayPeriod(first, last), now, includeCustomerWindow: false, DateTime.MinValue);
+        var zone = shops[0].Calendar;
+        var withHolidays = shops.Where(shop => shop.Calendar.HolidayDays.Count > 0).ToList();
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("shops", shops.Select(shop => shop.ShopId).ToArray());
+        parameters.AddParameter("holiday_shops", withHolidays.Select(shop => shop.ShopId).ToArray());
+        parameters.AddParameter("holiday_days", withHolidays.Select(shop => shop.Calendar.HolidayDays.ToArray()).ToArray());
+        parameters.AddParameter("live_from", zone.StartOf(first));
+        parameters.AddParameter("to", zone.StartOf(last.AddDays(1)));
+        parameters.AddParameter("now", now);
+        parameters.AddParameter("tz", zone.TimeZone.Id);
         await store.Client.ExecuteNonQueryAsync($$"""
             INSERT INTO {{stage}} ({{SummaryTable.SettledChats.Columns}})
-            SELECT {shop:String} AS shop_id, toDate(received_at, {tz:String}) AS day, {{OutcomeSql.Columns}},
+            SELECT shop_id, toDate(received_at, {tz:String}) AS day, {{OutcomeSql.Columns}},
                    {now:DateTime64(3, 'UTC')} AS settled_at, now64(6) AS computed_at
-            FROM ({{WithLiveOutcomes}} SELECT {{OutcomeSql.Columns}} FROM chat_outcomes)
+            FROM ({{ComputedOutcomes.PerChat(ComputedOutcomes.AggregatedChats, candidates, OutcomeScope.ManyShops)}})
             """, parameters, cancellationToken: cancellationToken);
     }
 
