@@ -18,11 +18,16 @@ public sealed class EmbeddedEngine
     private readonly EmbeddedConnection _anchor;
     private readonly List<EmbeddedConnectionPool> _pools = [];
 
-    private EmbeddedEngine(string dataPath, int maxConnections)
+    private EmbeddedEngine(string dataPath, EmbeddedEngineOptions options)
     {
         DataPath = dataPath;
-        _anchor = EmbeddedConnection.Open(dataPath, []);
-        Pool = OpenPool(maxConnections, new Dictionary<string, string>());
+        // Server-wide settings take effect when the engine boots, with its first connection.
+        _anchor = EmbeddedConnection.Open(dataPath,
+        [
+            new("max_server_memory_usage", Bytes(options.MaxMemoryMiB)),
+            new("mark_cache_size", Bytes(options.MaxMemoryMiB / 8)),
+        ]);
+        Pool = OpenPool(options.MaxConnections, StatementMemorySettings(options.MaxStatementMemoryMiB));
         EngineVersion = _anchor.QueryText("SELECT version()");
         TimeZone = _anchor.QueryText("SELECT timezone()");
     }
@@ -63,11 +68,24 @@ public sealed class EmbeddedEngine
             ChdbLibraryResolver.Load(options.LibraryPath);
             ChdbNative.SetSignalHandlersEnabled(0);
             Directory.CreateDirectory(dataPath);
-            s_instance = new EmbeddedEngine(dataPath, options.MaxConnections);
+            s_instance = new EmbeddedEngine(dataPath, options);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => s_instance.Stop();
             return s_instance;
         }
     }
+
+    /// <summary>
+    /// The settings that bound a statement's memory to <paramref name="mebibytes"/>: past half of it, aggregations
+    /// and sorts spill to disk (the engine's ratios relative to the limit).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> StatementMemorySettings(int mebibytes) => new Dictionary<string, string>
+    {
+        ["max_memory_usage"] = Bytes(mebibytes),
+        ["max_bytes_ratio_before_external_group_by"] = "0.5",
+        ["max_bytes_ratio_before_external_sort"] = "0.5",
+    };
+
+    private static string Bytes(int mebibytes) => (mebibytes * 1024L * 1024L).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The version string the library reports (<c>chdb_version()</c>).</summary>
     public static string LibraryVersion => ChdbNative.ReadString(ChdbNative.Version()) ?? "";

@@ -20,4 +20,17 @@ public sealed class EmbeddedEngineOptions
     /// Default: 4. Only the first engine opened in a process sets it.
     /// </summary>
     public int MaxConnections { get; set; } = 4;
+
+    /// <summary>
+    /// Memory the engine may hold in all, in MiB (its server-wide <c>max_server_memory_usage</c>; its mark cache gets an
+    /// eighth of it): past it a statement fails instead of the process growing. Default: 1024. Only the first engine
+    /// opened in a process sets it.
+    /// </summary>
+    public int MaxMemoryMiB { get; set; } = 1024;
+
+    /// <summary>
+    /// Memory one statement may hold, in MiB (<c>max_memory_usage</c>); its aggregations and sorts spill to disk once
+    /// they hold half of it, so a large rollup run slows down rather than fails. Default: 768.
+    /// </summary>
+    public int MaxStatementMemoryMiB { get; set; } = 768;
 }

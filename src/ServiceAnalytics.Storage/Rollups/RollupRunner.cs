@@ -1,3 +1,4 @@
+using ClickHouse.Driver.Utility;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -253,9 +254,10 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
-    /// The work of <see cref="RunAsync"/>: computes the chats' days into the staging tables, completes them with the
-    /// rows it keeps, swaps the three tables' months in, and returns the rows written for the recomputed days. A
-    /// refresh that finds no changed chat changes nothing.
+    /// The work of <see cref="RunAsync"/>: gives the staging tables the rows the run keeps, computes its chats and
+    /// their shops' daily summaries into them, swaps the three tables' months in, and returns the rows written for
+    /// the recomputed days. A refresh that finds no changed chat changes nothing; one that does recomputes its shops'
+    /// summaries from the first day a changed chat was or is on.
     /// </summary>
     private async Task<ComputedRows> ComputeAsync(
         RollupStaging staging, DateOnly first, DateOnly last, DateTime now, RollupChats chats, RollupShopCounter counter, CancellationToken cancellationToken)
@@ -283,20 +285,23 @@ public sealed class RollupRunner(
         }
 
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
-        await SettleAsync(chatsStage, shops, candidates, first, last, now, counter, cancellationToken);
         var parameters = RollupSelection.DayParameters(first, last, now, chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)]);
-        await staging.CompleteAsync(SummaryTable.SettledChats, parameters, cancellationToken);
+        await staging.KeepAsync(SummaryTable.SettledChats, first, last, parameters, cancellationToken);
+        await SettleAsync(chatsStage, shops, candidates, first, last, now, counter, cancellationToken);
+        var summariesFrom = chats.Since is null ? first : await _selection.FirstChangedDayAsync(staging.ChangedChats, chatsStage, first, cancellationToken);
+        var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)]);
+        summaryParameters.AddParameter("staged_from", Iso(new DateOnly(first.Year, first.Month, 1)));
+        await staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken);
+        await staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken);
         await _summaries.SummarizeAsync(
-            chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), parameters, cancellationToken);
-        await staging.CompleteAsync(SummaryTable.ShopDaily, parameters, cancellationToken);
-        await staging.CompleteAsync(SummaryTable.AgentDaily, parameters, cancellationToken);
+            chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), summaryParameters, cancellationToken);
         if (chats != RollupChats.Every)
         {
             await ThrowIfSupersededAsync(runsBefore, cancellationToken);
         }
 
         await staging.SwapMonthsAsync(first, last, cancellationToken);
-        return await staging.CountComputedRowsAsync(parameters, cancellationToken);
+        return await staging.CountComputedRowsAsync(parameters, summaryParameters, cancellationToken);
     }
 
     /// <summary>

@@ -90,12 +90,13 @@ internal sealed class RollupSelection(ClickHouseStore store)
 
     /// <summary>
     /// The chats a refresh recomputes, as (<c>shop_id</c>, <c>chat_id</c>) rows for a table of them: every chat with
-    /// an arrival since <c>since</c> (new chats among them); the stored chats of days from <c>first_day</c> on whose
+    /// an arrival since <c>since</c> (new chats among them) that may be received from <c>from</c> on or is stored on
+    /// a day from <c>first_day</c> on; the stored chats of days from <c>first_day</c> on whose
     /// customer has an order, cancellation or refund that arrived since (a cancellation voids its order whatever
     /// customer it names, so the order's customer too), or whose pending inquiry counts as not answered at
     /// <c>now</c>; and every chat, stored or received since <c>from</c>, of a shop whose settings arrived since
-    /// (its days and counting may all have changed). Chats of earlier days among them are left to the backfill:
-    /// a refresh recomputes only the chats received on its days.
+    /// (its days and counting may all have changed). <c>from</c> is the earliest instant <c>first_day</c> begins in
+    /// any zone; chats of earlier days are left to the backfill: a refresh recomputes only its days' chats.
     /// </summary>
     public const string ChangedChats = $$"""
         WITH
@@ -104,11 +105,16 @@ internal sealed class RollupSelection(ClickHouseStore store)
         SELECT DISTINCT shop_id, chat_id
         FROM
         (
-            SELECT shop_id, chat_id FROM arrived WHERE chat_id != ''
+            -- Chats with an arrival that may be received on the refresh's days, and those stored there (one whose
+            -- first message moved before them leaves its stored day).
+            SELECT shop_id, chat_id FROM chat_responses
+            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')}
+              AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
             UNION ALL
             SELECT shop_id, chat_id FROM settled_chats
             WHERE day >= toDate({first_day:String})
-              AND ((shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+              AND ((shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+                OR (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
                 OR (shop_id, customer_id) IN
                 (
                     SELECT shop_id, customer_id FROM orders
@@ -136,6 +142,28 @@ internal sealed class RollupSelection(ClickHouseStore store)
         parameters.AddParameter("from", EarliestStart(first));
         parameters.AddParameter("now", now);
         await store.Client.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {ChangedChats}", parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// The first day from <paramref name="first"/> on that a chat of <paramref name="changedChats"/> was stored on
+    /// (<c>settled_chats</c>) or is now (<paramref name="chatsStage"/>, once computed): no daily summary before it
+    /// changes, since a day's figures count its own chats and its customers' of the 27 days before.
+    /// <paramref name="first"/> when there is none.
+    /// </summary>
+    public async Task<DateOnly> FirstChangedDayAsync(string changedChats, string chatsStage, DateOnly first, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("first_day", Iso(first));
+        var day = (string)(await store.Client.ExecuteScalarAsync($$"""
+            SELECT toString(if(count() = 0, toDate({first_day:String}), min(day)))
+            FROM
+            (
+                SELECT day FROM settled_chats WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM {{changedChats}})
+                UNION ALL
+                SELECT day FROM {{chatsStage}} WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM {{changedChats}})
+            )
+            """, parameters, cancellationToken: cancellationToken))!;
+        return Day(day);
     }
 
     /// <summary>The shops of a table of changed chats, with how many chats each.</summary>

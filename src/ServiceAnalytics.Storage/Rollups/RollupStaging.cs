@@ -8,8 +8,8 @@ using ServiceAnalytics.Storage.Migrations;
 namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
-/// One run's staging copies of the <see cref="SummaryTable.All"/> tables: created empty, filled with the run's rows
-/// (by <see cref="RollupSummaries"/>), completed with the rows the run keeps, swapped in month by month with
+/// One run's staging copies of the <see cref="SummaryTable.All"/> tables: created empty, given the rows the run keeps,
+/// filled with the run's rows (by <see cref="RollupSummaries"/>), swapped in month by month with
 /// <c>REPLACE PARTITION</c>, and dropped; for a refresh, also the table of the chats it recomputes. On a cluster each copy is a local table on every node with a
 /// <c>Distributed</c> table over them, as the migrations create the tables themselves.
 /// </summary>
@@ -68,21 +68,26 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     }
 
     /// <summary>
-    /// Completes the staging copy of <paramref name="table"/> with its rows for the days of the run's months outside
-    /// first..last, and for the shops (a refresh's settled chats: the chats) it did not compute (unchanged), and merges each month into one part. A day the
-    /// staging table has nothing for becomes empty when swapped in: its chats moved to another day (an earlier
-    /// message arrived) or never were.
+    /// Fills the staging copy of <paramref name="table"/> with the rows the run keeps, before it writes its own: the
+    /// run's months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: the parts are shared, not
+    /// copied), and the rows the run recomputes — of its days (<c>first_day</c>..<c>last_day</c>) and shops (for a
+    /// refresh's settled chats: its changed chats) — are deleted from them (a lightweight delete: a mask, no row
+    /// rewritten). So a run's cost does not grow with the rows it keeps. A day the run writes nothing for becomes
+    /// empty when swapped in: its chats moved to another day (an earlier message arrived) or never were.
     /// </summary>
-    public async Task CompleteAsync(SummaryTable table, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    public async Task KeepAsync(SummaryTable table, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
+        foreach (var month in Months(first, last))
+        {
+            await store.Client.ExecuteNonQueryAsync(
+                $$"""ALTER TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(table.Name)}}""",
+                cancellationToken: cancellationToken);
+        }
+
         await store.Client.ExecuteNonQueryAsync($$"""
-            INSERT INTO {{Stage(table)}} ({{table.Columns}})
-            SELECT {{table.Columns}} FROM {{target.Table(table.Name)}}
-            WHERE toYYYYMM(day) BETWEEN toYYYYMM(toDate({first_day:String})) AND toYYYYMM(toDate({last_day:String}))
-              AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{Recomputed(table)}})
+            DELETE FROM {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}}
+            WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
             """, parameters, cancellationToken: cancellationToken);
-        await store.Client.ExecuteNonQueryAsync(
-            $$"""OPTIMIZE TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} FINAL""", cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -93,7 +98,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     {
         foreach (var table in SummaryTable.All)
         {
-            for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
+            foreach (var month in Months(first, last))
             {
                 await store.Client.ExecuteNonQueryAsync(
                     $$"""ALTER TABLE {{target.LocalTable(table.Name)}}{{target.OnClusterClause}} REPLACE PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(StageName(table))}}""",
@@ -102,14 +107,24 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         }
     }
 
+    /// <summary>The first days of the months of first..last.</summary>
+    private static IEnumerable<DateOnly> Months(DateOnly first, DateOnly last)
+    {
+        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last; month = month.AddMonths(1))
+        {
+            yield return month;
+        }
+    }
+
     /// <summary>The partition of a month's days (the tables are partitioned by <c>toYYYYMM(day)</c>), as the literal <c>PARTITION ID</c> takes.</summary>
     private static string PartitionId(DateOnly month) => $"'{month.ToString("yyyyMM", CultureInfo.InvariantCulture)}'";
 
     /// <summary>
     /// The rows of the recomputed days and shops in the staging copies (which also hold the months' other rows,
-    /// copied unchanged): the rows a run wrote.
+    /// kept unchanged): the rows a run wrote. The summaries' days are those of <paramref name="summaryParameters"/>.
     /// </summary>
-    public async Task<ComputedRows> CountComputedRowsAsync(ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
+    public async Task<ComputedRows> CountComputedRowsAsync(
+        ClickHouseParameterCollection parameters, ClickHouseParameterCollection summaryParameters, CancellationToken cancellationToken)
     {
         long rows = 0;
         long chats = 0;
@@ -118,7 +133,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
             var count = Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
                 SELECT count() FROM {{Stage(table)}}
                 WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
-                """, parameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
+                """, table == SummaryTable.SettledChats ? parameters : summaryParameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
             rows += count;
             chats += table == SummaryTable.SettledChats ? count : 0;
         }

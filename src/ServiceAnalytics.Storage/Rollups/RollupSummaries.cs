@@ -53,14 +53,15 @@ internal sealed class RollupSummaries(ClickHouseStore store)
 
     /// <summary>
     /// Writes the shop and agent summaries of the run's days and shops into <paramref name="shopStage"/> and
-    /// <paramref name="agentStage"/>, from the completed <paramref name="chatsStage"/> (the run's months whole) and,
-    /// for the customer window's days before them, the live rows, which the run does not change.
+    /// <paramref name="agentStage"/>, from the completed <paramref name="chatsStage"/> (the run's months whole, from
+    /// parameter <c>staged_from</c>) and, for the customer window's days before them, the live rows, which the run
+    /// does not change.
     /// </summary>
     public async Task SummarizeAsync(
         string chatsStage, string shopStage, string agentStage, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         var chats = $$"""
-            (SELECT * FROM {{chatsStage}} UNION ALL SELECT * FROM settled_chats WHERE day < toStartOfMonth(toDate({first_day:String})))
+            (SELECT * FROM {{chatsStage}} UNION ALL SELECT * FROM settled_chats WHERE day < toDate({staged_from:String}))
             """;
         await store.Client.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken);
         await store.Client.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken);
