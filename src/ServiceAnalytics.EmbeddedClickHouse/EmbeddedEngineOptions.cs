@@ -23,10 +23,10 @@ public sealed class EmbeddedEngineOptions
 
     /// <summary>
     /// Memory the engine may hold in all, in MiB (its server-wide <c>max_server_memory_usage</c>; its mark cache gets an
-    /// eighth of it): past it a statement fails instead of the process growing. Default: 1024. Only the first engine
+    /// eighth of it): past it a statement fails instead of the process growing. Default: 1280. Only the first engine
     /// opened in a process sets it.
     /// </summary>
-    public int MaxMemoryMiB { get; set; } = 1024;
+    public int MaxMemoryMiB { get; set; } = 1280;
 
     /// <summary>
     /// Memory one statement may hold, in MiB (<c>max_memory_usage</c>); its aggregations and sorts spill to disk once

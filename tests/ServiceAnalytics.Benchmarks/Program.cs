@@ -12,6 +12,7 @@ var harnesses = new Dictionary<string, Func<string[], Task<int>>>(StringComparer
     ["page"] = PageBenchmark.RunAsync,
     ["bi"] = BiBenchmark.RunAsync,
     ["import"] = ImportBenchmark.RunAsync,
+    ["soak"] = SoakBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !harnesses.TryGetValue(args[0], out var harness))

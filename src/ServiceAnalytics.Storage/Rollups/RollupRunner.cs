@@ -24,8 +24,9 @@ public sealed class RollupRunner(
     : IDisposable
 {
     /// <summary>
-    /// About how many chats one statement of a run computes at most (a shop's are never split): enough that the
-    /// per-statement cost is small beside the chats', few enough to bound the statement's memory.
+    /// About how many chats one statement of a run computes at most: enough that the per-statement cost is small
+    /// beside the chats', few enough to keep the statement within its memory limit (a 200k-chat shop's 63 days in
+    /// one statement passed 512 MiB).
     /// </summary>
     private const long ChatsPerStatement = 50_000;
 
@@ -293,8 +294,20 @@ public sealed class RollupRunner(
         summaryParameters.AddParameter("staged_from", Iso(new DateOnly(first.Year, first.Month, 1)));
         await staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken);
         await staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken);
-        await _summaries.SummarizeAsync(
-            chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), summaryParameters, cancellationToken);
+        foreach (var (batch, from, to) in Statements(shops, summariesFrom, last))
+        {
+            // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
+            // summaries too are computed about ChatsPerStatement chats at a time.
+            var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
+            batchParameters.AddParameter("staged_from", Iso(new DateOnly(first.Year, first.Month, 1)));
+            await _summaries.SummarizeAsync(
+                chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), batchParameters, cancellationToken);
+        }
+        if (chats.Since is null)
+        {
+            await staging.MergeAsync(cancellationToken);
+        }
+
         if (chats != RollupChats.Every)
         {
             await ThrowIfSupersededAsync(runsBefore, cancellationToken);
@@ -306,9 +319,9 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Settles the <paramref name="candidates"/> of <paramref name="shops"/> into <paramref name="chatsStage"/>: one
-    /// statement per time zone, and per about <see cref="ChatsPerStatement"/> chats within one, so a run's cost
-    /// follows its chats rather than its shops (planning a statement costs about 0.1 s in the embedded engine,
-    /// whatever its size) while its memory stays bounded.
+    /// statement per time zone, and per about <see cref="ChatsPerStatement"/> chats within one (<see cref="Statements"/>),
+    /// so a run's cost follows its chats rather than its shops (planning a statement costs about 0.1 s in the embedded
+    /// engine, whatever its size) while each statement stays within its memory limit.
     /// </summary>
     private async Task SettleAsync(
         string chatsStage, IReadOnlyList<ShopChats> shops, string candidates, DateOnly first, DateOnly last, DateTime now, RollupShopCounter counter,
@@ -317,30 +330,63 @@ public sealed class RollupRunner(
         var shopCalendars = await calendars.ReadShopsAsync([.. shops.Select(shop => shop.ShopId)], cancellationToken);
         foreach (var zone in shops.GroupBy(shop => shopCalendars[shop.ShopId].TimeZone.Id, StringComparer.Ordinal))
         {
-            var batch = new List<(string ShopId, ShopCalendar Calendar)>();
-            long batchChats = 0;
-            foreach (var shop in zone)
+            foreach (var (batch, from, to) in Statements([.. zone], first, last))
             {
-                batch.Add((shop.ShopId, shopCalendars[shop.ShopId]));
-                batchChats += shop.Chats;
-                if (batchChats >= ChatsPerStatement)
+                await _summaries.SettleChatsAsync(
+                    chatsStage, [.. batch.Select(shop => (shop.ShopId, shopCalendars[shop.ShopId]))], candidates, from, to, now, cancellationToken);
+                if (to == last)
                 {
-                    await SettleBatchAsync();
+                    counter.Computed(batch.Count);
                 }
             }
+        }
+    }
 
-            if (batch.Count > 0)
+    /// <summary>
+    /// The statements that compute <paramref name="shops"/>' days first..last about <see cref="ChatsPerStatement"/>
+    /// chats at a time: shops together until their chats reach it, and a shop with more alone, its days in slices.
+    /// </summary>
+    private static IEnumerable<(IReadOnlyList<ShopChats> Shops, DateOnly From, DateOnly To)> Statements(
+        IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last)
+    {
+        var batch = new List<ShopChats>();
+        long batchChats = 0;
+        foreach (var shop in shops)
+        {
+            if (shop.Chats > ChatsPerStatement)
             {
-                await SettleBatchAsync();
+                foreach (var (from, to) in Slices(first, last, (int)((shop.Chats + ChatsPerStatement - 1) / ChatsPerStatement)))
+                {
+                    yield return ([shop], from, to);
+                }
+
+                continue;
             }
 
-            async Task SettleBatchAsync()
+            batch.Add(shop);
+            batchChats += shop.Chats;
+            if (batchChats >= ChatsPerStatement)
             {
-                await _summaries.SettleChatsAsync(chatsStage, batch, candidates, first, last, now, cancellationToken);
-                counter.Computed(batch.Count);
+                yield return (batch, first, last);
                 batch = [];
                 batchChats = 0;
             }
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return (batch, first, last);
+        }
+    }
+
+    /// <summary>Days first..last cut into at most <paramref name="count"/> consecutive slices of about equal length.</summary>
+    private static IEnumerable<(DateOnly First, DateOnly Last)> Slices(DateOnly first, DateOnly last, int count)
+    {
+        var days = last.DayNumber - first.DayNumber + 1;
+        var length = (days + Math.Min(count, days) - 1) / Math.Min(count, days);
+        for (var from = first; from <= last; from = from.AddDays(length))
+        {
+            yield return (from, from.AddDays(length - 1) < last ? from.AddDays(length - 1) : last);
         }
     }
 

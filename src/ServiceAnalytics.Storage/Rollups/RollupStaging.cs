@@ -69,14 +69,28 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
 
     /// <summary>
     /// Fills the staging copy of <paramref name="table"/> with the rows the run keeps, before it writes its own: the
-    /// run's months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: the parts are shared, not
-    /// copied), and the rows the run recomputes — of its days (<c>first_day</c>..<c>last_day</c>) and shops (for a
-    /// refresh's settled chats: its changed chats) — are deleted from them (a lightweight delete: a mask, no row
-    /// rewritten). So a run's cost does not grow with the rows it keeps. A day the run writes nothing for becomes
-    /// empty when swapped in: its chats moved to another day (an earlier message arrived) or never were.
+    /// rows of the run's months (from <c>staged_from</c>, the first of them, for the summaries) outside its days
+    /// (<c>first_day</c>..<c>last_day</c>) and, within them, of the shops
+    /// it does not compute (for a refresh's settled chats: of the chats). A day the run then writes nothing for
+    /// becomes empty when swapped in: its chats moved to another day (an earlier message arrived) or never were.
+    /// The settled chats' months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: parts shared, not
+    /// copied) and the recomputed rows masked (a lightweight delete), which costs less than copying the wide rows
+    /// (measured: 0.6–1.6 s against 1.4–2.3 s for a refresh of 1M chats); the summaries' narrow rows are copied,
+    /// which costs less than a delete's mutation of their many parts (0.1–0.2 s against 0.5–2.2 s).
     /// </summary>
     public async Task KeepAsync(SummaryTable table, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
+        if (table != SummaryTable.SettledChats)
+        {
+            await store.Client.ExecuteNonQueryAsync($$"""
+                INSERT INTO {{Stage(table)}} ({{table.Columns}})
+                SELECT {{table.Columns}} FROM {{target.Table(table.Name)}}
+                WHERE day >= toDate({staged_from:String}) AND toYYYYMM(day) <= toYYYYMM(toDate({last_day:String}))
+                  AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{Recomputed(table)}})
+                """, parameters, cancellationToken: cancellationToken);
+            return;
+        }
+
         foreach (var month in Months(first, last))
         {
             await store.Client.ExecuteNonQueryAsync(
@@ -88,6 +102,21 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
             DELETE FROM {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}}
             WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
             """, parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Merges each staging table into one part per month (rows masked by the run's delete are dropped on the way), so
+    /// the months swapped in read as fast as they can. The scheduled run, backfills and recomputations do it (about half
+    /// a second on 1M chats); a refresh does not, every minute: its few new parts merge in the background, and the
+    /// next scheduled run merges its months whole.
+    /// </summary>
+    public async Task MergeAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in SummaryTable.All)
+        {
+            await store.Client.ExecuteNonQueryAsync(
+                $$"""OPTIMIZE TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} FINAL""", cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>
