@@ -59,14 +59,17 @@ internal static class MetricsBenchmark
     {
         var chats = BenchmarkEnvironment.IntOption(args, "--chats", 1_000_000);
         var shops = BenchmarkEnvironment.IntOption(args, "--shops", 1_000);
+        // Every stride-th chat is the big shop's (a fifth by default); fixing --big-shop while --chats grows shows
+        // whether a shop's answers slow down as the other shops' data grows.
+        var stride = Math.Max(1, chats / BenchmarkEnvironment.IntOption(args, "--big-shop", chats / 5));
         // 200 runs: with fewer, the p99 is simply the slowest run on this shared machine.
         var repeat = BenchmarkEnvironment.IntOption(args, "--repeat", 200);
         // The slow paths (raw facts, all-live, no snapshot) take seconds per run: fewer of them.
         var slowRepeat = Math.Clamp(repeat / 5, 3, 10);
         using var store = await BenchmarkEnvironment.OpenMigratedStoreAsync("bench_metrics");
-        var facts = await LoadAsync(store, chats, shops);
+        var facts = await LoadAsync(store, chats, shops, stride);
         var loaded = Stopwatch.StartNew();
-        Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, {shops:N0} shops, {BigShop} with {chats / 5:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
+        Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, {shops:N0} shops, {BigShop} with {(chats + stride - 1) / stride:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
 
         var now = DateTime.UtcNow;
         var watermark = new RollupProgressReader(store, TimeProvider.System);
@@ -85,7 +88,7 @@ internal static class MetricsBenchmark
             new MetricQueries(store, _ => RawChats, progress: null),
             (await queries.FindShopAsync(BigShop, CancellationToken.None))!, now, repeat, slowRepeat);
         await MeasurePeriodsAsync(readers);
-        await AddArrivalsAsync(store, chats, now);
+        await AddArrivalsAsync(store, chats, stride, now);
         await MeasureAfterArrivalsAsync(readers);
         await RefreshAsync(runner, now, "after the quarter of an hour");
         await MeasureRefreshedAsync(readers);
@@ -155,7 +158,7 @@ internal static class MetricsBenchmark
     /// Between runs facts keep arriving: a quarter of an hour of the big shop's traffic (about 40 new chats, each
     /// with its ~10 facts) plus ratings of 60 older chats.
     /// </summary>
-    private static async Task AddArrivalsAsync(ClickHouseStore store, int chats, DateTime now)
+    private static async Task AddArrivalsAsync(ClickHouseStore store, int chats, int stride, DateTime now)
     {
         using var arrived = new FactBatch();
         for (var c = 0; c < 40; c++)
@@ -171,7 +174,7 @@ internal static class MetricsBenchmark
             FactRows.Add(arrived, new Fact
             {
                 ShopId = BigShop, EventId = $"late-rating-{c}", OccurredAt = Timestamp.FromDateTime(now.AddMinutes(-5)),
-                ChatRated = new ChatRated { ChatId = $"chat-{chats - 5 * (c + 1) * 37:D8}", Stars = 5 },
+                ChatRated = new ChatRated { ChatId = $"chat-{(chats - 1) / stride * stride - stride * c * 37:D8}", Stars = 5 },
             });
         }
 
@@ -274,7 +277,7 @@ internal static class MetricsBenchmark
         return Percentile(0.5);
     }
 
-    private static async Task<long> LoadAsync(ClickHouseStore store, int chats, int shops)
+    private static async Task<long> LoadAsync(ClickHouseStore store, int chats, int shops, int stride)
     {
         var writer = new FactWriter(store);
         var origin = DateTime.UtcNow.Date.AddDays(-60);
@@ -283,8 +286,8 @@ internal static class MetricsBenchmark
         var batch = new FactBatch();
         for (var c = 0; c < chats; c++)
         {
-            // A fifth of the chats to the big shop, the rest spread over the others.
-            var shop = c % 5 == 0 ? BigShop : ShopName(1 + c % (shops - 1));
+            // Every stride-th chat to the big shop, the rest spread over the others.
+            var shop = c % stride == 0 ? BigShop : ShopName(1 + c % (shops - 1));
             foreach (var fact in ChatFacts(shop, c, origin.AddSeconds((long)c * 60 * 86400 / chats)))
             {
                 FactRows.Add(batch, fact);

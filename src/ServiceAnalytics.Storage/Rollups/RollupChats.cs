@@ -14,7 +14,7 @@ internal sealed record RollupChats(IReadOnlyList<string>? Shops, DateTime? Since
     public static RollupChats OfShops(IReadOnlyList<string> shops) => new(shops, null);
 
     /// <summary>
-    /// The chats whose rows went out of date since <paramref name="since"/> (<see cref="RollupSelection.ChangedChats"/>):
+    /// The chats whose rows went out of date since <paramref name="since"/> (<see cref="RollupSelection.WriteChangedChatsAsync"/>):
     /// a refresh.
     /// </summary>
     public static RollupChats ChangedSince(DateTime since) => new(null, since);

@@ -113,7 +113,7 @@ public sealed class RollupRunner(
     /// <summary>
     /// The refresh at <paramref name="now"/> (docs/rollups.md, "Refreshes"): recomputes, on the days after the
     /// watermark up to tomorrow, the chats whose rows went out of date since the latest snapshot's mark, less
-    /// <see cref="ArrivalVisibilityMargin"/> (<see cref="RollupSelection.ChangedChats"/>: an arrival of the chat or of
+    /// <see cref="ArrivalVisibilityMargin"/> (<see cref="RollupSelection.WriteChangedChatsAsync"/>: an arrival of the chat or of
     /// an order of its customer, a pending inquiry whose 24 hours have closed by <paramref name="now"/>, a shop's
     /// settings), for all shops together, and the daily summaries of their shops; every other row is current already
     /// and is kept. It leaves a snapshot as current as a scheduled run's for the cost of the chats that changed. Null, and nothing done, before the first
@@ -285,13 +285,16 @@ public sealed class RollupRunner(
             return new ComputedRows(0, 0);
         }
 
+        // The shops the run's rows are replaced for: every shop (null), a backfill's, or those with changed chats.
+        IReadOnlyList<string>? runShops = chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)];
+        var stagedFrom = Iso(new DateOnly(first.Year, first.Month, 1));
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
-        var parameters = RollupSelection.DayParameters(first, last, now, chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)]);
+        var parameters = RollupSelection.DayParameters(first, last, now, runShops);
         await staging.KeepAsync(SummaryTable.SettledChats, first, last, parameters, cancellationToken);
         await SettleAsync(chatsStage, shops, candidates, first, last, now, counter, cancellationToken);
         var summariesFrom = chats.Since is null ? first : await _selection.FirstChangedDayAsync(staging.ChangedChats, chatsStage, first, cancellationToken);
-        var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)]);
-        summaryParameters.AddParameter("staged_from", Iso(new DateOnly(first.Year, first.Month, 1)));
+        var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, runShops);
+        summaryParameters.AddParameter("staged_from", stagedFrom);
         await staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken);
         await staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken);
         foreach (var (batch, from, to) in Statements(shops, summariesFrom, last))
@@ -299,10 +302,11 @@ public sealed class RollupRunner(
             // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
             // summaries too are computed about ChatsPerStatement chats at a time.
             var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
-            batchParameters.AddParameter("staged_from", Iso(new DateOnly(first.Year, first.Month, 1)));
+            batchParameters.AddParameter("staged_from", stagedFrom);
             await _summaries.SummarizeAsync(
                 chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), batchParameters, cancellationToken);
         }
+
         if (chats.Since is null)
         {
             await staging.MergeAsync(cancellationToken);

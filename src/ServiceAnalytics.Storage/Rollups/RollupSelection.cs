@@ -88,8 +88,43 @@ internal sealed class RollupSelection(ClickHouseStore store)
         return (shops, first);
     }
 
+    /// <summary>The chats with an arrival since <c>since</c> that may be received from <c>from</c> on (new chats among them).</summary>
+    private const string ArrivedChats = """
+        SELECT DISTINCT shop_id, chat_id FROM chat_responses
+        WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')}
+          AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')} AND chat_id != '')
+        """;
+
     /// <summary>
-    /// The chats a refresh recomputes, as (<c>shop_id</c>, <c>chat_id</c>) rows for a table of them: every chat with
+    /// The stored chats of days from <c>first_day</c> on that changed since <c>since</c> (an arrival of the chat, one
+    /// whose first message moved before those days among them; of an order of its customer; a pending inquiry closed;
+    /// its shop's settings), and the chats received from <c>from</c> on of a shop whose settings arrived.
+    /// </summary>
+    private const string StoredChangedChats = $$"""
+        WITH
+            arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
+            settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
+        SELECT shop_id, chat_id FROM settled_chats
+        WHERE day >= toDate({first_day:String})
+          AND ((shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+            OR (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+            OR (shop_id, customer_id) IN
+            (
+                SELECT shop_id, customer_id FROM orders
+                WHERE kind = 'placed' AND shop_id IN (SELECT shop_id FROM arrived WHERE customer_id != '') AND (shop_id, order_id) IN
+                    (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
+                        AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
+            )
+            OR (pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered)
+            OR shop_id IN settings_changed)
+        UNION ALL
+        SELECT DISTINCT shop_id, chat_id FROM chat_responses
+        WHERE shop_id IN settings_changed AND first_customer_message_at >= {from:DateTime64(3, 'UTC')}
+        """;
+
+    /// <summary>
+    /// Writes the chats a refresh recomputes into <paramref name="table"/> as (<c>shop_id</c>, <c>chat_id</c>) rows
+    /// (parameters: <c>since</c>, <c>first_day</c>, <c>from</c>, <c>now</c>): every chat with
     /// an arrival since <c>since</c> (new chats among them) that may be received from <c>from</c> on or is stored on
     /// a day from <c>first_day</c> on; the stored chats of days from <c>first_day</c> on whose
     /// customer has an order, cancellation or refund that arrived since (a cancellation voids its order whatever
@@ -98,42 +133,11 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// (its days and counting may all have changed). <c>from</c> is the earliest instant <c>first_day</c> begins in
     /// any zone; chats of earlier days are left to the backfill: a refresh recomputes only its days' chats.
     /// </summary>
-    public const string ChangedChats = $$"""
-        WITH
-            arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
-            settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
-        SELECT DISTINCT shop_id, chat_id
-        FROM
-        (
-            -- Chats with an arrival that may be received on the refresh's days, and those stored there (one whose
-            -- first message moved before them leaves its stored day).
-            SELECT shop_id, chat_id FROM chat_responses
-            WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')}
-              AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
-            UNION ALL
-            SELECT shop_id, chat_id FROM settled_chats
-            WHERE day >= toDate({first_day:String})
-              AND ((shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
-                OR (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
-                OR (shop_id, customer_id) IN
-                (
-                    SELECT shop_id, customer_id FROM orders
-                    WHERE kind = 'placed' AND shop_id IN (SELECT shop_id FROM arrived WHERE customer_id != '') AND (shop_id, order_id) IN
-                        (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
-                            AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
-                )
-                OR (pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered)
-                OR shop_id IN settings_changed)
-            UNION ALL
-            SELECT shop_id, chat_id FROM chat_responses
-            WHERE shop_id IN settings_changed AND first_customer_message_at >= {from:DateTime64(3, 'UTC')}
-        )
-        """;
-
-    /// <summary>
-    /// Writes the chats a refresh recomputes (<see cref="ChangedChats"/>) into <paramref name="table"/>: those changed
-    /// since <paramref name="since"/>, of days from <paramref name="first"/> on, as of <paramref name="now"/>.
-    /// </summary>
+    /// <remarks>
+    /// Two statements (<see cref="ArrivedChats"/>, <see cref="StoredChangedChats"/>), each holding at most a few sets
+    /// in memory: in one, a replay of millions of arrivals passed the statement's memory limit. A chat may be written
+    /// twice; every reader of the table takes it as a set.
+    /// </remarks>
     public async Task WriteChangedChatsAsync(string table, DateTime since, DateOnly first, DateTime now, CancellationToken cancellationToken)
     {
         var parameters = new ClickHouseParameterCollection();
@@ -141,7 +145,10 @@ internal sealed class RollupSelection(ClickHouseStore store)
         parameters.AddParameter("first_day", Iso(first));
         parameters.AddParameter("from", EarliestStart(first));
         parameters.AddParameter("now", now);
-        await store.Client.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {ChangedChats}", parameters, cancellationToken: cancellationToken);
+        foreach (var chats in new[] { ArrivedChats, StoredChangedChats })
+        {
+            await store.Client.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {chats}", parameters, cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>
@@ -168,7 +175,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
 
     /// <summary>The shops of a table of changed chats, with how many chats each.</summary>
     public Task<IReadOnlyList<ShopChats>> ShopsOfAsync(string changedChats, CancellationToken cancellationToken) =>
-        ReadShopsAsync($"SELECT shop_id, count() AS chats FROM {changedChats} GROUP BY shop_id ORDER BY shop_id", new ClickHouseParameterCollection(), cancellationToken);
+        ReadShopsAsync($"SELECT shop_id, uniqExact(chat_id) AS chats FROM {changedChats} GROUP BY shop_id ORDER BY shop_id", new ClickHouseParameterCollection(), cancellationToken);
 
     /// <summary>
     /// The shops (all, or those of <paramref name="onlyShops"/>) that may have chats received on local days

@@ -26,7 +26,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// <summary>Whether the run recomputes only the chats of <see cref="ChangedChats"/> (a refresh), not whole shops.</summary>
     private bool _changedChatsOnly;
 
-    /// <summary>The table of the chats a refresh recomputes, as statements read and write it (<see cref="RollupSelection.ChangedChats"/>).</summary>
+    /// <summary>The table of the chats a refresh recomputes, as statements read and write it (<see cref="RollupSelection.WriteChangedChatsAsync"/>).</summary>
     public string ChangedChats => target.Table(ChangedChatsName);
 
     private string ChangedChatsName => $"rollup_changed_{runId}";
