@@ -42,6 +42,18 @@ internal static partial class ServerLog
     [LoggerMessage(112, LogLevel.Error, "SQL endpoint: query {QueryId} from {Caller} failed inside the service")]
     public static partial void SqlStatementFailed(ILogger logger, string caller, string queryId, Exception error);
 
+    [LoggerMessage(113, LogLevel.Warning, "Answering without waiting longer for acknowledged facts: after {Waited} {Batches} journaled batches are still not committed")]
+    public static partial void AcknowledgedFactsNotVisible(ILogger logger, TimeSpan waited, int batches);
+
+    [LoggerMessage(114, LogLevel.Error, "Writing {Rows} journaled fact rows failed; they stay in the journal and are written again in {Delay}")]
+    public static partial void JournaledWriteFailed(ILogger logger, int rows, TimeSpan delay, Exception error);
+
+    [LoggerMessage(115, LogLevel.Information, "Ingestion acknowledges batches once journaled in {Folder}; took over {Batches} batches a stopped instance left uncommitted")]
+    public static partial void JournalOpened(ILogger logger, string folder, int batches);
+
+    [LoggerMessage(116, LogLevel.Error, "Journaling {Batches} batches failed; they are not acknowledged")]
+    public static partial void JournalAppendFailed(ILogger logger, int batches, Exception error);
+
     [LoggerMessage(200, LogLevel.Warning, "Refused a metrics scrape from {RemoteAddress}: {Reason}")]
     public static partial void MetricsScrapeRefused(ILogger logger, string remoteAddress, string reason);
 

@@ -13,7 +13,7 @@ public sealed record DemoLoad(DemoFacts Demo, TimeSpan Ingestion, RollupRun Roll
 /// validated and stored as a producer's would be — then runs the scheduled rollup, which settles the history and
 /// leaves a snapshot: the first page read is served from the rollups, not computed from the facts.
 /// </summary>
-public sealed class DemoLoader(FactIngestor ingestor, RollupRunner rollups, IOptions<IngestionOptions> ingestion)
+public sealed class DemoLoader(FactIngestor ingestor, FactVisibility visibility, RollupRunner rollups, IOptions<IngestionOptions> ingestion)
 {
     /// <param name="now">The instant the demo is loaded at: its history ends at the start of the shop's day then, and the rollup's snapshot is as of it.</param>
     public async Task<DemoLoad> LoadAsync(DemoShopOptions options, DateTime now, CancellationToken cancellationToken)
@@ -28,6 +28,8 @@ public sealed class DemoLoader(FactIngestor ingestor, RollupRunner rollups, IOpt
             throw new InvalidOperationException($"The demo fact {rejected.EventId} was rejected ({rejected.Field}: {rejected.Reason}).");
         }
 
+        // Acknowledged is not yet committed when acknowledging from the journal; the run reads the tables.
+        await visibility.WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, cancellationToken);
         var ingested = Stopwatch.GetElapsedTime(started);
         var run = await rollups.RunScheduledAsync(now, cancellationToken);
         return run.Succeeded ? new DemoLoad(demo, ingested, run) : throw new InvalidOperationException($"The rollup run after loading the demo failed: {run.Error}");

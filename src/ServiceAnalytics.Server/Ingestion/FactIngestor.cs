@@ -60,7 +60,7 @@ public sealed class FactIngestor(
 
     private async Task<IngestOutcome> AcknowledgeAsync(IngestOutcome outcome, FactTally tally, FactBatch rows, long takenAt, CancellationToken cancellationToken)
     {
-        outcome.VisibleAsOf = await StoreAsync(rows, cancellationToken);
+        outcome.VisibleAsOf = await Store(rows, cancellationToken).Acknowledged;
         instruments.Acknowledged(tally, time.GetElapsedTime(takenAt));
         return outcome;
     }
@@ -79,9 +79,9 @@ public sealed class FactIngestor(
             _pendingTags.Add(tags.Added);
         }
 
-        var stored = StoreAsync(taken, CancellationToken.None);
-        _ = UnmarkWhenStoredAsync(stored, tags.Added);
-        tagging.VisibleAsOf = await stored.WaitAsync(cancellationToken);
+        var storing = Store(taken, CancellationToken.None);
+        _ = UnmarkWhenCommittedAsync(storing.Committed, tags.Added);
+        tagging.VisibleAsOf = await storing.Acknowledged.WaitAsync(cancellationToken);
         instruments.Acknowledged(tagTally, time.GetElapsedTime(takenAt));
         return tagging;
     }
@@ -127,27 +127,33 @@ public sealed class FactIngestor(
         return (outcome, tally, rows);
     }
 
-    /// <summary>Stores the rows and returns the instant answers include them from (<c>IngestOutcome.visible_as_of</c>).</summary>
-    private async Task<Timestamp> StoreAsync(FactBatch rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the rows: the acknowledgement carries the instant answers include them from
+    /// (<c>IngestOutcome.visible_as_of</c>); the commit is when the store holds them.
+    /// </summary>
+    private (Task<Timestamp> Acknowledged, Task Committed) Store(FactBatch rows, CancellationToken cancellationToken)
     {
         if (rows.RowCount > 0)
         {
             // The pipeline owns the rows from here on.
-            return Timestamp.FromDateTime(await pipeline.StoreAsync(rows, cancellationToken));
+            var storing = pipeline.Store(rows, cancellationToken);
+            return (ToTimestampAsync(storing.Acknowledged), storing.Committed);
         }
 
         // Nothing accepted, nothing to wait for: any answer from now on is as complete as this batch makes it.
         rows.Dispose();
-        return Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime);
+        return (Task.FromResult(Timestamp.FromDateTime(time.GetUtcNow().UtcDateTime)), Task.CompletedTask);
     }
+
+    private static async Task<Timestamp> ToTimestampAsync(Task<DateTime> instant) => Timestamp.FromDateTime(await instant);
 
     /// <summary>
     /// Ends the pending state of a batch's tags once the pipeline is done with the batch (committed or failed), not
-    /// when its caller stops waiting: a queued batch is written even if its caller goes away, and its tags must count
-    /// for racing batches until the store holds them. The batch is stored without the caller's cancellation for the
+    /// when its caller stops waiting or is acknowledged: a queued batch is written even if its caller goes away, and
+    /// its tags must count for racing batches until the store holds them. The batch is stored without the caller's cancellation for the
     /// same reason; the caller reports its failure, if still waiting.
     /// </summary>
-    private async Task UnmarkWhenStoredAsync(Task stored, IReadOnlyDictionary<(string Shop, string Chat), HashSet<string>> added)
+    private async Task UnmarkWhenCommittedAsync(Task stored, IReadOnlyDictionary<(string Shop, string Chat), HashSet<string>> added)
     {
         await stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _ = stored.Exception;

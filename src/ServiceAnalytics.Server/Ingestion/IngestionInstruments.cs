@@ -69,6 +69,10 @@ public sealed class IngestionInstruments
     public void ObserveQueueDepth(Func<int> depth) => _meter.CreateObservableGauge(
         "service_analytics.ingest.queue.depth", () => depth(), "{batch}", "Validated batches waiting for a writer.");
 
+    /// <summary>Observes the number of batches acknowledged from the journal and not committed yet (called once, by the pipeline).</summary>
+    public void ObserveUncommitted(Func<int> uncommitted) => _meter.CreateObservableGauge(
+        "service_analytics.ingest.journal.uncommitted", () => uncommitted(), "{batch}", "Batches acknowledged from the journal that ClickHouse has not committed yet.");
+
     public void BatchTaken(int facts) => _batchSize.Record(facts);
 
     /// <summary>A batch acknowledged <paramref name="elapsed"/> after it was taken, with the fate of each of its facts.</summary>

@@ -46,6 +46,28 @@ public sealed class IngestionOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.Zero;
 
     /// <summary>
+    /// When a batch is acknowledged: <see cref="FactAcknowledgement.Journaled"/>, once its rows are fsynced to the local
+    /// journal (<see cref="JournalPath"/>), ClickHouse committing them right after; or
+    /// <see cref="FactAcknowledgement.Committed"/>, once ClickHouse has committed them. Default (unset): journaled with
+    /// the embedded engine, whose data is on the same disk as the journal; committed with a ClickHouse server, whose
+    /// replicas outlive this instance's disk (docs/ingestion.md, "The journal").
+    /// </summary>
+    public FactAcknowledgement? AcknowledgeAfter { get; set; }
+
+    /// <summary>
+    /// Folder of the journal; each database and instance writes its own folder inside. Default (unset):
+    /// <c>ingest-journal</c> beside the embedded engine's <c>DataPath</c>, or <c>data/ingest-journal</c> with a
+    /// server; relative paths resolve against the working directory.
+    /// </summary>
+    public string? JournalPath { get; set; }
+
+    /// <summary>
+    /// Longest a read waits for acknowledged batches to be committed before answering without them (logged). Default:
+    /// 5 seconds; 0 to 1 minute.
+    /// </summary>
+    public TimeSpan VisibilityWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Most distinct tags one chat may carry (its start's and every <c>ChatTagged</c>'s); a <c>ChatTagged</c> fact
     /// that would exceed it is rejected. Checked against the stored tags and those of this instance's batches not yet
     /// committed (<see cref="PendingChatTags"/>), so it holds under racing batches in one instance; with N instances
@@ -61,4 +83,14 @@ public sealed class IngestionOptions
 
     /// <summary>What a producer is told to wait before re-sending after UNAVAILABLE. Default: 1 second; 0 to 10 minutes.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>When an ingested batch is acknowledged (<see cref="IngestionOptions.AcknowledgeAfter"/>).</summary>
+public enum FactAcknowledgement
+{
+    /// <summary>Once its rows are fsynced to the local journal.</summary>
+    Journaled,
+
+    /// <summary>Once ClickHouse has committed its rows.</summary>
+    Committed,
 }

@@ -16,5 +16,7 @@ internal sealed class IngestionOptionsValidator() : RangeValidator<IngestionOpti
         .Int(nameof(options.MaxTagsPerChat), options.MaxTagsPerChat, 1, 10_000)
         .Duration(nameof(options.MaxFactAge), options.MaxFactAge, TimeSpan.FromDays(1), TimeSpan.FromDays(3_650))
         .Duration(nameof(options.MaxClockSkew), options.MaxClockSkew, TimeSpan.Zero, TimeSpan.FromDays(1))
-        .Duration(nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        .Duration(nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10))
+        .Check(options.JournalPath is null || !string.IsNullOrWhiteSpace(options.JournalPath), nameof(options.JournalPath), "must name a folder")
+        .Duration(nameof(options.VisibilityWait), options.VisibilityWait, TimeSpan.Zero, TimeSpan.FromMinutes(1));
 }

@@ -18,6 +18,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<FactWriter>();
         services.AddSingleton<FactValidator>();
         services.AddSingleton<FactIngestor>();
+        services.AddSingleton<FactVisibility>();
         services.AddSingleton<IngestionPipeline>();
         services.AddHostedService(provider => provider.GetRequiredService<IngestionPipeline>());
         services.AddSingleton<ChatQueries>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Quartz;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Rollups;
 using ServiceAnalytics.Storage.Telemetry;
@@ -15,7 +16,8 @@ namespace ServiceAnalytics.Server.Rollups;
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class RollupJob(
-    RollupRunner runner, SchemaReadiness readiness, TimeProvider time, IOptions<RollupOptions> options, ILogger<RollupJob> logger) : IJob
+    RollupRunner runner, SchemaReadiness readiness, FactVisibility visibility, TimeProvider time, IOptions<RollupOptions> options, ILogger<RollupJob> logger)
+    : IJob
 {
     public static readonly JobKey Key = new("rollup", "service-analytics");
 
@@ -42,7 +44,7 @@ internal sealed class RollupJob(
         {
             try
             {
-                await runner.RefreshAsync(time.GetUtcNow().UtcDateTime, cancellationToken);
+                await runner.RefreshAsync(await NowAsync(cancellationToken), cancellationToken);
             }
             catch (Exception error) when (!cancellationToken.IsCancellationRequested)
             {
@@ -54,13 +56,21 @@ internal sealed class RollupJob(
 
         try
         {
-            await runner.RunScheduledAsync(time.GetUtcNow().UtcDateTime, cancellationToken);
+            await runner.RunScheduledAsync(await NowAsync(cancellationToken), cancellationToken);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
             ServerLog.RollupRetryScheduled(logger, options.Value.RetryDelay, error.GetType().Name);
             await RetryAsync(context, options.Value.RetryDelay, cancellationToken);
         }
+    }
+
+    /// <summary>A run's <c>now</c>, once the batches acknowledged before it are committed (its snapshot counts them).</summary>
+    private async Task<DateTime> NowAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        return now;
     }
 
     private ValueTask<DateTimeOffset> RetryAsync(IJobExecutionContext context, TimeSpan delay, CancellationToken cancellationToken) =>

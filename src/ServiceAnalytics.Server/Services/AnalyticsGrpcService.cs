@@ -1,6 +1,8 @@
 using Grpc.Core;
 using ServiceAnalytics.Contracts.Query.V1;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
+using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Queries;
 
@@ -11,15 +13,29 @@ namespace ServiceAnalytics.Server.Services;
 /// finds the shop's calendar, calls <see cref="MetricQueries"/> or <see cref="ChatQueries"/> and maps what they
 /// return (<see cref="QueryResponses"/>; definitions in docs/metrics.md). Transfers are <see cref="ChatTransfer"/>'s.
 /// </summary>
-internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries chats, ChatTransfer transfer, PageTokens pageTokens, TimeProvider clock)
+internal sealed class AnalyticsGrpcService(
+    MetricQueries queries, ChatQueries chats, ChatTransfer transfer, PageTokens pageTokens, FactVisibility visibility, TimeProvider clock)
     : AnalyticsService.AnalyticsServiceBase
 {
     /// <summary>How far back the SLA queue looks for chats with pending inquiries.</summary>
     private const int SlaLookbackDays = 30;
 
-    /// <summary>The instant this request's figures are of (<see cref="MetricQueries.AnswerInstantAsync"/>).</summary>
-    private ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken) =>
-        queries.AnswerInstantAsync(clock.GetUtcNow().UtcDateTime, cancellationToken);
+    /// <summary>
+    /// The instant this request's figures are of (<see cref="MetricQueries.AnswerInstantAsync"/>). Answered as of the
+    /// request itself, it first waits for the batches acknowledged before it (<see cref="FactVisibility"/>); a
+    /// snapshot's answer needs not: its run waited before it read.
+    /// </summary>
+    private async ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var asOf = await queries.AnswerInstantAsync(now, cancellationToken);
+        if (asOf == Instants.ToMilliseconds(now))
+        {
+            await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        }
+
+        return asOf;
+    }
 
     public override Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context) =>
         AnswerForPeriodAsync(
@@ -58,9 +74,9 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         var after = request.PageToken.Length == 0
             ? null
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
-
+        // The instant first: answered as of the request, it waits for acknowledged facts, the shop's settings among them.
         var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var page = await queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after, pageSize + 1, context.CancellationToken);
         var rows = page.Rows;
         var response = new ListChatsResponse
@@ -95,8 +111,8 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         var filter = RequestFields.Filter(request);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var http = context.GetHttpContext();
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{ChatCsv.FileName(request.ShopId, period)}\"";
         var csv = new ChatCsv();
@@ -142,6 +158,7 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(context);
         var chatId = RequestFields.Text(request.ChatId, "chat_id");
         await FindShopAsync(request.ShopId, context.CancellationToken);
+        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
         var timeline = await chats.ReadTimelineAsync(request.ShopId, chatId, context.CancellationToken);
         if (timeline.Count == 0)
         {
@@ -171,8 +188,10 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var limit = RequestFields.Limit(request.Limit, "limit", fallback: 100, maximum: 500, "must be 1 to 500, or 0 for 100");
+        var now = clock.GetUtcNow().UtcDateTime;
+        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
-        var rows = await chats.ReadSlaQueueAsync(request.ShopId, calendar, clock.GetUtcNow().UtcDateTime, SlaLookbackDays, limit, context.CancellationToken);
+        var rows = await chats.ReadSlaQueueAsync(request.ShopId, calendar, now, SlaLookbackDays, limit, context.CancellationToken);
         var response = new GetSlaQueueResponse();
         response.Inquiries.Add(rows.Select(QueryResponses.Pending));
         return response;
@@ -206,13 +225,28 @@ internal sealed class AnalyticsGrpcService(MetricQueries queries, ChatQueries ch
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
-        var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
-        var scope = new PeriodScope(period, calendar, await AnswerInstantAsync(context.CancellationToken));
-        return map(scope, await read(request.ShopId, calendar, period, scope.AsOf, context.CancellationToken));
+        // The instant first: answered as of the request, it waits for acknowledged facts, the shop's settings among them.
+        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var scope = new PeriodScope(period, await FindShopAsync(request.ShopId, context.CancellationToken), asOf);
+        return map(scope, await read(request.ShopId, scope.Calendar, period, scope.AsOf, context.CancellationToken));
     }
 
-    private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken) =>
-        await queries.FindShopAsync(RequestFields.ShopId(shopId), cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
+    /// <summary>
+    /// The shop's calendar, or NOT_FOUND. A shop not found may be one whose first facts are acknowledged and not
+    /// committed yet, so it is looked for once more after waiting for those (<see cref="FactVisibility"/>); a known
+    /// shop costs no wait here.
+    /// </summary>
+    private async Task<ShopCalendar> FindShopAsync(string shopId, CancellationToken cancellationToken)
+    {
+        var checkedId = RequestFields.ShopId(shopId);
+        if (await queries.FindShopAsync(checkedId, cancellationToken) is { } calendar)
+        {
+            return calendar;
+        }
+
+        await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        return await queries.FindShopAsync(checkedId, cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
+    }
 
     /// <summary>What a period RPC's response is of: the checked period, the shop's calendar and the instant of the figures.</summary>
     private readonly record struct PeriodScope(DayPeriod Period, ShopCalendar Calendar, DateTime AsOf);

@@ -21,7 +21,7 @@ internal sealed record TransferOrder(string ShopId, string ChatId, string ToAgen
 /// with it, and a request id is never used on two chats (event ids are unique per shop): reused on another chat it
 /// is refused. One per process (a singleton), since its locks must be.
 /// </summary>
-internal sealed class ChatTransfer(ChatQueries chats, FactIngestor ingestor, TimeProvider clock)
+internal sealed class ChatTransfer(ChatQueries chats, FactIngestor ingestor, FactVisibility visibility, TimeProvider clock)
 {
     /// <summary>Transfers in progress, per shop and chat and per shop and request id.</summary>
     private readonly KeyedLocks _transfers = new();
@@ -36,6 +36,8 @@ internal sealed class ChatTransfer(ChatQueries chats, FactIngestor ingestor, Tim
         var (shopId, chatId, toAgent) = (order.ShopId, order.ChatId, order.ToAgent);
         using var held = await _transfers.AcquireAsync(
             [KeyedLocks.Key("chat", shopId, chatId), KeyedLocks.Key("request", shopId, order.EventId)], cancellationToken);
+        // An earlier copy of this request, or any fact of the chat, may be acknowledged and not yet committed.
+        await visibility.WaitForAcknowledgedAsync(cancellationToken);
         if (await chats.FindAssignmentAsync(shopId, chatId, order.EventId, cancellationToken) is { } recorded)
         {
             return recorded.ChatId == chatId

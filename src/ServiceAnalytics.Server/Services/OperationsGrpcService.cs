@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Quartz;
 using ServiceAnalytics.Contracts.Operations.V1;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Rollups;
 using ServiceAnalytics.Storage.Outcomes;
 using ServiceAnalytics.Storage.Rollups;
@@ -12,7 +13,7 @@ namespace ServiceAnalytics.Server.Services;
 
 /// <summary>The rollup job's status and on-demand recomputation (docs/rollups.md).</summary>
 internal sealed class OperationsGrpcService(
-    RollupRunner runner, RollupProgressReader watermark, IOptions<RollupOptions> options, TimeProvider time, IServiceProvider services)
+    RollupRunner runner, RollupProgressReader watermark, FactVisibility visibility, IOptions<RollupOptions> options, TimeProvider time, IServiceProvider services)
     : OperationsService.OperationsServiceBase
 {
     public override async Task<GetRollupStatusResponse> GetRollupStatus(GetRollupStatusRequest request, ServerCallContext context)
@@ -54,7 +55,9 @@ internal sealed class OperationsGrpcService(
     {
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         // A failed run is recorded (see GetRollupStatus) and its error raised; store failures answer UNAVAILABLE.
-        var run = await runner.RecomputeAsync(period.FirstDay, period.LastDay, time.GetUtcNow().UtcDateTime, context.CancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
+        var run = await runner.RecomputeAsync(period.FirstDay, period.LastDay, now, context.CancellationToken);
         return new RecomputeRollupsResponse { Run = Message(run) };
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Security;
 using ServiceAnalytics.Storage;
 using ServiceAnalytics.Storage.Bi;
@@ -26,13 +27,15 @@ internal sealed class SqlEndpointHandler : IDisposable
     private readonly ILogger<SqlEndpointHandler> _logger;
     private readonly SemaphoreSlim _slots;
     private readonly PartitionedRateLimiter<string> _rate;
+    private readonly FactVisibility _visibility;
     private readonly SecurityInstruments _instruments;
 
     public SqlEndpointHandler(
-        BiQueryRunner runner, ApiKeyRing keys, IOptions<SqlEndpointOptions> options, IOptions<SecurityOptions> security,
+        BiQueryRunner runner, FactVisibility visibility, ApiKeyRing keys, IOptions<SqlEndpointOptions> options, IOptions<SecurityOptions> security,
         IOptions<ClickHouseOptions> clickHouse, SecurityInstruments instruments, ILogger<SqlEndpointHandler> logger)
     {
         _runner = runner;
+        _visibility = visibility;
         _instruments = instruments;
         _keys = keys;
         _options = options.Value;
@@ -146,6 +149,8 @@ internal sealed class SqlEndpointHandler : IDisposable
     private async Task<long> StreamResultAsync(HttpContext context, BiCaller caller, SqlRequest sql)
     {
         var response = context.Response;
+        // A BI tool reading the tables through this door sees what this instance acknowledged before the statement.
+        await _visibility.WaitForAcknowledgedAsync(context.RequestAborted);
         await using var result = await _runner.RunAsync(caller, sql.Query, context.RequestAborted);
         response.ContentType = SqlResponses.ContentType(result.Format);
         response.Headers["X-ClickHouse-Format"] = result.Format;

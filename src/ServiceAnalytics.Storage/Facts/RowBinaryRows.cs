@@ -125,6 +125,24 @@ public sealed class RowBinaryRows : IDisposable
         other.RowCount = 0;
     }
 
+    /// <summary>
+    /// Appends <paramref name="rowCount"/> rows already encoded for the same table (as <see cref="OpenRead"/> gives
+    /// them): how journaled rows come back.
+    /// </summary>
+    public void AppendEncoded(ReadOnlySpan<byte> encoded, int rowCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        while (!encoded.IsEmpty)
+        {
+            var chunk = encoded[..Math.Min(encoded.Length, SegmentBytes)];
+            chunk.CopyTo(Reserve(chunk.Length));
+            _position += chunk.Length;
+            encoded = encoded[chunk.Length..];
+        }
+
+        RowCount += rowCount;
+    }
+
     /// <summary>A stream over the encoded bytes, for the INSERT body. Valid until this buffer is disposed or changed.</summary>
     public Stream OpenRead()
     {

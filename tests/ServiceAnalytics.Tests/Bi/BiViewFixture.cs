@@ -68,5 +68,8 @@ public sealed class BiViewFixture : IAsyncLifetime
         {
             Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { chunk } })).Outcome.Rejected);
         }
+
+        // The views are read straight from ClickHouse, as a BI tool connected to it reads them.
+        await Host.AcknowledgedFactsCommittedAsync();
     }
 }

@@ -29,6 +29,8 @@ public sealed class ExportCommandTests(ServiceHostFixture service) : IClassFixtu
         var outcome = (await new IngestionService.IngestionServiceClient(service.Host.Channel)
             .IngestBatchAsync(new IngestBatchRequest { Facts = { FactScenario.Synthetic(_shop, 700).Facts } })).Outcome;
         Assert.Empty(outcome.Rejected);
+        // The store export reads ClickHouse from another process, which does not wait for this service's journal.
+        await service.Host.AcknowledgedFactsCommittedAsync();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         (_first, _last) = (Day(today.AddDays(-45)), Day(today));
     }

@@ -42,6 +42,9 @@ public sealed class MigrateAndRollupCommandTests : IAsyncDisposable
             await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { FactScenario.Synthetic(shop, 5).Facts } });
         }
 
+        // The command reads ClickHouse on its own, without waiting for this service's journal.
+        await host.AcknowledgedFactsCommittedAsync();
+
         var output = new StringWriter();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         Assert.Equal(0, await RollupCommand.RunAsync(today.AddDays(-60), today, Settings(host.Database), output, Plain(output), CancellationToken.None));

@@ -39,6 +39,13 @@ public sealed class ServiceHost : IAsyncDisposable
     /// <summary>The service's own store, for tests that look at or break its tables.</summary>
     public ServiceAnalytics.Storage.ClickHouseStore Store => App.Services.GetRequiredService<ServiceAnalytics.Storage.ClickHouseStore>();
 
+    /// <summary>
+    /// Waits until the facts this service acknowledged are committed, as its own reads do first
+    /// (<see cref="ServiceAnalytics.Server.Ingestion.FactVisibility"/>): for tests that read its tables directly.
+    /// </summary>
+    public ValueTask AcknowledgedFactsCommittedAsync() =>
+        App.Services.GetRequiredService<ServiceAnalytics.Server.Ingestion.FactVisibility>().WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None);
+
     /// <summary>The service's ClickHouse database.</summary>
     public string Database => App.Configuration["ClickHouse:Database"]!;
 

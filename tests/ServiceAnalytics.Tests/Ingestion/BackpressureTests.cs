@@ -8,7 +8,7 @@ public sealed class BackpressureTests
     [Fact]
     public async Task A_slow_store_slows_the_producer_instead_of_piling_up_batches()
     {
-        // One batch per stream awaiting acknowledgement, one in the queue, one insert at a time.
+        // One batch per stream awaiting acknowledgement, one in each queue (the journal's, the writers'), one insert at a time.
         await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?>
         {
             ["Ingestion:StreamWindowBatches"] = "1",
@@ -17,7 +17,7 @@ public sealed class BackpressureTests
         });
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,
             await ServiceHostTests.WaitForStatusAsync(new Health.HealthClient(host.Channel), HealthCheckResponse.Types.ServingStatus.Serving, TimeSpan.FromSeconds(60)));
-        using var probe = new StoreProbe(TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, host.Database)));
+        using var probe = StoreProbe.For(host);
         // The store turns slow: every chat start inserted now costs the engine 1 ms (a view that sleeps per row).
         await probe.Store.Client.ExecuteNonQueryAsync("CREATE MATERIALIZED VIEW slow_down ENGINE = Null AS SELECT sleepEachRow(0.001) AS slept FROM chat_starts");
 
@@ -51,7 +51,8 @@ public sealed class BackpressureTests
         await reading;
 
         // Without backpressure all 30 batches would be written before the first is stored. With it, the producer
-        // is held to what the stream window (1), the queue (1), the writer (1) and HTTP/2 flow control take: Kestrel's
+        // is held to what the stream window (1), the queues (1 each), the journal writer (1), the writer (1) and HTTP/2
+        // flow control take: Kestrel's
         // per-stream receive window (768 KiB) holds about nine of these ~80 KiB batches.
         Assert.Equal(batches.Count, acknowledged);
         Assert.InRange(mostOutstanding, 1, 15);

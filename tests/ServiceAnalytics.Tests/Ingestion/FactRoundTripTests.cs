@@ -69,6 +69,7 @@ public sealed class FactRoundTripTests(ServiceHostFixture service) : IClassFixtu
 
     private static async Task<string> RowAsync(StoreProbe probe, string sql, string shop, bool filter = true)
     {
+        await probe.AcknowledgedFactsCommittedAsync();
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);
         return (string)(await probe.Store.Client.ExecuteScalarAsync(filter ? $"{sql} FINAL WHERE shop_id = {{shop:String}}" : sql, parameters))!;

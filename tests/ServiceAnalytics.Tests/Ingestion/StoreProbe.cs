@@ -1,21 +1,30 @@
 using ClickHouse.Driver.ADO.Parameters;
+using ServiceAnalytics.Server.Ingestion;
 
 namespace ServiceAnalytics.Tests.Ingestion;
 
-/// <summary>Reads what the service stored, straight from its ClickHouse database (as a BI tool would).</summary>
-public sealed class StoreProbe(ClickHouseStore store) : IDisposable
+/// <summary>
+/// Reads what the service stored, straight from its ClickHouse database, as a BI tool would through the service's SQL
+/// endpoint: after what the running service acknowledged is committed (<see cref="FactVisibility"/>).
+/// </summary>
+public sealed class StoreProbe(ClickHouseStore store, FactVisibility? visibility = null) : IDisposable
 {
     public static StoreProbe For(ServiceHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
         var database = host.App.Services.GetRequiredService<ClickHouseStore>().Options.Database;
-        return new StoreProbe(TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, database)));
+        return new StoreProbe(
+            TestEnvironment.CreateStore(TestEnvironment.Options(ClickHouseLane.Embedded, database)), host.App.Services.GetRequiredService<FactVisibility>());
     }
 
     public ClickHouseStore Store => store;
 
+    /// <summary>Waits for what the service acknowledged to be committed (nothing to wait for without a service).</summary>
+    public ValueTask AcknowledgedFactsCommittedAsync() => visibility?.WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None) ?? ValueTask.CompletedTask;
+
     public async Task<StoredFacts> ReadAsync(string shopId)
     {
+        await AcknowledgedFactsCommittedAsync();
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shopId);
         using var reader = await store.Client.ExecuteReaderAsync("""

@@ -172,6 +172,8 @@ public sealed partial class ChatExportTests(ServiceHostFixture service) : IClass
 
         var outcome = (await new IngestionService.IngestionServiceClient(service.Host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { s.Facts } })).Outcome;
         Assert.Empty(outcome.Rejected);
+        // Some tests read the export from the store's queries directly, not through the RPCs that wait for the journal.
+        await service.Host.AcknowledgedFactsCommittedAsync();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         return (shop, Day(today.AddDays(-45)), Day(today));
     }

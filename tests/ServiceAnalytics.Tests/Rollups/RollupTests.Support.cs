@@ -93,6 +93,9 @@ public sealed partial class RollupTests
             var outcome = (await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { chunk } })).Outcome;
             Assert.Empty(outcome.Rejected);
         }
+
+        // Runs here are called directly, not by the rollup job, which waits for the journal itself.
+        await host.AcknowledgedFactsCommittedAsync();
     }
 
     /// <summary>Every query RPC's reads, for several periods, equal the all-live computation's.</summary>

@@ -199,6 +199,7 @@ public sealed class HostileInputTests
     /// <summary>Per stored table (views excluded): row count and a hash of every row, for one shop or all (empty).</summary>
     private static async Task<string> SnapshotAsync(ServiceHost host, string shop)
     {
+        await host.AcknowledgedFactsCommittedAsync();
         var store = host.Store;
         var tables = new List<string>();
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();

@@ -23,6 +23,7 @@ internal static class InstrumentedScenario
         }
 
         await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { scenario.Facts } });
+        await host.AcknowledgedFactsCommittedAsync();
         return scenario;
     }
 

@@ -50,6 +50,7 @@ public sealed class RollupInstrumentsTests
 
         var sentAt = DateTime.UtcNow;
         await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { more.Facts } });
+        await host.AcknowledgedFactsCommittedAsync();
         await Task.Delay(TimeSpan.FromMilliseconds(200));
         var refreshStarted = DateTime.UtcNow;
         var refresh = await runner.RefreshAsync(DateTime.UtcNow, CancellationToken.None);
