@@ -9,6 +9,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.Options;
+using ServiceAnalytics.Server.Ingestion;
 using ServiceAnalytics.Server.Services;
 using ServiceAnalytics.Storage;
 
@@ -39,11 +40,13 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
 
     private readonly PartitionedRateLimiter<string> _rate;
     private readonly ShopOwnership _ownership;
+    private readonly FactVisibility _visibility;
     private readonly SecurityInstruments _instruments;
 
-    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership, SecurityInstruments instruments)
+    public CallerAuthorizationInterceptor(IOptions<SecurityOptions> options, ShopOwnership ownership, FactVisibility visibility, SecurityInstruments instruments)
     {
         _ownership = ownership;
+        _visibility = visibility;
         _instruments = instruments;
         _rate = CallerRateLimits.Create(options.Value);
     }
@@ -243,6 +246,8 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
             return;
         }
 
+        // Ownership is read from the facts: an id of another shop acknowledged a moment ago is refused as well.
+        await _visibility.WaitForAcknowledgedAsync(cancellationToken);
         var outside = await _ownership.FindOutsideAsync(
             shop,
             [.. caller.FindAll(CallerClaims.Shop).Select(claim => claim.Value)],
