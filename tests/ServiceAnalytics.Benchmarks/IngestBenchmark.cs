@@ -13,7 +13,8 @@ namespace ServiceAnalytics.Benchmarks;
 /// The service runs <c>--rounds</c> times with telemetry as shipped (metrics and the Prometheus endpoint on) and as
 /// many times with <c>--Telemetry:Enabled=false</c>, interleaved (on, off, off, on, …: a drift of the shared machine
 /// falls on both, and so does any advantage of going first), each in a fresh process over a fresh data folder; the ratio of their mean rates is printed (target: on
-/// within 5% of off).
+/// within 5% of off). Options starting <c>--Ingestion:</c> are passed to the service (say,
+/// <c>--Ingestion:AcknowledgeAfter=Committed</c>).
 /// </summary>
 internal static class IngestBenchmark
 {
@@ -24,7 +25,8 @@ internal static class IngestBenchmark
         var streams = BenchmarkEnvironment.IntOption(args, "--streams", 4);
         var batch = BenchmarkEnvironment.IntOption(args, "--batch", 10_000);
         var rounds = BenchmarkEnvironment.IntOption(args, "--rounds", 2);
-        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process, {rounds} rounds of telemetry on and off");
+        var ingestion = args.Where(a => a.StartsWith("--Ingestion:", StringComparison.Ordinal)).ToArray();
+        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process, {rounds} rounds of telemetry on and off; ingestion settings: {(ingestion.Length == 0 ? "as shipped" : string.Join(' ', ingestion))}");
 
         var on = new List<double>();
         var off = new List<double>();
@@ -37,7 +39,7 @@ internal static class IngestBenchmark
             foreach (var telemetry in round % 2 == 1 ? new[] { true, false } : [false, true])
             {
                 Console.WriteLine($"  round {round}, telemetry {(telemetry ? "on" : "off")}:");
-                var (rate, rss, cpu) = await MeasureServiceAsync(facts, warmUp, streams, batch, telemetry ? [] : ["--Telemetry:Enabled=false"]);
+                var (rate, rss, cpu) = await MeasureServiceAsync(facts, warmUp, streams, batch, telemetry, [.. ingestion, .. telemetry ? Array.Empty<string>() : ["--Telemetry:Enabled=false"]]);
                 (telemetry ? on : off).Add(rate);
                 (telemetry ? onCpu : offCpu).Add(cpu);
                 peakRss = Math.Max(peakRss, rss);
@@ -55,7 +57,7 @@ internal static class IngestBenchmark
         return 0;
     }
 
-    private static async Task<(double Rate, long PeakRss, double ServiceCpuSeconds)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch, string[] settings)
+    private static async Task<(double Rate, long PeakRss, double ServiceCpuSeconds)> MeasureServiceAsync(int factCount, int warmUp, int streams, int batch, bool telemetry, string[] settings)
     {
         var dataPath = BenchmarkEnvironment.FreshScratchFolder($"service-{Environment.ProcessId}");
 
@@ -78,7 +80,7 @@ internal static class IngestBenchmark
             var stopwatch = Stopwatch.StartNew();
             // With telemetry on, scraped as a Prometheus server would (every 5 s: harsher than the usual 15 to 60 s).
             using var scraping = new CancellationTokenSource();
-            var scrapes = settings.Length == 0 ? ScrapeAsync(web, scraping.Token) : Task.FromResult(0);
+            var scrapes = telemetry ? ScrapeAsync(web, scraping.Token) : Task.FromResult(0);
             var accepted = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => ProduceAsync(client, source, gate)));
             stopwatch.Stop();
             await scraping.CancelAsync();
