@@ -19,6 +19,7 @@ public sealed class TagLimitTests(ServiceHostFixture service) : IClassFixture<Se
 
         var outcomes = await Task.WhenAll(batches.Select(async batch => (await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { batch } })).Outcome));
 
+        await service.Host.AcknowledgedFactsCommittedAsync();
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);
         var stored = Convert.ToInt32(await service.Host.Store.Client.ExecuteScalarAsync(

@@ -127,6 +127,7 @@ public sealed partial class OverviewTests
     /// <summary>Rows stored under an event id, before any merge collapses copies.</summary>
     private async Task<long> CountStoredAsync(string shop, string eventId)
     {
+        await service.Host.AcknowledgedFactsCommittedAsync();
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);
         parameters.AddParameter("event", eventId);

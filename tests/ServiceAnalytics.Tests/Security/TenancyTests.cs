@@ -185,6 +185,7 @@ public sealed class TenancyTests
 
     private static async Task<long> CountAsync(ServiceHost host, string shop)
     {
+        await host.AcknowledgedFactsCommittedAsync();
         var parameters = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
         parameters.AddParameter("shop", shop);
         return Convert.ToInt64(await host.Store.Client.ExecuteScalarAsync(
