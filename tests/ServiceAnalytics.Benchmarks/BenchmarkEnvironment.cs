@@ -72,6 +72,16 @@ internal static class BenchmarkEnvironment
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
+    /// <summary>
+    /// The options in <paramref name="args"/> that set the service's configuration (<c>--Section:Key=value</c>, say
+    /// <c>--Rollups:RefreshInterval=00:02:00</c>): passed to the service process as they are.
+    /// </summary>
+    public static string[] ServiceSettings(string[] args) =>
+        [.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains(':', StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))];
+
+    /// <summary>The service settings a harness runs with, as it prints them.</summary>
+    public static string Describe(string[] settings) => settings.Length == 0 ? "as shipped" : string.Join(' ', settings);
+
     public static string PeakMemory()
     {
         using var self = Process.GetCurrentProcess();

@@ -13,7 +13,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// The service runs <c>--rounds</c> times with telemetry as shipped (metrics and the Prometheus endpoint on) and as
 /// many times with <c>--Telemetry:Enabled=false</c>, interleaved (on, off, off, on, …: a drift of the shared machine
 /// falls on both, and so does any advantage of going first), each in a fresh process over a fresh data folder; the ratio of their mean rates is printed (target: on
-/// within 5% of off). Options starting <c>--Ingestion:</c> are passed to the service (say,
+/// within 5% of off). Service settings (<c>--Section:Key=value</c>) are passed to the service (say,
 /// <c>--Ingestion:AcknowledgeAfter=Committed</c>).
 /// </summary>
 internal static class IngestBenchmark
@@ -25,8 +25,8 @@ internal static class IngestBenchmark
         var streams = BenchmarkEnvironment.IntOption(args, "--streams", 4);
         var batch = BenchmarkEnvironment.IntOption(args, "--batch", 10_000);
         var rounds = BenchmarkEnvironment.IntOption(args, "--rounds", 2);
-        var ingestion = args.Where(a => a.StartsWith("--Ingestion:", StringComparison.Ordinal)).ToArray();
-        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process, {rounds} rounds of telemetry on and off; ingestion settings: {(ingestion.Length == 0 ? "as shipped" : string.Join(' ', ingestion))}");
+        var ingestion = BenchmarkEnvironment.ServiceSettings(args);
+        Console.WriteLine($"ingest: {facts:N0} facts after {warmUp:N0} warm-up facts, {streams} streams, {batch:N0} facts per message, service in its own process, {rounds} rounds of telemetry on and off; service settings: {BenchmarkEnvironment.Describe(ingestion)}");
 
         var on = new List<double>();
         var off = new List<double>();

@@ -17,7 +17,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// (and errors), the snapshot's age, the probe's lag from acknowledgement to answer, the service's RSS and the
 /// engine's parts on disk; then the targets met or not. Targets: snapshot age ≤ 2 min; GetSlaQueue and GetChat p99
 /// ≤ 200 ms, the other RPCs within the README's; acknowledgement p99 ≤ 2 s; RSS ≤ 1 GiB and flat after warm-up; no
-/// errors.
+/// errors. Service settings (<c>--Section:Key=value</c>) are passed to the service.
 /// </summary>
 internal static partial class SoakBenchmark
 {
@@ -39,7 +39,8 @@ internal static partial class SoakBenchmark
         var queries = BenchmarkEnvironment.IntOption(args, "--queries", 20);
         var producers = BenchmarkEnvironment.IntOption(args, "--producers", 4);
         var history = BenchmarkEnvironment.IntOption(args, "--history", 100_000);
-        Console.WriteLine($"soak: {minutes} min, {rate:N0} facts/s over {shops:N0} shops by {producers} producers, {queries} queries/s, after {history:N0} chats of history; rollups and telemetry as shipped");
+        var settings = BenchmarkEnvironment.ServiceSettings(args);
+        Console.WriteLine($"soak: {minutes} min, {rate:N0} facts/s over {shops:N0} shops by {producers} producers, {queries} queries/s, after {history:N0} chats of history; rollups and telemetry on, service settings {BenchmarkEnvironment.Describe(settings)}");
         var dataPath = BenchmarkEnvironment.FreshScratchFolder($"soak-{Environment.ProcessId}");
         var failed = false;
         await ServiceProcess.RunAsync(dataPath, rollups: true, async (channel, web, process) =>
@@ -70,7 +71,7 @@ internal static partial class SoakBenchmark
             work.Add(ReportAsync(new OperationsService.OperationsServiceClient(channel), samples, process, dataPath, verdict, stop.Token));
             await Task.WhenAll(work);
             failed = !verdict.Print();
-        });
+        }, settings);
         return failed ? 1 : 0;
     }
 

@@ -4,7 +4,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// Small synchronous producers, the common case for real-time chat events: each of <c>--producers</c> (1) sends
 /// <c>--batch</c> (300) facts over its own <c>IngestStream</c> and waits for their acknowledgement before sending the
 /// next, until <c>--facts</c> (150,000) are acknowledged. The real service in its own process, authenticated, with
-/// telemetry and rollups as shipped (<c>--no-rollups</c>: without the scheduled rollup competing for the cores); options starting <c>--Ingestion:</c> are passed to it. Prints the rate, the
+/// telemetry and rollups as shipped (<c>--no-rollups</c>: without the scheduled rollup competing for the cores); service settings (<c>--Section:Key=value</c>) are passed to it. Prints the rate, the
 /// acknowledgement latency as the producer sees it (send to acknowledgement), and how large the INSERTs ClickHouse
 /// received were (the service's own <c>service_analytics.ingest.insert.rows</c>, read from its Prometheus endpoint).
 /// Targets on 2 cores: one producer ≥ 20k facts/s with acknowledgement p50 ≤ 20 ms.
@@ -16,8 +16,8 @@ internal static class SyncProducerBenchmark
         var facts = BenchmarkEnvironment.IntOption(args, "--facts", 150_000);
         var batch = BenchmarkEnvironment.IntOption(args, "--batch", 300);
         var producers = BenchmarkEnvironment.IntOption(args, "--producers", 1);
-        var settings = args.Where(a => a.StartsWith("--Ingestion:", StringComparison.Ordinal)).ToArray();
-        Console.WriteLine($"ingest-sync: {producers} producer(s), {batch} facts per batch, each waiting for its acknowledgement, {facts:N0} facts; service settings: {(settings.Length == 0 ? "as shipped" : string.Join(' ', settings))}");
+        var settings = BenchmarkEnvironment.ServiceSettings(args);
+        Console.WriteLine($"ingest-sync: {producers} producer(s), {batch} facts per batch, each waiting for its acknowledgement, {facts:N0} facts; service settings: {BenchmarkEnvironment.Describe(settings)}");
 
         var dataPath = BenchmarkEnvironment.FreshScratchFolder($"service-{Environment.ProcessId}");
         await ServiceProcess.RunAsync(dataPath, rollups: !args.Contains("--no-rollups"), async (channel, web, process) =>
