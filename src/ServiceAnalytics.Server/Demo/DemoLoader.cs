@@ -29,7 +29,7 @@ public sealed class DemoLoader(FactIngestor ingestor, FactVisibility visibility,
         }
 
         // Acknowledged is not yet committed when acknowledging from the journal; the run reads the tables.
-        await visibility.WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.All, Timeout.InfiniteTimeSpan, cancellationToken);
         var ingested = Stopwatch.GetElapsedTime(started);
         var run = await rollups.RunScheduledAsync(now, cancellationToken);
         return run.Succeeded ? new DemoLoad(demo, ingested, run) : throw new InvalidOperationException($"The rollup run after loading the demo failed: {run.Error}");

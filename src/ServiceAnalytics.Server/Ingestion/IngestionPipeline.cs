@@ -139,7 +139,7 @@ public sealed class IngestionPipeline : BackgroundService
             // Before the service takes requests: what a stopped instance acknowledged is pending for every read from now on.
             _journal = IngestionJournal.Open(_journalRoot, _database);
             _adopted = _journal.AdoptOrphans();
-            _visibility.Journaled(_adopted.Select(a => a.Sequence));
+            _visibility.Journaled(_adopted.Select(a => (a.Sequence, a.Batch)));
             ServerLog.JournalOpened(_logger, _journal.Folder, _adopted.Count);
         }
 
@@ -207,7 +207,8 @@ public sealed class IngestionPipeline : BackgroundService
                     continue;
                 }
 
-                _visibility.Journaled(sequences);
+                // Before the batches move on: a writer merges them into its insert.
+                _visibility.Journaled(sequences.Select((sequence, i) => (sequence, waiting[i].Batch)));
                 var visibleAsOf = VisibleAsOf();
                 for (var i = 0; i < waiting.Count; i++)
                 {

@@ -69,7 +69,7 @@ internal sealed class RollupJob(
     private async Task<DateTime> NowAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.All, cancellationToken);
         return now;
     }
 

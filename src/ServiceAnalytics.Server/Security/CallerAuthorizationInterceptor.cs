@@ -246,14 +246,13 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
             return;
         }
 
-        // Ownership is read from the facts: an id of another shop acknowledged a moment ago is refused as well.
-        await _visibility.WaitForAcknowledgedAsync(cancellationToken);
+        // Ownership is read from the facts: an id of another shop acknowledged a moment ago is refused as well. Chats'
+        // facts are tracked by id while uncommitted; agents' are not, so an agent id waits for every batch.
+        string[] chatIds = [.. used.Where(u => u.Kind == OwnedIdKind.Chat).Select(u => u.Id).Distinct(StringComparer.Ordinal)];
+        string[] agentIds = [.. used.Where(u => u.Kind == OwnedIdKind.Agent).Select(u => u.Id).Distinct(StringComparer.Ordinal)];
+        await _visibility.WaitForAcknowledgedAsync(agentIds.Length > 0 ? FactScope.All : FactScope.ChatIds(chatIds), cancellationToken);
         var outside = await _ownership.FindOutsideAsync(
-            shop,
-            [.. caller.FindAll(CallerClaims.Shop).Select(claim => claim.Value)],
-            [.. used.Where(u => u.Kind == OwnedIdKind.Chat).Select(u => u.Id).Distinct(StringComparer.Ordinal)],
-            [.. used.Where(u => u.Kind == OwnedIdKind.Agent).Select(u => u.Id).Distinct(StringComparer.Ordinal)],
-            cancellationToken);
+            shop, [.. caller.FindAll(CallerClaims.Shop).Select(claim => claim.Value)], chatIds, agentIds, cancellationToken);
         if (used.FirstOrDefault(u => outside.Contains((u.Kind, u.Id))) is { Field: not null } refused)
         {
             var what = refused.Kind == OwnedIdKind.Chat ? "chat" : "agent";

@@ -22,16 +22,16 @@ internal sealed class AnalyticsGrpcService(
 
     /// <summary>
     /// The instant this request's figures are of (<see cref="MetricQueries.AnswerInstantAsync"/>). Answered as of the
-    /// request itself, it first waits for the batches acknowledged before it (<see cref="FactVisibility"/>); a
+    /// request itself, it first waits for the shop's batches acknowledged before it (<see cref="FactVisibility"/>); a
     /// snapshot's answer needs not: its run waited before it read.
     /// </summary>
-    private async ValueTask<DateTime> AnswerInstantAsync(CancellationToken cancellationToken)
+    private async ValueTask<DateTime> AnswerInstantAsync(string shopId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var asOf = await queries.AnswerInstantAsync(now, cancellationToken);
         if (asOf == Instants.ToMilliseconds(now))
         {
-            await visibility.WaitForAcknowledgedAsync(cancellationToken);
+            await visibility.WaitForAcknowledgedAsync(FactScope.Shop(shopId), cancellationToken);
         }
 
         return asOf;
@@ -75,7 +75,7 @@ internal sealed class AnalyticsGrpcService(
             ? null
             : pageTokens.Read(request.PageToken, fingerprint) ?? throw GrpcErrors.InvalidArgument("page_token", "is not a token issued for this request");
         // The instant first: answered as of the request, it waits for acknowledged facts, the shop's settings among them.
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var asOf = await AnswerInstantAsync(request.ShopId, context.CancellationToken);
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var page = await queries.ListChatsAsync(request.ShopId, calendar, period, asOf, filter, after, pageSize + 1, context.CancellationToken);
         var rows = page.Rows;
@@ -111,7 +111,7 @@ internal sealed class AnalyticsGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         var filter = RequestFields.Filter(request);
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var asOf = await AnswerInstantAsync(request.ShopId, context.CancellationToken);
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var http = context.GetHttpContext();
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{ChatCsv.FileName(request.ShopId, period)}\"";
@@ -158,7 +158,7 @@ internal sealed class AnalyticsGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var chatId = RequestFields.Text(request.ChatId, "chat_id");
         await FindShopAsync(request.ShopId, context.CancellationToken);
-        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.Chat(request.ShopId, chatId), context.CancellationToken);
         var timeline = await chats.ReadTimelineAsync(request.ShopId, chatId, context.CancellationToken);
         if (timeline.Count == 0)
         {
@@ -189,7 +189,7 @@ internal sealed class AnalyticsGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var limit = RequestFields.Limit(request.Limit, "limit", fallback: 100, maximum: 500, "must be 1 to 500, or 0 for 100");
         var now = clock.GetUtcNow().UtcDateTime;
-        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.Shop(request.ShopId), context.CancellationToken);
         var calendar = await FindShopAsync(request.ShopId, context.CancellationToken);
         var rows = await chats.ReadSlaQueueAsync(request.ShopId, calendar, now, SlaLookbackDays, limit, context.CancellationToken);
         var response = new GetSlaQueueResponse();
@@ -226,7 +226,7 @@ internal sealed class AnalyticsGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         // The instant first: answered as of the request, it waits for acknowledged facts, the shop's settings among them.
-        var asOf = await AnswerInstantAsync(context.CancellationToken);
+        var asOf = await AnswerInstantAsync(request.ShopId, context.CancellationToken);
         var scope = new PeriodScope(period, await FindShopAsync(request.ShopId, context.CancellationToken), asOf);
         return map(scope, await read(request.ShopId, scope.Calendar, period, scope.AsOf, context.CancellationToken));
     }
@@ -244,7 +244,7 @@ internal sealed class AnalyticsGrpcService(
             return calendar;
         }
 
-        await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.Shop(checkedId), cancellationToken);
         return await queries.FindShopAsync(checkedId, cancellationToken) ?? throw GrpcErrors.NotFound("shop", shopId);
     }
 

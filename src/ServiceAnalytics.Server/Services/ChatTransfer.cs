@@ -36,8 +36,9 @@ internal sealed class ChatTransfer(ChatQueries chats, FactIngestor ingestor, Fac
         var (shopId, chatId, toAgent) = (order.ShopId, order.ChatId, order.ToAgent);
         using var held = await _transfers.AcquireAsync(
             [KeyedLocks.Key("chat", shopId, chatId), KeyedLocks.Key("request", shopId, order.EventId)], cancellationToken);
-        // An earlier copy of this request, or any fact of the chat, may be acknowledged and not yet committed.
-        await visibility.WaitForAcknowledgedAsync(cancellationToken);
+        // An earlier copy of this request (which may name another chat of the shop), or any fact of the chat, may be
+        // acknowledged and not yet committed.
+        await visibility.WaitForAcknowledgedAsync(FactScope.Shop(shopId), cancellationToken);
         if (await chats.FindAssignmentAsync(shopId, chatId, order.EventId, cancellationToken) is { } recorded)
         {
             return recorded.ChatId == chatId

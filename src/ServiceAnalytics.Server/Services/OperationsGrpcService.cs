@@ -56,7 +56,7 @@ internal sealed class OperationsGrpcService(
         var period = RequestFields.Period(request.FirstDay, request.LastDay);
         // A failed run is recorded (see GetRollupStatus) and its error raised; store failures answer UNAVAILABLE.
         var now = time.GetUtcNow().UtcDateTime;
-        await visibility.WaitForAcknowledgedAsync(context.CancellationToken);
+        await visibility.WaitForAcknowledgedAsync(FactScope.All, context.CancellationToken);
         var run = await runner.RecomputeAsync(period.FirstDay, period.LastDay, now, context.CancellationToken);
         return new RecomputeRollupsResponse { Run = Message(run) };
     }

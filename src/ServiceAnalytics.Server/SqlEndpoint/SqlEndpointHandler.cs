@@ -150,7 +150,7 @@ internal sealed class SqlEndpointHandler : IDisposable
     {
         var response = context.Response;
         // A BI tool reading the tables through this door sees what this instance acknowledged before the statement.
-        await _visibility.WaitForAcknowledgedAsync(context.RequestAborted);
+        await _visibility.WaitForAcknowledgedAsync(FactScope.All, context.RequestAborted);
         await using var result = await _runner.RunAsync(caller, sql.Query, context.RequestAborted);
         response.ContentType = SqlResponses.ContentType(result.Format);
         response.Headers["X-ClickHouse-Format"] = result.Format;

@@ -20,6 +20,17 @@ public static class ComputedOutcomes
         WHERE shop_id = {shop:String} AND first_customer_message_at >= {live_from:DateTime64(3, 'UTC')} AND first_customer_message_at < {to:DateTime64(3, 'UTC')}
         """;
 
+    /// <summary>
+    /// A superset of the chats with a message in the day before <c>now</c>, cheap to find: the only chats that can
+    /// have a pending inquiry (a customer message without a reply for less than 24 hours), since every message is held
+    /// by a partial <c>chat_responses</c> row whose <c>last_message_at</c> is at or after it. Keeps the SLA queue's
+    /// computation to the chats of the last day instead of every chat of its lookback.
+    /// </summary>
+    public const string ChatsWithMessagesInLastDay = $$"""
+        SELECT chat_id FROM chat_responses
+        WHERE shop_id = {shop:String} AND last_message_at >= {{OutcomeSql.Now}} - INTERVAL 1 DAY
+        """;
+
     /// <summary>The chats of parameter <c>recompute</c>, as candidates: ids outside the range are dropped by the received-at condition.</summary>
     public const string ChatsToRecomputeAsCandidates = "SELECT arrayJoin({recompute:Array(String)})";
 

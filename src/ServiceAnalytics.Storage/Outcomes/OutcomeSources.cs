@@ -105,9 +105,6 @@ public sealed class OutcomeSources(Func<string, string> chats)
         return rows is null ? "" : Named(rows);
     }
 
-    /// <summary>The common table expression <c>chat_outcomes</c> of every chat received in [live_from, to), computed from the facts.</summary>
-    public string ComputedChatOutcomes => Named(ComputedFromFacts);
-
     private static string Named(string rows) => $$"""chat_outcomes AS ({{rows}})""";
 
     private static string Union(string first, string second) => $$"""

@@ -10,9 +10,13 @@ public sealed record PendingInquiryRow(string ChatId, string CustomerId, DateTim
 /// <summary>GetSlaQueue: the pending inquiries, computed from the facts as of now.</summary>
 public sealed partial class ChatQueries
 {
-    /// <summary>The pending inquiries of <c>chat_outcomes</c>, least time left first, as of <c>now</c>.</summary>
+    /// <summary>
+    /// The pending inquiries of the chats received in [live_from, to), least time left first, as of <c>now</c>: their
+    /// outcome rows computed as every answer's are, for the chats with a message in the last day only (the others
+    /// have none pending).
+    /// </summary>
     private static readonly string PendingInquiries = $$"""
-        WITH {{OutcomeSources.Aggregated.ComputedChatOutcomes}}
+        WITH chat_outcomes AS ({{ComputedOutcomes.Select(ComputedOutcomes.AggregatedChats, ComputedOutcomes.ChatsWithMessagesInLastDay)}})
         SELECT chat_id, customer_id, q.1 AS asked_at,
                {{OutcomeSql.DayInMilliseconds}} / 1000 - dateDiff('millisecond', asked_at, {{OutcomeSql.Now}}) / 1000 AS seconds_left, current_agent
         FROM chat_outcomes

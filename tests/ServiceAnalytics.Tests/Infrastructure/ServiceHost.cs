@@ -44,7 +44,7 @@ public sealed class ServiceHost : IAsyncDisposable
     /// (<see cref="ServiceAnalytics.Server.Ingestion.FactVisibility"/>): for tests that read its tables directly.
     /// </summary>
     public ValueTask AcknowledgedFactsCommittedAsync() =>
-        App.Services.GetRequiredService<ServiceAnalytics.Server.Ingestion.FactVisibility>().WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None);
+        App.Services.GetRequiredService<ServiceAnalytics.Server.Ingestion.FactVisibility>().WaitForAcknowledgedAsync(ServiceAnalytics.Server.Ingestion.FactScope.All, Timeout.InfiniteTimeSpan, CancellationToken.None);
 
     /// <summary>The service's ClickHouse database.</summary>
     public string Database => App.Configuration["ClickHouse:Database"]!;

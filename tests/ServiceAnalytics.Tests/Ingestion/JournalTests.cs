@@ -38,7 +38,7 @@ public sealed class JournalTests
             Assert.True(visibility.Uncommitted > 0);
             // A read as of now waits up to VisibilityWait for them, then answers without (logged).
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            await visibility.WaitForAcknowledgedAsync(CancellationToken.None);
+            await visibility.WaitForAcknowledgedAsync(FactScope.All, CancellationToken.None);
             Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(30));
         }
         finally

@@ -20,7 +20,7 @@ public sealed class StoreProbe(ClickHouseStore store, FactVisibility? visibility
     public ClickHouseStore Store => store;
 
     /// <summary>Waits for what the service acknowledged to be committed (nothing to wait for without a service).</summary>
-    public ValueTask AcknowledgedFactsCommittedAsync() => visibility?.WaitForAcknowledgedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None) ?? ValueTask.CompletedTask;
+    public ValueTask AcknowledgedFactsCommittedAsync() => visibility?.WaitForAcknowledgedAsync(FactScope.All, Timeout.InfiniteTimeSpan, CancellationToken.None) ?? ValueTask.CompletedTask;
 
     public async Task<StoredFacts> ReadAsync(string shopId)
     {

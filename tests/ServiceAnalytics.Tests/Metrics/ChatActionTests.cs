@@ -69,14 +69,32 @@ public sealed partial class OverviewTests
         }
 
         s.Assigned("urgent", "", "a7", now.AddHours(-19));
+
+        // Received three days ago and answered then; the customer asked again 10 hours ago: pending, 14 hours left.
+        Chat(s, "reopened", "u-reopened", now.AddDays(-3));
+        s.Message("reopened", SenderRole.Customer, MessageKind.Text, now.AddDays(-3));
+        s.Message("reopened", SenderRole.Agent, MessageKind.Text, now.AddDays(-3).AddMinutes(2), agentId: "a1");
+        s.Message("reopened", SenderRole.Customer, MessageKind.Text, now.AddHours(-10));
+        // Received 40 days ago, outside the queue's 30 days, asking again an hour ago: not listed.
+        Chat(s, "old", "u-old", now.AddDays(-40));
+        s.Message("old", SenderRole.Customer, MessageKind.Text, now.AddDays(-40));
+        s.Message("old", SenderRole.Agent, MessageKind.Text, now.AddDays(-40).AddMinutes(2), agentId: "a1");
+        s.Message("old", SenderRole.Customer, MessageKind.Text, now.AddHours(-1));
+        // Asked 2 hours ago, then only a message that expects no reply an hour ago: pending from the first, 22 hours left.
+        Chat(s, "thanked", "u-thanked", now.AddHours(-2));
+        s.Message("thanked", SenderRole.Customer, MessageKind.Text, now.AddHours(-2));
+        s.Message("thanked", SenderRole.Customer, MessageKind.Text, now.AddHours(-1), expectsNoReply: true);
         await IngestShuffledTwiceAsync(s);
 
         var queue = (await Analytics.GetSlaQueueAsync(new GetSlaQueueRequest { ShopId = s.ShopId })).Inquiries;
 
-        Assert.Equal(["urgent", "recent"], queue.Select(q => q.ChatId));
+        Assert.Equal(["urgent", "reopened", "thanked", "recent"], queue.Select(q => q.ChatId));
         Assert.InRange(queue[0].SecondsLeft, (4 * 3600) - 120, 4 * 3600);
-        Assert.InRange(queue[1].SecondsLeft, (23 * 3600) - 120, 23 * 3600);
+        Assert.InRange(queue[1].SecondsLeft, (14 * 3600) - 120, 14 * 3600);
+        Assert.InRange(queue[2].SecondsLeft, (22 * 3600) - 120, 22 * 3600);
+        Assert.InRange(queue[3].SecondsLeft, (23 * 3600) - 120, 23 * 3600);
         Assert.Equal(("a7", "u-urgent"), (queue[0].CurrentAgentId, queue[0].CustomerId));
+        Assert.Equal(now.AddHours(-10), queue[1].AskedAt.ToDateTime(), TimeSpan.FromMilliseconds(1));
     }
 
     private async Task AssertTransferRefused(TransferChatRequest request, StatusCode status)
