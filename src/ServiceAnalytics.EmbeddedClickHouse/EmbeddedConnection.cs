@@ -28,9 +28,10 @@ internal sealed unsafe partial class EmbeddedConnection
     {
         string[] arguments = ["clickhouse", $"--path={dataPath}", .. settings.Select(s => $"--{CheckArgumentSetting(s.Key, s.Value)}={s.Value}")];
         using var argv = new NativeUtf8ArgumentVector(arguments);
-        var slot = ChdbNative.Connect(arguments.Length, argv.Pointer);
         // The first connection boots the engine, which takes the runtime's SIGRTMIN (see RuntimeSignalHandlers).
-        RuntimeSignalHandlers.Restore();
+        var handlers = RuntimeSignalHandlers.Read();
+        var slot = ChdbNative.Connect(arguments.Length, argv.Pointer);
+        RuntimeSignalHandlers.RestoreReplacedByEngine(handlers);
         if (slot == 0 || *(nint*)slot == 0)
         {
             throw new EmbeddedEngineUnavailableException(

@@ -65,7 +65,6 @@ public sealed class EmbeddedEngine
                         $"The embedded engine of this process already runs over '{running.DataPath}'; one process holds one engine, so it cannot also open '{dataPath}'.");
             }
 
-            RuntimeSignalHandlers.Save();
             ChdbLibraryResolver.Load(options.LibraryPath);
             ChdbNative.SetSignalHandlersEnabled(0);
             Directory.CreateDirectory(dataPath);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ServiceAnalytics.EmbeddedClickHouse;
 
 namespace ServiceAnalytics.Tests.Storage;
 
@@ -22,6 +23,32 @@ public sealed class EmbeddedSignalTests(DatabasePerLane databases) : IClassFixtu
         Assert.NotEqual(0, DlAddr((nint)handler, info));
 
         Assert.Contains("libcoreclr", Marshal.PtrToStringUTF8(info[0]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Child_processes_started_before_a_connection_opens_are_still_reaped_after_it()
+    {
+        var db = await databases.For(ClickHouseLane.Embedded, nameof(EmbeddedSignalTests));
+        // The runtime installs its SIGCHLD handler when it first starts a child; a connection opened after that must
+        // leave it in place, or Process.WaitForExit never returns (a test run hung on the browser's driver so).
+        await RunChildAsync();
+        var pool = db.Store.Engine!.OpenPool(1, new Dictionary<string, string>());
+        using (var http = new HttpClient(new EmbeddedClickHouseHandler(pool)))
+        {
+            using var answer = await http.PostAsync("http://embedded/", new StringContent("SELECT 1"));
+            Assert.Equal("1\n", await answer.Content.ReadAsStringAsync());
+        }
+
+        pool.Close();
+
+        await RunChildAsync();
+    }
+
+    private static async Task RunChildAsync()
+    {
+        using var child = System.Diagnostics.Process.Start("true");
+        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, child.ExitCode);
     }
 
     // DllImport, not LibraryImport: the source-generated form needs unsafe code, which this project does not allow.
