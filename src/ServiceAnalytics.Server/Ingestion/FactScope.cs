@@ -47,6 +47,7 @@ internal sealed class BatchFootprint
     /// </summary>
     public bool HasAgents { get; }
 
+    /// <summary>Chats, by shop, with a fact in the batch.</summary>
     public IReadOnlySet<(string ShopId, string ChatId)> Chats { get; }
 
     /// <summary>Read from <see cref="FactBatch.Touched"/>, which has an entry, with its shop, for every fact but agents'.</summary>
