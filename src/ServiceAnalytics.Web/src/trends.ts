@@ -25,6 +25,9 @@ const trends: Trend[] = [
 ];
 
 const secondsPerDay = 86_400;
+/** Tick steps of a count axis: 1, 2, 5, 10, 20, 50… */
+const wholeSteps = Array.from({ length: 8 }, (_, i) => [1, 2, 5].map((step) => step * 10 ** i)).flat();
+
 /** A day (YYYY-MM-DD) as the chart's x value: its UTC midnight in seconds; the axis shows it in UTC, so as the day. */
 const dayToX = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 const utcDate = (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC");
@@ -69,7 +72,11 @@ export class TrendCharts {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true, range: [xs[0] - secondsPerDay / 2, xs[xs.length - 1] + secondsPerDay / 2] }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-        axes: [{ size: 30, font: "11px system-ui" }, { size: trend.unit === "duration" ? 84 : 60, font: "11px system-ui", values: (_u, splits) => splits.map((v) => format(v)) }],
+        axes: [
+          { size: 30, font: "11px system-ui" },
+          // Counts step by whole numbers: a half-chat tick would print as a rounded count twice ("0, 1, 1").
+          { size: trend.unit === "duration" ? 84 : 60, font: "11px system-ui", values: (_u, splits) => splits.map((v) => format(v)), ...(trend.unit === "count" ? { incrs: wholeSteps } : {}) },
+        ],
         series: [{}, { label: trend.title, stroke: "#1d3557", width: 2, fill: "rgba(29, 53, 87, 0.08)", points: { show: true, size: 5 }, spanGaps: false, value: (_u, v) => format(v) }],
       };
       this.charts.push(new uPlot(options, [xs, values(trend)], plot));
