@@ -250,13 +250,15 @@ internal static class MetricsBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"metrics: waited {clock.Elapsed.TotalSeconds:F0} s for background merges to finish"));
     }
 
-    /// <summary>A refresh (<see cref="RollupRunner.RefreshAsync"/>), timed.</summary>
+    /// <summary>A refresh (<see cref="RollupRunner.RefreshAsync"/>), timed, and where its time went statement by statement.</summary>
     private static async Task RefreshAsync(RollupRunner runner, DateTime now, string label)
     {
+        using var steps = new StatementSteps();
         var clock = Stopwatch.StartNew();
         var refresh = await runner.RefreshAsync(now, CancellationToken.None) ?? throw new InvalidOperationException("no snapshot to refresh");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rollup: refresh {label}, {refresh.FirstDay:yyyy-MM-dd}..{refresh.LastDay:yyyy-MM-dd}, {refresh.Shops:N0} shops, {refresh.RowsWritten:N0} rows in {clock.Elapsed.TotalSeconds:F1} s"));
+        steps.Print();
     }
 
     /// <summary>Runs <paramref name="action"/> once to warm up, then <paramref name="repeat"/> times; prints p50/p99 and returns p50 (ms).</summary>

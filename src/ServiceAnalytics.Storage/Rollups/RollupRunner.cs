@@ -290,13 +290,18 @@ public sealed class RollupRunner(
         var stagedFrom = Iso(new DateOnly(first.Year, first.Month, 1));
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
         var parameters = RollupSelection.DayParameters(first, last, now, runShops);
-        await staging.KeepAsync(SummaryTable.SettledChats, first, last, parameters, cancellationToken);
-        await SettleAsync(chatsStage, shops, candidates, first, last, now, counter, cancellationToken);
+        // Masking the kept rows (a mutation) and computing the chats do not wait for each other: the computed rows
+        // join the kept ones once both are done.
+        await Task.WhenAll(
+            staging.KeepAsync(SummaryTable.SettledChats, first, last, parameters, cancellationToken),
+            SettleAsync(staging.ComputedChats, shops, candidates, first, last, now, counter, cancellationToken));
+        await staging.AddComputedChatsAsync(first, last, cancellationToken);
         var summariesFrom = chats.Since is null ? first : await _selection.FirstChangedDayAsync(staging.ChangedChats, chatsStage, first, cancellationToken);
         var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, runShops);
         summaryParameters.AddParameter("staged_from", stagedFrom);
-        await staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken);
-        await staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken);
+        await Task.WhenAll(
+            staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken),
+            staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken));
         foreach (var (batch, from, to) in Statements(shops, summariesFrom, last))
         {
             // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
@@ -322,13 +327,13 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
-    /// Settles the <paramref name="candidates"/> of <paramref name="shops"/> into <paramref name="chatsStage"/>: one
+    /// Settles the <paramref name="candidates"/> of <paramref name="shops"/> into <paramref name="computedChats"/>: one
     /// statement per time zone, and per about <see cref="ChatsPerStatement"/> chats within one (<see cref="Statements"/>),
     /// so a run's cost follows its chats rather than its shops (planning a statement costs about 0.1 s in the embedded
     /// engine, whatever its size) while each statement stays within its memory limit.
     /// </summary>
     private async Task SettleAsync(
-        string chatsStage, IReadOnlyList<ShopChats> shops, string candidates, DateOnly first, DateOnly last, DateTime now, RollupShopCounter counter,
+        string computedChats, IReadOnlyList<ShopChats> shops, string candidates, DateOnly first, DateOnly last, DateTime now, RollupShopCounter counter,
         CancellationToken cancellationToken)
     {
         var shopCalendars = await calendars.ReadShopsAsync([.. shops.Select(shop => shop.ShopId)], cancellationToken);
@@ -337,7 +342,7 @@ public sealed class RollupRunner(
             foreach (var (batch, from, to) in Statements([.. zone], first, last))
             {
                 await _summaries.SettleChatsAsync(
-                    chatsStage, [.. batch.Select(shop => (shop.ShopId, shopCalendars[shop.ShopId]))], candidates, from, to, now, cancellationToken);
+                    computedChats, [.. batch.Select(shop => (shop.ShopId, shopCalendars[shop.ShopId]))], candidates, from, to, now, cancellationToken);
                 if (to == last)
                 {
                     counter.Computed(batch.Count);

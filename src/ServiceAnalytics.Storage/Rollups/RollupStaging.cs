@@ -29,7 +29,18 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// <summary>The table of the chats a refresh recomputes, as statements read and write it (<see cref="RollupSelection.WriteChangedChatsAsync"/>).</summary>
     public string ChangedChats => target.Table(ChangedChatsName);
 
-    private string ChangedChatsName => $"rollup_changed_{runId}";
+    // Every table of a run is named {name}_stage_{run id}: metrics name it without the id (ClickHouseStatementMetrics).
+    private string ChangedChatsName => $"rollup_changed_stage_{runId}";
+
+    /// <summary>
+    /// The table the run's computed chats are written into (<see cref="RollupSummaries.SettleChatsAsync"/>) while
+    /// <see cref="KeepAsync"/> masks the rows they replace in the staging copy of <c>settled_chats</c>; then
+    /// <see cref="AddComputedChatsAsync"/> adds them. So computing need not wait for the mask, and the mask (a
+    /// mutation of the parts the staging copy holds) never reaches a computed row.
+    /// </summary>
+    public string ComputedChats => target.Table(ComputedChatsName);
+
+    private string ComputedChatsName => $"settled_chats_computed_stage_{runId}";
 
     /// <summary>The name of the run's staging copy of <paramref name="table"/>.</summary>
     public string StageName(SummaryTable table) => $"{table.Name}_stage_{runId}";
@@ -61,7 +72,8 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
                 .. target.Distribute(ChangedChatsName, ShardingKey),
             ]
             : [];
-        foreach (var statement in SummaryTable.All.SelectMany(table => CreateStatements(target, table.Name, StageName(table))).Concat(changed))
+        IEnumerable<(string Table, string Stage)> copies = SummaryTable.All.Select(table => (table.Name, StageName(table))).Append((SummaryTable.SettledChats.Name, ComputedChatsName));
+        foreach (var statement in copies.SelectMany(copy => CreateStatements(target, copy.Table, copy.Stage)).Concat(changed))
         {
             await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
         }
@@ -102,6 +114,20 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
             DELETE FROM {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}}
             WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
             """, parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds the computed chats (<see cref="ComputedChats"/>) of the run's months first..last to the staging copy of
+    /// <c>settled_chats</c>, once <see cref="KeepAsync"/> has masked the rows they replace (parts attached, not copied).
+    /// </summary>
+    public async Task AddComputedChatsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        foreach (var month in Months(first, last))
+        {
+            await store.Client.ExecuteNonQueryAsync(
+                $$"""ALTER TABLE {{target.LocalTable(StageName(SummaryTable.SettledChats))}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(ComputedChatsName)}}""",
+                cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>
@@ -181,7 +207,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// <summary>Drops the staging copies, whether the run succeeded or not (and whether it created them); a failure to drop is logged, not raised.</summary>
     public async Task DropAsync()
     {
-        foreach (var stage in SummaryTable.All.Select(StageName).Append(ChangedChatsName))
+        foreach (var stage in SummaryTable.All.Select(StageName).Append(ComputedChatsName).Append(ChangedChatsName))
         {
             try
             {

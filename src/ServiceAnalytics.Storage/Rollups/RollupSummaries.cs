@@ -63,8 +63,9 @@ internal sealed class RollupSummaries(ClickHouseStore store)
         var chats = $$"""
             (SELECT * FROM {{chatsStage}} UNION ALL SELECT * FROM settled_chats WHERE day < toDate({staged_from:String}))
             """;
-        await store.Client.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken);
-        await store.Client.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken);
+        await Task.WhenAll(
+            store.Client.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken),
+            store.Client.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken));
     }
 
     /// <summary>The rows of <paramref name="chats"/> (settled chats) of the run's days and shops, as a source of <c>AgentChats</c>.</summary>
