@@ -21,11 +21,15 @@ public sealed class EmbeddedEngine
     private EmbeddedEngine(string dataPath, EmbeddedEngineOptions options)
     {
         DataPath = dataPath;
-        // Server-wide settings take effect when the engine boots, with its first connection.
+        // Server-wide settings take effect when the engine boots, with its first connection. The embedded engine runs
+        // merges and mutations on 2 threads with 4 task slots; a mutation (a rollup's lightweight delete) is one task
+        // per part, and a part that finds the slots full waits out a 0.1 s back-off, growing with each retry: a delete
+        // over a month of 16 parts took 2.4 s against 40 ms with 32 slots (a server's default), on the same 2 threads.
         _anchor = EmbeddedConnection.Open(dataPath,
         [
             new("max_server_memory_usage", Bytes(options.MaxMemoryMiB)),
             new("mark_cache_size", Bytes(options.MaxMemoryMiB / 8)),
+            new("background_merges_mutations_concurrency_ratio", "16"),
         ]);
         Pool = OpenPool(options.MaxConnections, StatementMemorySettings(options.MaxStatementMemoryMiB));
         EngineVersion = _anchor.QueryText("SELECT version()");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Compression;
 using ServiceAnalytics.EmbeddedClickHouse;
@@ -164,6 +165,18 @@ public sealed class EmbeddedTransportTests(DatabasePerLane databases) : IClassFi
         Assert.False(response.IsSuccessStatusCode);
         Assert.Equal("271", response.Headers.GetValues("X-ClickHouse-Exception-Code").Single());
         Assert.Equal(0UL, await db.Client.ExecuteScalarAsync("SELECT count() FROM garbled"));
+    }
+
+    [Fact]
+    public async Task Merges_and_mutations_get_a_servers_task_slots_so_a_delete_over_many_parts_does_not_queue()
+    {
+        var db = await Database();
+
+        // A mutation is one task per part; with the embedded default of 4 slots the fifth part backs off (0.1 s and growing).
+        var slots = Convert.ToInt64(await db.Client.ExecuteScalarAsync(
+            "SELECT value FROM system.metrics WHERE metric = 'BackgroundMergesAndMutationsPoolSize'"), CultureInfo.InvariantCulture);
+
+        Assert.True(slots >= 32, $"the engine has {slots} merge and mutation task slots");
     }
 
     [Fact]
