@@ -21,7 +21,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// engine's background merges are done (steady state). Then a quarter of an hour
 /// of traffic arrives: measured as served (the snapshot, until the next refresh), as computed when no snapshot may be
 /// served (<see cref="RollupOptions.SnapshotMaxAge"/> zero: the changed chats from the facts), the refresh that
-/// takes it in, and as served after it. Last, new chats arrive for every shop (40 each with 1,000 shops, at least 5
+/// takes it in, and as served after it; five more quarters are refreshed, each timed. Last, new chats arrive for every shop (40 each with 1,000 shops, at least 5
 /// each) and the refresh that takes them in is timed: a refresh's cost at a platform's busy hour.
 /// </summary>
 internal static class MetricsBenchmark
@@ -89,10 +89,11 @@ internal static class MetricsBenchmark
             new MetricQueries(store, _ => RawChats, progress: null),
             (await queries.FindShopAsync(BigShop, CancellationToken.None))!, now, repeat, slowRepeat, new MemoryPeaks());
         await MeasurePeriodsAsync(readers);
-        await AddArrivalsAsync(store, chats, stride, now);
+        await AddArrivalsAsync(store, chats, stride, quarter: 0, now);
         await MeasureAfterArrivalsAsync(readers);
         await RefreshAsync(runner, now, "after the quarter of an hour");
         await MeasureRefreshedAsync(readers);
+        await RefreshQuartersAsync(store, runner, chats, stride, now);
         var perShop = Math.Max(5, 40_000 / shops);
         await AddEveryShopArrivalsAsync(store, chats, shops, perShop, now);
         await RefreshAsync(runner, now, $"after {perShop} new chats in every one of the {shops:N0} shops");
@@ -156,15 +157,37 @@ internal static class MetricsBenchmark
     }
 
     /// <summary>
-    /// Between runs facts keep arriving: a quarter of an hour of the big shop's traffic (about 40 new chats, each
-    /// with its ~10 facts) plus ratings of 60 older chats.
+    /// The refresh of the big shop's quarter of an hour, once more for each of <see cref="QuarterRefreshes"/> further
+    /// quarters: one refresh is one sample on a shared machine, so their median and slowest are printed too.
     /// </summary>
-    private static async Task AddArrivalsAsync(ClickHouseStore store, int chats, int stride, DateTime now)
+    private static async Task RefreshQuartersAsync(ClickHouseStore store, RollupRunner runner, int chats, int stride, DateTime now)
+    {
+        var seconds = new List<double>();
+        for (var quarter = 1; quarter <= QuarterRefreshes; quarter++)
+        {
+            await AddArrivalsAsync(store, chats, stride, quarter, now);
+            var clock = Stopwatch.StartNew();
+            _ = await runner.RefreshAsync(now, CancellationToken.None) ?? throw new InvalidOperationException("no snapshot to refresh");
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        var sorted = seconds.Order().ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"rollup: refresh after each of {QuarterRefreshes} further quarters of an hour of {BigShop} (40 new chats, 60 ratings): median {sorted[sorted.Count / 2]:F2} s, slowest {sorted[^1]:F2} s ({string.Join(", ", seconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))})"));
+    }
+
+    private const int QuarterRefreshes = 5;
+
+    /// <summary>
+    /// Between runs facts keep arriving: a quarter of an hour of the big shop's traffic (about 40 new chats, each
+    /// with its ~10 facts) plus ratings of 60 older chats; each <paramref name="quarter"/> its own chats and ratings.
+    /// </summary>
+    private static async Task AddArrivalsAsync(ClickHouseStore store, int chats, int stride, int quarter, DateTime now)
     {
         using var arrived = new FactBatch();
         for (var c = 0; c < 40; c++)
         {
-            foreach (var fact in ChatFacts(BigShop, chats + c * 5, now.AddMinutes(-15 + c / 3.0)))
+            foreach (var fact in ChatFacts(BigShop, chats + (quarter * 40 + c) * 5, now.AddMinutes(-15 + c / 3.0)))
             {
                 FactRows.Add(arrived, fact);
             }
@@ -174,8 +197,8 @@ internal static class MetricsBenchmark
         {
             FactRows.Add(arrived, new Fact
             {
-                ShopId = BigShop, EventId = $"late-rating-{c}", OccurredAt = Timestamp.FromDateTime(now.AddMinutes(-5)),
-                ChatRated = new ChatRated { ChatId = $"chat-{(chats - 1) / stride * stride - stride * c * 37:D8}", Stars = 5 },
+                ShopId = BigShop, EventId = $"late-rating-{quarter}-{c}", OccurredAt = Timestamp.FromDateTime(now.AddMinutes(-5)),
+                ChatRated = new ChatRated { ChatId = $"chat-{(chats - 1) / stride * stride - stride * (c * 37 + quarter):D8}", Stars = 5 },
             });
         }
 
@@ -183,13 +206,13 @@ internal static class MetricsBenchmark
     }
 
     /// <summary>
-    /// New chats for every shop: <paramref name="perShop"/> each (numbered after the quarter of an hour's), a
+    /// New chats for every shop: <paramref name="perShop"/> each (numbered after the quarters of an hour's), a
     /// minute apart over the last hour.
     /// </summary>
     private static async Task AddEveryShopArrivalsAsync(ClickHouseStore store, int chats, int shops, int perShop, DateTime now)
     {
         using var arrived = new FactBatch();
-        var next = chats + 1_000;
+        var next = chats + (QuarterRefreshes + 1) * 40 * 5;
         for (var shop = 0; shop < shops; shop++)
         {
             for (var c = 0; c < perShop; c++)

@@ -264,17 +264,21 @@ public sealed class RollupRunner(
         RollupStaging staging, DateOnly first, DateOnly last, DateTime now, RollupChats chats, RollupShopCounter counter, CancellationToken cancellationToken)
     {
         var runsBefore = await _log.CountSucceededAsync(cancellationToken);
-        await staging.CreateAsync(changedChatsOnly: chats.Since is not null, cancellationToken);
         IReadOnlyList<ShopChats> shops;
         string candidates;
         if (chats.Since is { } since)
         {
-            await _selection.WriteChangedChatsAsync(staging.ChangedChats, since, first, now, cancellationToken);
+            await staging.CreateChangedChatsAsync(cancellationToken);
+            // The staging copies are created while the changed chats are found.
+            await Task.WhenAll(
+                staging.CreateCopiesAsync(cancellationToken),
+                _selection.WriteChangedChatsAsync(staging.ChangedChats, since, first, now, cancellationToken));
             shops = await _selection.ShopsOfAsync(staging.ChangedChats, cancellationToken);
             candidates = $"SELECT shop_id, chat_id FROM {staging.ChangedChats}";
         }
         else
         {
+            await staging.CreateCopiesAsync(cancellationToken);
             shops = await _selection.ShopsWithChatsAsync(first, last, chats.Shops, cancellationToken);
             candidates = RollupSummaries.EveryChatOfShops;
         }
@@ -290,28 +294,21 @@ public sealed class RollupRunner(
         var stagedFrom = Iso(new DateOnly(first.Year, first.Month, 1));
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
         var parameters = RollupSelection.DayParameters(first, last, now, runShops);
-        // Masking the kept rows (a mutation) and computing the chats do not wait for each other: the computed rows
-        // join the kept ones once both are done.
+        // Masking the kept rows (a mutation) and computing the run's rows do not wait for each other: the computed rows
+        // join the kept ones once both are done; the chats first, since the summaries are computed from them.
         await Task.WhenAll(
             staging.KeepAsync(SummaryTable.SettledChats, first, last, parameters, cancellationToken),
-            SettleAsync(staging.ComputedChats, shops, candidates, first, last, now, counter, cancellationToken));
-        await staging.AddComputedChatsAsync(first, last, cancellationToken);
+            SettleAsync(staging.Computed(SummaryTable.SettledChats), shops, candidates, first, last, now, counter, cancellationToken));
+        await staging.AddComputedAsync(SummaryTable.SettledChats, first, last, cancellationToken);
         var summariesFrom = chats.Since is null ? first : await _selection.FirstChangedDayAsync(staging.ChangedChats, chatsStage, first, cancellationToken);
         var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, runShops);
         summaryParameters.AddParameter("staged_from", stagedFrom);
         await Task.WhenAll(
             staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken),
-            staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken));
-        foreach (var (batch, from, to) in Statements(shops, summariesFrom, last))
-        {
-            // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
-            // summaries too are computed about ChatsPerStatement chats at a time.
-            var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
-            batchParameters.AddParameter("staged_from", stagedFrom);
-            await _summaries.SummarizeAsync(
-                chatsStage, staging.Stage(SummaryTable.ShopDaily), staging.Stage(SummaryTable.AgentDaily), batchParameters, cancellationToken);
-        }
-
+            staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken),
+            SummarizeAsync(staging, shops, summariesFrom, last, now, stagedFrom, cancellationToken));
+        await staging.AddComputedAsync(SummaryTable.ShopDaily, first, last, cancellationToken);
+        await staging.AddComputedAsync(SummaryTable.AgentDaily, first, last, cancellationToken);
         if (chats.Since is null)
         {
             await staging.MergeAsync(cancellationToken);
@@ -323,7 +320,26 @@ public sealed class RollupRunner(
         }
 
         await staging.SwapMonthsAsync(first, last, cancellationToken);
-        return await staging.CountComputedRowsAsync(parameters, summaryParameters, cancellationToken);
+        return await staging.CountComputedRowsAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Computes the shop and agent summaries of <paramref name="shops"/>' days first..last into their computed tables,
+    /// from the completed staging <c>settled_chats</c> (its months from <paramref name="stagedFrom"/>).
+    /// </summary>
+    private async Task SummarizeAsync(
+        RollupStaging staging, IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last, DateTime now, string stagedFrom, CancellationToken cancellationToken)
+    {
+        foreach (var (batch, from, to) in Statements(shops, first, last))
+        {
+            // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
+            // summaries too are computed about ChatsPerStatement chats at a time.
+            var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
+            batchParameters.AddParameter("staged_from", stagedFrom);
+            await _summaries.SummarizeAsync(
+                staging.Stage(SummaryTable.SettledChats), staging.Computed(SummaryTable.ShopDaily), staging.Computed(SummaryTable.AgentDaily),
+                batchParameters, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
 /// One run's staging copies of the <see cref="SummaryTable.All"/> tables: created empty, given the rows the run keeps,
-/// filled with the run's rows (by <see cref="RollupSummaries"/>), swapped in month by month with
-/// <c>REPLACE PARTITION</c>, and dropped; for a refresh, also the table of the chats it recomputes. On a cluster each copy is a local table on every node with a
+/// given the run's rows (computed by <see cref="RollupSummaries"/> into a copy of their own), swapped in month by month
+/// with <c>REPLACE PARTITION</c>, and dropped; for a refresh, also the table of the chats it recomputes. On a cluster each copy is a local table on every node with a
 /// <c>Distributed</c> table over them, as the migrations create the tables themselves.
 /// </summary>
 internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, string runId, ILogger logger)
@@ -32,84 +32,83 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     // Every table of a run is named {name}_stage_{run id}: metrics name it without the id (ClickHouseStatementMetrics).
     private string ChangedChatsName => $"rollup_changed_stage_{runId}";
 
-    /// <summary>
-    /// The table the run's computed chats are written into (<see cref="RollupSummaries.SettleChatsAsync"/>) while
-    /// <see cref="KeepAsync"/> masks the rows they replace in the staging copy of <c>settled_chats</c>; then
-    /// <see cref="AddComputedChatsAsync"/> adds them. So computing need not wait for the mask, and the mask (a
-    /// mutation of the parts the staging copy holds) never reaches a computed row.
-    /// </summary>
-    public string ComputedChats => target.Table(ComputedChatsName);
-
-    private string ComputedChatsName => $"settled_chats_computed_stage_{runId}";
-
     /// <summary>The name of the run's staging copy of <paramref name="table"/>.</summary>
     public string StageName(SummaryTable table) => $"{table.Name}_stage_{runId}";
+
+    /// <summary>
+    /// The table the run's computed rows of <paramref name="table"/> are written into (by <see cref="RollupSummaries"/>)
+    /// while <see cref="KeepAsync"/> masks the rows they replace in the staging copy; then <see cref="AddComputedAsync"/>
+    /// adds them. So computing need not wait for the mask, and the mask (a mutation of the parts the staging copy
+    /// holds) never reaches a computed row.
+    /// </summary>
+    public string Computed(SummaryTable table) => target.Table(ComputedName(table));
+
+    private string ComputedName(SummaryTable table) => $"{table.Name}_computed_stage_{runId}";
 
     /// <summary>The staging copy of <paramref name="table"/> as statements read and write it (the Distributed table on a cluster).</summary>
     public string Stage(SummaryTable table) => target.Table(StageName(table));
 
     /// <summary>
-    /// The statements that create <paramref name="stage"/> as an empty copy of <paramref name="table"/>: on a cluster,
-    /// a local copy on every node and a Distributed table over them.
+    /// The statements that create <paramref name="stage"/> as an empty copy of <paramref name="table"/> that merges
+    /// nothing in the background: on a cluster, a local copy on every node and a Distributed table over them.
     /// </summary>
+    /// <remarks>
+    /// A mutation waits for the merges of the parts it mutates. Left to merge, a staging copy starts merging the parts
+    /// just attached to it, and the run's mask waited for that merge: 0.8–0.9 s against 40–50 ms for a month of 8
+    /// parts. A run that wants its months in one part merges them itself (<see cref="MergeAsync"/>: <c>OPTIMIZE</c>
+    /// ignores this limit).
+    /// </remarks>
     public static IReadOnlyList<string> CreateStatements(SchemaTarget target, string table, string stage) =>
     [
         $$"""CREATE TABLE {{target.LocalTable(stage)}}{{target.OnClusterClause}} AS {{target.LocalTable(table)}}""",
+        $$"""ALTER TABLE {{target.LocalTable(stage)}}{{target.OnClusterClause}} MODIFY SETTING max_bytes_to_merge_at_max_space_in_pool = 1, max_bytes_to_merge_at_min_space_in_pool = 1""",
         .. target.Distribute(stage, ShardingKey),
     ];
 
-    /// <summary>
-    /// Creates the staging copies of every table and, when the run recomputes <paramref name="changedChatsOnly"/>,
-    /// the table of those chats.
-    /// </summary>
-    public async Task CreateAsync(bool changedChatsOnly, CancellationToken cancellationToken)
+    /// <summary>Creates the table of the chats a refresh recomputes (<see cref="ChangedChats"/>): the run recomputes only those.</summary>
+    public async Task CreateChangedChatsAsync(CancellationToken cancellationToken)
     {
-        _changedChatsOnly = changedChatsOnly;
-        IEnumerable<string> changed = changedChatsOnly
-            ?
-            [
-                $$"""CREATE TABLE {{target.LocalTable(ChangedChatsName)}}{{target.OnClusterClause}} (shop_id String, chat_id String) ENGINE = MergeTree ORDER BY (shop_id, chat_id)""",
-                .. target.Distribute(ChangedChatsName, ShardingKey),
-            ]
-            : [];
-        IEnumerable<(string Table, string Stage)> copies = SummaryTable.All.Select(table => (table.Name, StageName(table))).Append((SummaryTable.SettledChats.Name, ComputedChatsName));
-        foreach (var statement in copies.SelectMany(copy => CreateStatements(target, copy.Table, copy.Stage)).Concat(changed))
+        _changedChatsOnly = true;
+        IReadOnlyList<string> statements =
+        [
+            $$"""CREATE TABLE {{target.LocalTable(ChangedChatsName)}}{{target.OnClusterClause}} (shop_id String, chat_id String) ENGINE = MergeTree ORDER BY (shop_id, chat_id)""",
+            .. target.Distribute(ChangedChatsName, ShardingKey),
+        ];
+        foreach (var statement in statements)
         {
             await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
         }
     }
 
+    /// <summary>Creates the staging copies of every table and the tables of their computed rows (<see cref="Computed"/>).</summary>
+    public async Task CreateCopiesAsync(CancellationToken cancellationToken)
+    {
+        var tables = SummaryTable.All.SelectMany(table => new[] { CreateStatements(target, table.Name, StageName(table)), CreateStatements(target, table.Name, ComputedName(table)) });
+        // The tables side by side (each a few milliseconds of DDL), each table's statements in order.
+        await Task.WhenAll(tables.Select(async statements =>
+        {
+            foreach (var statement in statements)
+            {
+                await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+            }
+        }));
+    }
+
     /// <summary>
-    /// Fills the staging copy of <paramref name="table"/> with the rows the run keeps, before it writes its own: the
-    /// rows of the run's months (from <c>staged_from</c>, the first of them, for the summaries) outside its days
-    /// (<c>first_day</c>..<c>last_day</c>) and, within them, of the shops
-    /// it does not compute (for a refresh's settled chats: of the chats). A day the run then writes nothing for
-    /// becomes empty when swapped in: its chats moved to another day (an earlier message arrived) or never were.
+    /// Gives the staging copy of <paramref name="table"/> the rows the run keeps: the rows of the run's months outside
+    /// its days (<c>first_day</c>..<c>last_day</c> of <paramref name="parameters"/>; for the summaries the months from
+    /// <c>staged_from</c>, the first of them) and, within them, of the shops it does not compute (for a refresh's
+    /// settled chats: of the chats). A day the run then writes nothing for becomes empty when swapped in: its chats
+    /// moved to another day (an earlier message arrived) or never were.
     /// The settled chats' months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: parts shared, not
-    /// copied) and the recomputed rows masked (a lightweight delete), which costs less than copying the wide rows
-    /// (measured: 0.6–1.6 s against 1.4–2.3 s for a refresh of 1M chats); the summaries' narrow rows are copied,
-    /// which costs less than a delete's mutation of their many parts (0.1–0.2 s against 0.5–2.2 s).
+    /// copied) and the recomputed rows masked (a lightweight delete, one mutation task per part: the engine needs
+    /// enough task slots, see <c>EmbeddedEngine</c>), which costs less than copying these wide rows (on a refresh of the
+    /// benchmark's 200k-chat shop, 0.07–0.15 s against 0.3–1.1 s). The summaries' narrow rows are copied: a refresh
+    /// leaves their months in many small parts, and a mask of them took 0.13–0.8 s against 0.1–0.2 s for the copy.
     /// </summary>
     public async Task KeepAsync(SummaryTable table, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
-        if (table != SummaryTable.SettledChats)
-        {
-            await store.Client.ExecuteNonQueryAsync($$"""
-                INSERT INTO {{Stage(table)}} ({{table.Columns}})
-                SELECT {{table.Columns}} FROM {{target.Table(table.Name)}}
-                WHERE day >= toDate({staged_from:String}) AND toYYYYMM(day) <= toYYYYMM(toDate({last_day:String}))
-                  AND (day < toDate({first_day:String}) OR day > toDate({last_day:String}) OR NOT {{Recomputed(table)}})
-                """, parameters, cancellationToken: cancellationToken);
-            return;
-        }
-
-        foreach (var month in Months(first, last))
-        {
-            await store.Client.ExecuteNonQueryAsync(
-                $$"""ALTER TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(table.Name)}}""",
-                cancellationToken: cancellationToken);
-        }
-
+        await AttachMonthsAsync(StageName(table), table.Name, first, last, cancellationToken);
         await store.Client.ExecuteNonQueryAsync($$"""
             DELETE FROM {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}}
             WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
@@ -117,15 +116,19 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     }
 
     /// <summary>
-    /// Adds the computed chats (<see cref="ComputedChats"/>) of the run's months first..last to the staging copy of
-    /// <c>settled_chats</c>, once <see cref="KeepAsync"/> has masked the rows they replace (parts attached, not copied).
+    /// Adds the computed rows of <paramref name="table"/> (<see cref="Computed"/>) of the run's months first..last to
+    /// its staging copy, once <see cref="KeepAsync"/> has masked the rows they replace (parts attached, not copied).
     /// </summary>
-    public async Task AddComputedChatsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    public Task AddComputedAsync(SummaryTable table, DateOnly first, DateOnly last, CancellationToken cancellationToken) =>
+        AttachMonthsAsync(StageName(table), ComputedName(table), first, last, cancellationToken);
+
+    /// <summary>Attaches the months of first..last of local table <paramref name="from"/> to local table <paramref name="to"/>.</summary>
+    private async Task AttachMonthsAsync(string to, string from, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         foreach (var month in Months(first, last))
         {
             await store.Client.ExecuteNonQueryAsync(
-                $$"""ALTER TABLE {{target.LocalTable(StageName(SummaryTable.SettledChats))}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(ComputedChatsName)}}""",
+                $$"""ALTER TABLE {{target.LocalTable(to)}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(from)}}""",
                 cancellationToken: cancellationToken);
         }
     }
@@ -146,12 +149,11 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     }
 
     /// <summary>
-    /// Swaps each of the run's months of every table in from its completed staging copy, one table after the other
+    /// Swaps each of the run's months of every table in from its completed staging copy, the three tables side by side
     /// (so the rows and the summaries a request reads are of the same run but for milliseconds).
     /// </summary>
-    public async Task SwapMonthsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken)
-    {
-        foreach (var table in SummaryTable.All)
+    public Task SwapMonthsAsync(DateOnly first, DateOnly last, CancellationToken cancellationToken) =>
+        Task.WhenAll(SummaryTable.All.Select(async table =>
         {
             foreach (var month in Months(first, last))
             {
@@ -159,8 +161,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
                     $$"""ALTER TABLE {{target.LocalTable(table.Name)}}{{target.OnClusterClause}} REPLACE PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(StageName(table))}}""",
                     options: s_replaceFromEmpty, cancellationToken: cancellationToken);
             }
-        }
-    }
+        }));
 
     /// <summary>The first days of the months of first..last.</summary>
     private static IEnumerable<DateOnly> Months(DateOnly first, DateOnly last)
@@ -174,26 +175,14 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// <summary>The partition of a month's days (the tables are partitioned by <c>toYYYYMM(day)</c>), as the literal <c>PARTITION ID</c> takes.</summary>
     private static string PartitionId(DateOnly month) => $"'{month.ToString("yyyyMM", CultureInfo.InvariantCulture)}'";
 
-    /// <summary>
-    /// The rows of the recomputed days and shops in the staging copies (which also hold the months' other rows,
-    /// kept unchanged): the rows a run wrote. The summaries' days are those of <paramref name="summaryParameters"/>.
-    /// </summary>
-    public async Task<ComputedRows> CountComputedRowsAsync(
-        ClickHouseParameterCollection parameters, ClickHouseParameterCollection summaryParameters, CancellationToken cancellationToken)
+    /// <summary>The rows the run wrote: those of its computed tables (<see cref="Computed"/>), counted in one statement.</summary>
+    public async Task<ComputedRows> CountComputedRowsAsync(CancellationToken cancellationToken)
     {
-        long rows = 0;
-        long chats = 0;
-        foreach (var table in SummaryTable.All)
-        {
-            var count = Convert.ToInt64(await store.Client.ExecuteScalarAsync($$"""
-                SELECT count() FROM {{Stage(table)}}
-                WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
-                """, table == SummaryTable.SettledChats ? parameters : summaryParameters, cancellationToken: cancellationToken), CultureInfo.InvariantCulture);
-            rows += count;
-            chats += table == SummaryTable.SettledChats ? count : 0;
-        }
-
-        return new ComputedRows(chats, rows);
+        var counts = string.Join(", ", SummaryTable.All.Select(table => $"assumeNotNull((SELECT count() FROM {Computed(table)}))"));
+        using var reader = await store.Client.ExecuteReaderAsync($"SELECT [{counts}]", cancellationToken: cancellationToken);
+        reader.Read();
+        var rows = ((ulong[])reader.GetValue(0)).Select(count => (long)count).ToList();
+        return new ComputedRows(rows[SummaryTable.All.ToList().IndexOf(SummaryTable.SettledChats)], rows.Sum());
     }
 
     /// <summary>
@@ -207,7 +196,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     /// <summary>Drops the staging copies, whether the run succeeded or not (and whether it created them); a failure to drop is logged, not raised.</summary>
     public async Task DropAsync()
     {
-        foreach (var stage in SummaryTable.All.Select(StageName).Append(ComputedChatsName).Append(ChangedChatsName))
+        foreach (var stage in SummaryTable.All.SelectMany(table => new[] { StageName(table), ComputedName(table) }).Append(ChangedChatsName))
         {
             try
             {
