@@ -302,7 +302,6 @@ public sealed class RollupRunner(
         await staging.AddComputedAsync(SummaryTable.SettledChats, first, last, cancellationToken);
         var summariesFrom = chats.Since is null ? first : await _selection.FirstChangedDayAsync(staging.ChangedChats, chatsStage, first, cancellationToken);
         var summaryParameters = RollupSelection.DayParameters(summariesFrom, last, now, runShops);
-        summaryParameters.AddParameter("staged_from", stagedFrom);
         await Task.WhenAll(
             staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken),
             staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken),

@@ -96,15 +96,15 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
 
     /// <summary>
     /// Gives the staging copy of <paramref name="table"/> the rows the run keeps: the rows of the run's months outside
-    /// its days (<c>first_day</c>..<c>last_day</c> of <paramref name="parameters"/>; for the summaries the months from
-    /// <c>staged_from</c>, the first of them) and, within them, of the shops it does not compute (for a refresh's
-    /// settled chats: of the chats). A day the run then writes nothing for becomes empty when swapped in: its chats
-    /// moved to another day (an earlier message arrived) or never were.
-    /// The settled chats' months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: parts shared, not
-    /// copied) and the recomputed rows masked (a lightweight delete, one mutation task per part: the engine needs
-    /// enough task slots, see <c>EmbeddedEngine</c>), which costs less than copying these wide rows (on a refresh of the
-    /// benchmark's 200k-chat shop, 0.07–0.15 s against 0.3–1.1 s). The summaries' narrow rows are copied: a refresh
-    /// leaves their months in many small parts, and a mask of them took 0.13–0.8 s against 0.1–0.2 s for the copy.
+    /// its days (<c>first_day</c>..<c>last_day</c> of <paramref name="parameters"/>) and, within them, of the shops it
+    /// does not compute (for a refresh's settled chats: of the chats). A day the run then writes nothing for becomes
+    /// empty when swapped in: its chats moved to another day (an earlier message arrived) or never were.
+    /// The months are attached from the live table (<c>ATTACH PARTITION … FROM</c>: parts shared, not copied) and the
+    /// recomputed rows masked (a lightweight delete, one mutation task per part: the engine needs enough task slots,
+    /// see <c>EmbeddedEngine</c>, and the copy must not merge, see <see cref="CreateStatements"/>). On a refresh of the
+    /// benchmark's 200k-chat shop the mask of its settled chats took 0.06–0.22 s against 0.3–1.1 s for a copy of the
+    /// months' other rows, which are wide; the summaries' masks (0.1–0.2 s) run beside their computation, where their
+    /// copies (0.1–0.5 s) ran before it.
     /// </summary>
     public async Task KeepAsync(SummaryTable table, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
@@ -181,8 +181,8 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         var counts = string.Join(", ", SummaryTable.All.Select(table => $"assumeNotNull((SELECT count() FROM {Computed(table)}))"));
         using var reader = await store.Client.ExecuteReaderAsync($"SELECT [{counts}]", cancellationToken: cancellationToken);
         reader.Read();
-        var rows = ((ulong[])reader.GetValue(0)).Select(count => (long)count).ToList();
-        return new ComputedRows(rows[SummaryTable.All.ToList().IndexOf(SummaryTable.SettledChats)], rows.Sum());
+        var rows = SummaryTable.All.Zip((ulong[])reader.GetValue(0), (table, count) => (Table: table, Count: (long)count)).ToList();
+        return new ComputedRows(rows.Single(row => row.Table == SummaryTable.SettledChats).Count, rows.Sum(row => row.Count));
     }
 
     /// <summary>
