@@ -241,6 +241,21 @@ internal static class MetricsBenchmark
             Console.WriteLine($"metrics: {BigShop}, last 30 days, after 40 new chats and 60 ratings arrived since the refresh, {label}");
             await MeasureReadsAsync(reader, r, Recent(r.Now), reader == r.Exact ? r.SlowRepeat : r.Repeat);
         }
+
+        // Where a read as of the request spends its time, statement by statement (one read each).
+        foreach (var (label, read) in new (string, Func<Task>)[]
+        {
+            ("overview", () => r.Exact.ReadOverviewsAsync(BigShop, r.Calendar, [Recent(r.Now), Recent(r.Now).Previous], r.Now, CancellationToken.None)),
+            ("All Chats", () => r.Exact.ListChatsAsync(BigShop, r.Calendar, Recent(r.Now), r.Now, s_all, null, 51, CancellationToken.None)),
+            ("agent details", () => r.Exact.ReadAgentsAsync(BigShop, r.Calendar, Recent(r.Now), r.Now, CancellationToken.None)),
+        })
+        {
+            using var steps = new StatementSteps();
+            var clock = Stopwatch.StartNew();
+            await read();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label} as of the request, one read of {clock.Elapsed.TotalMilliseconds:F0} ms:"));
+            steps.Print();
+        }
     }
 
     /// <summary>The last 30 days from the refreshed snapshot, and 90 days from the rollups against all live.</summary>

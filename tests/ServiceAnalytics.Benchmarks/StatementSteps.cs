@@ -40,22 +40,32 @@ internal sealed partial class StatementSteps : IDisposable
     {
         lock (_statements)
         {
-            var steps = new List<(string Name, int Count, TimeSpan Duration)>();
+            var steps = new List<(string Name, List<TimeSpan> Durations)>();
             foreach (var (name, duration) in _statements)
             {
                 if (steps is [.., var last] && last.Name == name)
                 {
-                    steps[^1] = (name, last.Count + 1, last.Duration + duration);
+                    last.Durations.Add(duration);
                 }
                 else
                 {
-                    steps.Add((name, 1, duration));
+                    steps.Add((name, [duration]));
                 }
             }
 
-            foreach (var (name, count, duration) in steps.Where(step => step.Duration >= TimeSpan.FromMilliseconds(10)))
+            foreach (var (name, durations) in steps)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name}: {count}× {duration.TotalSeconds:F2} s"));
+                var total = durations.Aggregate(TimeSpan.Zero, (sum, duration) => sum + duration);
+                if (total < TimeSpan.FromMilliseconds(10))
+                {
+                    continue;
+                }
+
+                // A few statements of one kind: each one's time too (they may have run side by side).
+                var each = durations.Count is > 1 and <= 5
+                    ? $" ({string.Join(", ", durations.Select(duration => duration.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)))})"
+                    : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name}: {durations.Count}× {total.TotalSeconds:F2} s{each}"));
             }
         }
     }

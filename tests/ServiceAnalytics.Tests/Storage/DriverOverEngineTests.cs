@@ -265,4 +265,19 @@ public sealed class DriverOverEngineTests(DatabasePerLane databases) : IClassFix
         }));
         Assert.All(counts, c => Assert.Equal(10, c));
     }
+
+    [Theory]
+    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
+    public async Task The_services_statements_run_with_its_priority_and_without_the_and_chain_pass(ClickHouseLane lane)
+    {
+        var db = await Database(lane);
+        // Statements with settings of their own keep the service's (the driver adds a query's to the client's).
+        var withOwnSettings = new QueryOptions { CustomSettings = new Dictionary<string, object> { ["max_threads"] = 1 } };
+        foreach (var options in new[] { null, withOwnSettings })
+        {
+            var settings = await db.Client.ExecuteScalarAsync(
+                "SELECT tuple(getSetting('priority'), toUInt8(getSetting('optimize_and_compare_chain')))", options: options);
+            Assert.Equal("(1,0)", FormattableString.Invariant($"{settings}").Replace(" ", "", StringComparison.Ordinal));
+        }
+    }
 }
