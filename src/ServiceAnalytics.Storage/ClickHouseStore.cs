@@ -64,7 +64,7 @@ public sealed class ClickHouseStore : IDisposable
             Timeout = Options.CommandTimeout,
             HttpClient = _httpClient,
             LoggerFactory = loggerFactory,
-            CustomSettings = new Dictionary<string, object>(StatementSettings.Service, StringComparer.Ordinal),
+            CustomSettings = StatementSettings.For(Options),
         };
         Client = new ClickHouseClient(settings);
     }

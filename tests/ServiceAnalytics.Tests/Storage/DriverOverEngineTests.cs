@@ -280,4 +280,19 @@ public sealed class DriverOverEngineTests(DatabasePerLane databases) : IClassFix
             Assert.Equal("(1,0)", FormattableString.Invariant($"{settings}").Replace(" ", "", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task On_a_cluster_the_services_statements_answer_subqueries_over_sharded_tables_on_each_shard()
+    {
+        var db = await Database(ClickHouseLane.Embedded);
+        var cluster = StatementSettings.For(new ClickHouseOptions { ServerUrl = "http://clickhouse:8123", Cluster = "analytics_cluster" });
+        var oneNode = StatementSettings.For(new ClickHouseOptions { ServerUrl = "http://clickhouse:8123" });
+
+        // The engine takes the cluster's settings as they are (names and values it knows); one node sends none of it.
+        var mode = await db.Client.ExecuteScalarAsync(
+            "SELECT getSetting('distributed_product_mode')", options: new QueryOptions { CustomSettings = cluster });
+        Assert.Equal("local", FormattableString.Invariant($"{mode}"));
+        Assert.False(oneNode.ContainsKey("distributed_product_mode"));
+        Assert.Equal(oneNode, cluster.Where(setting => setting.Key != "distributed_product_mode").ToDictionary());
+    }
 }
