@@ -5,9 +5,12 @@ namespace ServiceAnalytics.Benchmarks;
 /// service's reads) and a benchmark's reference statements (the raw-facts baseline), which the service never runs
 /// and which take all the memory the engine allows. Linux keeps one peak per process (<c>VmHWM</c>) and starts it over
 /// at the current size when <c>5</c> is written to <c>/proc/self/clear_refs</c>: the peak is read and started over
-/// around each reference measurement.
+/// around each reference measurement. After one, the engine's allocator still holds the pages the reference freed
+/// (it returns them over the next ~10 s), so before the service's peak starts over they are returned at once
+/// (<paramref name="releaseFreedMemory"/>): otherwise the reference's leftovers would count as the service's.
 /// </summary>
-internal sealed class MemoryPeaks
+/// <param name="releaseFreedMemory">Returns the memory the engine's allocator holds freed (<c>SYSTEM JEMALLOC PURGE</c>).</param>
+internal sealed class MemoryPeaks(Func<Task> releaseFreedMemory)
 {
     private long _serviceKiB;
     private long _referenceKiB;
@@ -25,6 +28,7 @@ internal sealed class MemoryPeaks
         StartOver();
         var result = await measure();
         _referenceKiB = Math.Max(_referenceKiB, PeakKiB());
+        await releaseFreedMemory();
         StartOver();
         return result;
     }

@@ -68,8 +68,10 @@ internal static class MetricsBenchmark
         // The slow paths (raw facts, all-live, no snapshot) take seconds per run: fewer of them.
         var slowRepeat = Math.Clamp(repeat / 5, 3, 10);
         using var store = await BenchmarkEnvironment.OpenMigratedStoreAsync("bench_metrics");
+        var peaks = new MemoryPeaks(() => store.Client.ExecuteNonQueryAsync("SYSTEM JEMALLOC PURGE"));
         var facts = await LoadAsync(store, chats, shops, stride);
         var loaded = Stopwatch.StartNew();
+        Console.WriteLine($"  peak RSS after loading {peaks.Service}");
         Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, {shops:N0} shops, {BigShop} with {(chats + stride - 1) / stride:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
 
         var now = DateTime.UtcNow;
@@ -81,13 +83,14 @@ internal static class MetricsBenchmark
             store, new ShopCalendars(store), watermark, Options.Create(new RollupOptions()),
             new RollupInstruments(meters.GetRequiredService<IMeterFactory>(), watermark, TimeProvider.System), NullLogger<RollupRunner>.Instance);
         await SettleAsync(runner, now, loaded);
+        Console.WriteLine($"  peak RSS after the first runs {peaks.Service}");
         await WaitForMergesAsync(store);
         var readers = new Readers(
             queries,
             new MetricQueries(store, ComputedOutcomes.AggregatedChats, watermark, snapshotMaxAge: TimeSpan.Zero),
             new MetricQueries(store, ComputedOutcomes.AggregatedChats, progress: null),
             new MetricQueries(store, _ => RawChats, progress: null),
-            (await queries.FindShopAsync(BigShop, CancellationToken.None))!, now, repeat, slowRepeat, new MemoryPeaks());
+            (await queries.FindShopAsync(BigShop, CancellationToken.None))!, now, repeat, slowRepeat, peaks);
         await MeasurePeriodsAsync(readers);
         await AddArrivalsAsync(store, chats, stride, quarter: 0, now);
         await MeasureAfterArrivalsAsync(readers);
