@@ -71,8 +71,8 @@ internal static class MetricsBenchmark
         var peaks = new MemoryPeaks(() => store.Client.ExecuteNonQueryAsync("SYSTEM JEMALLOC PURGE"));
         var facts = await LoadAsync(store, chats, shops, stride);
         var loaded = Stopwatch.StartNew();
-        Console.WriteLine($"  peak RSS after loading {peaks.Service}");
         Console.WriteLine($"metrics: {chats:N0} chats, {facts:N0} facts, {shops:N0} shops, {BigShop} with {(chats + stride - 1) / stride:N0} chats; {repeat} runs each ({slowRepeat} of the slow paths), last 30 days of {BigShop}");
+        Console.WriteLine($"  peak RSS after loading {peaks.Service}");
 
         var now = DateTime.UtcNow;
         var watermark = new RollupProgressReader(store, TimeProvider.System);
