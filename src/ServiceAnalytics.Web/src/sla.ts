@@ -115,7 +115,7 @@ export class SlaSection implements ReportSection {
       cell,
       h("td", {}, inquiry.chatId),
       h("td", {}, inquiry.customerId || missing),
-      h("td", {}, h("time", { datetime: inquiry.askedAt }, formatInstant(inquiry.askedAt, timeZone))),
+      h("td", { class: "asked" }, h("time", { datetime: inquiry.askedAt }, formatInstant(inquiry.askedAt, timeZone))),
       h("td", {}, inquiry.currentAgentId || "unassigned"),
     );
     this.deadlines.push({ cell, row, endsAt: answeredAt + secondsLeft * 1000 });
