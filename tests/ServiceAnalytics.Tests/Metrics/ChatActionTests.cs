@@ -84,6 +84,10 @@ public sealed partial class OverviewTests
         Chat(s, "thanked", "u-thanked", now.AddHours(-2));
         s.Message("thanked", SenderRole.Customer, MessageKind.Text, now.AddHours(-2));
         s.Message("thanked", SenderRole.Customer, MessageKind.Text, now.AddHours(-1), expectsNoReply: true);
+        // Asked 3 hours ago and solved by the assistant's FAQ card, no agent writing: no agent's to answer, not listed.
+        Chat(s, "faq", "u-faq", now.AddHours(-3));
+        s.Message("faq", SenderRole.Customer, MessageKind.Text, now.AddHours(-3));
+        s.Message("faq", SenderRole.Assistant, MessageKind.FaqCard, now.AddHours(-3).AddMinutes(1));
         await IngestShuffledTwiceAsync(s);
 
         var queue = (await Analytics.GetSlaQueueAsync(new GetSlaQueueRequest { ShopId = s.ShopId })).Inquiries;
