@@ -37,6 +37,10 @@ public sealed class PageTests(ServiceHostFixture service, ChromiumFixture chromi
         // A period without chats says so.
         await session.ShowAsync(scenario.ShopId, day.AddYears(-1), day.AddYears(-1).AddDays(6));
         Assert.True(await page.IsVisibleAsync("#empty"));
+        // Every section has answered before the picture is taken: Agents and Tags say the period has none.
+        await page.WaitForSelectorAsync("[aria-busy='true']", new() { State = WaitForSelectorState.Detached });
+        Assert.Contains("No agent handled or was charged with an inquiry in this period.", await page.Locator("#agents-section").InnerTextAsync());
+        Assert.Contains("No chat of this period carries a tag.", await page.Locator("#tags-section").InnerTextAsync());
         await page.SetViewportSizeAsync(1280, 900);
         await session.ScreenshotAsync("empty-period-desktop");
 
