@@ -9,7 +9,7 @@ namespace ServiceAnalytics.Benchmarks;
 /// streamed over gRPC on loopback by a few concurrent producers, measured from the first send to the last
 /// acknowledgement. In the same run, the baseline: the same facts as rows, written by ClickHouse.Driver's
 /// <c>InsertBinaryAsync</c> straight into an embedded engine in this process. Prints both rates, their ratio, and
-/// the service's peak RSS (VmHWM). Targets on 2 cores: ≥ 150k facts/s, ≥ 0.5 of the baseline, ≤ 1 GiB.
+/// the service's peak RSS (VmHWM), with the peaks of its anonymous and file-backed parts (<see cref="ResidentMemorySampler"/>). Targets on 2 cores: ≥ 150k facts/s, ≥ 0.5 of the baseline, ≤ 1 GiB.
 /// The service runs <c>--rounds</c> times with telemetry as shipped (metrics and the Prometheus endpoint on) and as
 /// many times with <c>--Telemetry:Enabled=false</c>, interleaved (on, off, off, on, …: a drift of the shared machine
 /// falls on both, and so does any advantage of going first), each in a fresh process over a fresh data folder; the ratio of their mean rates is printed (target: on
@@ -65,6 +65,7 @@ internal static class IngestBenchmark
         // Ingestion alone: a rollup run (the catch-up at start-up) would compete for the same two cores.
         await ServiceProcess.RunAsync(dataPath, rollups: false, async (channel, web, process) =>
         {
+            await using var memory = new ResidentMemorySampler(process.Id);
             var client = new IngestionService.IngestionServiceClient(channel);
             var gate = new Lock();
             // Warm-up: the same work on other facts, so the measured run sees compiled code and a settled engine.
@@ -100,6 +101,8 @@ internal static class IngestBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  end to end: {stopwatch.Elapsed.TotalSeconds:F2} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  resident memory by kind, peaks while it ingested (warm-up included): anonymous {memory.PeakAnonymous / (1024.0 * 1024.0):F0} MiB, file-backed {memory.PeakFileBacked / (1024.0 * 1024.0):F0} MiB (mostly the engine's library mapped from disk)"));
             result = (factCount / stopwatch.Elapsed.TotalSeconds, ServiceProcess.Rss(process.Id, "VmHWM:"), serviceCpu);
         }, settings);
         return result;
