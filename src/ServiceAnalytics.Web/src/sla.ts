@@ -13,6 +13,8 @@ const limit = 100;
 const defaultRefreshSeconds = 30;
 /** Under an hour left, a row is marked urgent. */
 const urgentSeconds = 3600;
+/** The queue's columns, with the class a column's cells share (sections.css narrows the table on a phone by it). */
+const columns: [name: string, className?: string][] = [["Time left"], ["Chat"], ["Customer"], ["Asked", "asked"], ["Agent", "agent"]];
 
 export class SlaSection implements ReportSection {
   private readonly section = byId<HTMLElement>("sla-section");
@@ -98,7 +100,11 @@ export class SlaSection implements ReportSection {
     this.deadlines = [];
     const rows = inquiries.map((inquiry) => this.row(inquiry, answeredAt, timeZone));
     this.table.replaceChildren(
-      h("thead", {}, h("tr", {}, ...["Time left", "Chat", "Customer", "Asked", "Agent"].map((name) => h("th", { scope: "col" }, name)))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ...columns.map(([name, className]) => h("th", className ? { scope: "col", class: className } : { scope: "col" }, name))),
+      ),
       h("tbody", {}, ...rows),
     );
     this.tick();
@@ -116,7 +122,7 @@ export class SlaSection implements ReportSection {
       h("td", {}, inquiry.chatId),
       h("td", {}, inquiry.customerId || missing),
       h("td", { class: "asked" }, h("time", { datetime: inquiry.askedAt }, formatInstant(inquiry.askedAt, timeZone))),
-      h("td", {}, inquiry.currentAgentId || "unassigned"),
+      h("td", { class: "agent" }, inquiry.currentAgentId || "unassigned"),
     );
     this.deadlines.push({ cell, row, endsAt: answeredAt + secondsLeft * 1000 });
     return row;

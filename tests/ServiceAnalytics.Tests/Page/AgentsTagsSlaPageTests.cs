@@ -175,7 +175,11 @@ public sealed class AgentsTagsSlaPageTests(ServiceHostFixture service, ChromiumF
         Assert.Equal(new[] { "w3", "w2", "w0", "w1" }, await RowKeysAsync(page, "#sla", "data-chat-id"));
         Assert.NotEqual(refreshedAt, await page.GetAttributeAsync("#sla-refreshed time", "datetime"));
 
+        // At a phone's width the agent who has to answer shows without scrolling; when it was asked is left out.
         await page.SetViewportSizeAsync(390, 844);
+        Assert.False(await page.IsVisibleAsync("#sla td.asked"));
+        var agent = await page.Locator("#sla tbody tr td.agent").First.BoundingBoxAsync();
+        Assert.True(agent is { } box && box.X + box.Width <= 390, $"the first row's agent cell ends at {agent?.X + agent?.Width} px, past the 390 px screen");
         await session.ScreenshotAsync("sla-phone");
         await SectionScreenshotAsync(page, "sla-section", "sla-phone-section");
 
