@@ -13,8 +13,8 @@ const limit = 100;
 const defaultRefreshSeconds = 30;
 /** Under an hour left, a row is marked urgent. */
 const urgentSeconds = 3600;
-/** The queue's columns, with the class a column's cells share (sections.css narrows the table on a phone by it). */
-const columns: [name: string, className?: string][] = [["Time left"], ["Chat"], ["Customer"], ["Asked", "asked"], ["Agent", "agent"]];
+/** The queue's columns, with the class a column's cells share (sections.css styles and narrows the table by it). */
+const columns: [name: string, className: string][] = [["Time left", "left"], ["Chat", "chat"], ["Customer", "customer"], ["Asked", "asked"], ["Agent", "agent"]];
 
 export class SlaSection implements ReportSection {
   private readonly section = byId<HTMLElement>("sla-section");
@@ -100,11 +100,7 @@ export class SlaSection implements ReportSection {
     this.deadlines = [];
     const rows = inquiries.map((inquiry) => this.row(inquiry, answeredAt, timeZone));
     this.table.replaceChildren(
-      h(
-        "thead",
-        {},
-        h("tr", {}, ...columns.map(([name, className]) => h("th", className ? { scope: "col", class: className } : { scope: "col" }, name))),
-      ),
+      h("thead", {}, h("tr", {}, ...columns.map(([name, className]) => h("th", { scope: "col", class: className }, name)))),
       h("tbody", {}, ...rows),
     );
     this.tick();
@@ -119,8 +115,8 @@ export class SlaSection implements ReportSection {
       "tr",
       { "data-chat-id": inquiry.chatId },
       cell,
-      h("td", {}, inquiry.chatId),
-      h("td", {}, inquiry.customerId || missing),
+      h("td", { class: "chat" }, inquiry.chatId),
+      h("td", { class: "customer" }, inquiry.customerId || missing),
       h("td", { class: "asked" }, h("time", { datetime: inquiry.askedAt }, formatInstant(inquiry.askedAt, timeZone))),
       h("td", { class: "agent" }, inquiry.currentAgentId || "unassigned"),
     );

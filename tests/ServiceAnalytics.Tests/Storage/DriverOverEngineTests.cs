@@ -282,7 +282,7 @@ public sealed class DriverOverEngineTests(DatabasePerLane databases) : IClassFix
     }
 
     [Fact]
-    public async Task On_a_cluster_the_services_statements_answer_subqueries_over_sharded_tables_on_each_shard()
+    public async Task On_a_cluster_the_services_statements_add_distributed_product_mode_local_which_the_engine_takes()
     {
         var db = await Database(ClickHouseLane.Embedded);
         var cluster = StatementSettings.For(new ClickHouseOptions { ServerUrl = "http://clickhouse:8123", Cluster = "analytics_cluster" });
