@@ -25,7 +25,7 @@ public sealed partial record MigrationScript(int Version, string Name, string Te
     /// True when running the statement again changes nothing: <c>CREATE … IF NOT EXISTS</c>, <c>CREATE OR REPLACE VIEW</c>
     /// (the same definition again), <c>DROP … IF EXISTS</c>,
     /// <c>ALTER TABLE … ADD/DROP/MODIFY … IF [NOT] EXISTS</c>, <c>ALTER TABLE … RENAME COLUMN IF EXISTS</c> (once renamed,
-    /// the old name is gone), <c>ALTER TABLE … MATERIALIZE INDEX</c> (rebuilds the same index), <c>ALTER TABLE … MODIFY SETTING</c> (the same value again) — or nothing that is not rebuilt: <c>TRUNCATE TABLE IF EXISTS</c>, which scripts use only on tables a
+    /// the old name is gone), <c>ALTER TABLE … MATERIALIZE INDEX</c> (rebuilds the same index) — or nothing that is not rebuilt: <c>TRUNCATE TABLE IF EXISTS</c>, which scripts use only on tables a
     /// job refills (the rollup's run log, whose loss makes the next run settle all history again).
     /// </summary>
     public static bool IsRerunnable(string statement) => Rerunnable().IsMatch(statement);
@@ -58,6 +58,6 @@ public sealed partial record MigrationScript(int Version, string Name, string Te
     [GeneratedRegex(@"^(\d{4})_([a-z0-9_]+)\.sql$")]
     private static partial Regex FileName();
 
-    [GeneratedRegex(@"^\s*(CREATE\s+(TABLE|MATERIALIZED\s+VIEW|VIEW|DICTIONARY|DATABASE)\s+IF\s+NOT\s+EXISTS\b|CREATE\s+OR\s+REPLACE\s+VIEW\b|DROP\s+(TABLE|VIEW|DICTIONARY)\s+IF\s+EXISTS\b|ALTER\s+TABLE\s+\S+(\s+ON\s+CLUSTER\s+\S+)?\s+(ADD\s+(COLUMN|INDEX|PROJECTION)\s+IF\s+NOT\s+EXISTS|(DROP|MODIFY|COMMENT)\s+(COLUMN|INDEX|PROJECTION)\s+IF\s+EXISTS|RENAME\s+COLUMN\s+IF\s+EXISTS|MATERIALIZE\s+INDEX|MODIFY\s+SETTING)\b|TRUNCATE\s+TABLE\s+IF\s+EXISTS\b)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(CREATE\s+(TABLE|MATERIALIZED\s+VIEW|VIEW|DICTIONARY|DATABASE)\s+IF\s+NOT\s+EXISTS\b|CREATE\s+OR\s+REPLACE\s+VIEW\b|DROP\s+(TABLE|VIEW|DICTIONARY)\s+IF\s+EXISTS\b|ALTER\s+TABLE\s+\S+(\s+ON\s+CLUSTER\s+\S+)?\s+(ADD\s+(COLUMN|INDEX|PROJECTION)\s+IF\s+NOT\s+EXISTS|(DROP|MODIFY|COMMENT)\s+(COLUMN|INDEX|PROJECTION)\s+IF\s+EXISTS|RENAME\s+COLUMN\s+IF\s+EXISTS|MATERIALIZE\s+INDEX)\b|TRUNCATE\s+TABLE\s+IF\s+EXISTS\b)", RegexOptions.IgnoreCase)]
     private static partial Regex Rerunnable();
 }

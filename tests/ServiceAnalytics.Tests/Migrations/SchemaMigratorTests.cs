@@ -31,8 +31,6 @@ public sealed class SchemaMigratorTests
         Assert.False(MigrationScript.IsRerunnable("INSERT INTO t VALUES (1)"));
         Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` ON CLUSTER `c` ADD COLUMN IF NOT EXISTS b UInt8"));
         Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` MATERIALIZE INDEX i"));
-        Assert.True(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` ON CLUSTER `c` MODIFY SETTING merge_selector_base = 10"));
-        Assert.False(MigrationScript.IsRerunnable("ALTER TABLE `d`.`t` MODIFY TTL d + INTERVAL 1 DAY"));
         Assert.False(MigrationScript.IsRerunnable("TRUNCATE TABLE t"));
     }
 
@@ -200,34 +198,6 @@ public sealed class SchemaMigratorTests
             {
                 Assert.Equal(new[] { ("e1", insertedAt), ("e2", insertedAt.AddSeconds(1)) }, await InsertTimesAsync(store, table));
             }
-        }
-        finally
-        {
-            await DropAsync(store);
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
-    public async Task The_tables_ingestion_writes_merge_ten_parts_at_a_time_and_the_rollup_tables_keep_the_default(ClickHouseLane lane)
-    {
-        using var store = TestEnvironment.CreateStore(TestEnvironment.Options(lane, TestEnvironment.UniqueDatabaseName("merge base")));
-        try
-        {
-            await Migrator(store).MigrateAsync(CancellationToken.None);
-
-            var parameters = new ClickHouseParameterCollection();
-            parameters.AddParameter("db", store.Options.Database);
-            using var reader = await store.Client.ExecuteReaderAsync(
-                "SELECT name FROM system.tables WHERE database = {db:String} AND engine_full LIKE '%merge_selector_base = 10%' ORDER BY name", parameters);
-            var widened = new List<string>();
-            while (reader.Read())
-            {
-                widened.Add(reader.GetString(0));
-            }
-
-            string[] ingested = [.. s_rawTables, "chat_responses", "customer_conversions", "fact_arrivals"];
-            Assert.Equal(ingested.Order(StringComparer.Ordinal), widened);
         }
         finally
         {
