@@ -113,14 +113,20 @@ public static class ComputedOutcomes
         received AND NOT assistant_solved AND NOT on_holiday AS responses_counted,
         -- Turns that matter for inquiries: customer messages expecting a reply, and human messages, in timeline order.
         arraySort(m -> (m.1, m.2), arrayConcat(arrayFilter(m -> m.3 = 'customer' AND NOT m.5, timeline), human_messages)) AS turns,
-        -- An inquiry starts at a customer turn that follows an agent turn or nothing.
-        arrayFilter(i -> turns[i].3 = 'customer' AND (i = 1 OR turns[i - 1].3 = 'agent'), arrayEnumerate(turns)) AS inquiry_starts,
-        -- (asked at, milliseconds until the next agent turn, or -1 when none came).
-        arrayMap(i -> (turns[i].1, arrayFirstIndex((t, j) -> j > i AND t.3 = 'agent', turns, arrayEnumerate(turns))), inquiry_starts) AS asked,
-        -- (asked at, response in ms or -1, the agent it is credited or charged to: the replying agent, or for an
-        -- unanswered one the agent assigned when its 24 hours closed, '' when none was).
-        arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, turns[q.2].1)),
-                       if(q.2 = 0, arrayLast(a -> a.1 <= addHours(q.1, 24), events.assignments).3, turns[q.2].6)), asked) AS inquiries
+        -- The inquiries, over the turns bound once as `ts` (a one-element arrayMap is SQL's "let"): named as an alias
+        -- at each of its eight uses, `turns` would be expanded eight times over, and the engine's analysis of a
+        -- statement takes time with the size of the expanded expressions (an overview recomputing 100 chats: planned
+        -- in 90-110 ms instead of 131-134 ms).
+        arrayMap(ts ->
+            -- (asked at, response in ms or -1, the agent it is credited or charged to: the replying agent, or for an
+            -- unanswered one the agent assigned when its 24 hours closed, '' when none was) ...
+            arrayMap(q -> (q.1, if(q.2 = 0, -1, dateDiff('millisecond', q.1, ts[q.2].1)),
+                           if(q.2 = 0, arrayLast(a -> a.1 <= addHours(q.1, 24), events.assignments).3, ts[q.2].6)),
+                -- ... of (asked at, the index of the next agent turn, or 0 when none came) ...
+                arrayMap(i -> (ts[i].1, arrayFirstIndex((t, j) -> j > i AND t.3 = 'agent', ts, arrayEnumerate(ts))),
+                    -- ... of each inquiry's start: a customer turn that follows an agent turn or nothing.
+                    arrayFilter(i -> ts[i].3 = 'customer' AND (i = 1 OR ts[i - 1].3 = 'agent'), arrayEnumerate(ts)))),
+            [turns])[1] AS inquiries
         """;
 
     /// <summary>The outcome columns of a chat from its inquiries, starts, events and purchases.</summary>
