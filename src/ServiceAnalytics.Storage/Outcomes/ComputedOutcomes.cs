@@ -130,7 +130,7 @@ public static class ComputedOutcomes
         """;
 
     /// <summary>The outcome columns of a chat from its inquiries, starts, events and purchases.</summary>
-    private const string ChatColumns = $$"""
+    private static readonly string ChatColumns = $$"""
         arrayCount(q -> {{OutcomeSql.InquiryAnswered24h}}, inquiries) AS answered_in_24h,
         arrayCount(q -> {{OutcomeSql.InquiryAnsweredLate}}, inquiries) AS answered_late,
         {{OutcomeSql.NotAnswered}} AS not_answered,
@@ -142,14 +142,19 @@ public static class ComputedOutcomes
         events.assignments AS assignments,
         arrayDistinct(arrayMap(m -> m.6, human_messages)) AS replying_agents,
         multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
-        -- The one category of a received chat (docs/metrics.md, "Chat status breakdown").
+        -- The one category of a received chat (docs/metrics.md, "Chat status breakdown"): after the seller-started
+        -- and assistant-solved ones, its first inquiry's, bound once as `first` (see `inquiries` on why), and
+        -- 'no_inquiry' when it has none (the category list is then empty and the appended one is first).
         multiIf(
             NOT received, 'seller_started',
             assistant_solved, 'assistant_solved',
-            length(inquiries) = 0, 'no_inquiry',
-            inquiries[1].2 >= 0 AND inquiries[1].2 <= {{OutcomeSql.DayInMilliseconds}}, 'responded_24h',
-            inquiries[1].2 > {{OutcomeSql.DayInMilliseconds}}, 'responded_late',
-            {{OutcomeSql.UnansweredType}}) AS chat_type,
+            arrayConcat(
+                arrayMap(first -> multiIf(
+                        first.2 >= 0 AND first.2 <= {{OutcomeSql.DayInMilliseconds}}, 'responded_24h',
+                        first.2 > {{OutcomeSql.DayInMilliseconds}}, 'responded_late',
+                        {{OutcomeSql.UnansweredType("first.1")}}),
+                    arraySlice(inquiries, 1, 1)),
+                ['no_inquiry'])[1]) AS chat_type,
         coalesce(ended_at, last_message_at) AS chat_end,
         arrayExists(o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7), purchases.orders) AS converted
         """;

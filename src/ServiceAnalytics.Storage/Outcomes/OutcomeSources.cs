@@ -11,9 +11,6 @@ namespace ServiceAnalytics.Storage.Outcomes;
 /// <param name="chats">The per-chat rows the computation reads, given the condition that keeps its candidates (<see cref="ComputedOutcomes.AggregatedChats"/>).</param>
 public sealed class OutcomeSources(Func<string, string> chats)
 {
-    /// <summary>The sources over the <c>chat_responses</c> aggregate: what the service reads.</summary>
-    public static OutcomeSources Aggregated { get; } = new(ComputedOutcomes.AggregatedChats);
-
     /// <summary>Settled rows of the chats received in [scan_from, live_from).</summary>
     public const string SettledRows = $$"""
         SELECT {{OutcomeSql.Columns}} FROM settled_chats
@@ -25,7 +22,7 @@ public sealed class OutcomeSources(Func<string, string> chats)
     /// (<see cref="OutcomeSql.AsOfNow"/>): no computation from the facts at all (planning that alone costs tens of
     /// milliseconds).
     /// </summary>
-    public const string StoredRowsAsOfNow = $$"""
+    public static string StoredRowsAsOfNow { get; } = $$"""
         SELECT {{OutcomeSql.Columns}}
         FROM
         (
@@ -33,6 +30,12 @@ public sealed class OutcomeSources(Func<string, string> chats)
             WHERE shop_id = {shop:String} AND received_at >= {live_from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
         )
         """;
+
+    /// <summary>
+    /// The sources over the <c>chat_responses</c> aggregate: what the service reads. Declared after
+    /// <see cref="StoredRowsAsOfNow"/>, which its texts include: static initializers run in the order they are written.
+    /// </summary>
+    public static OutcomeSources Aggregated { get; } = new(ComputedOutcomes.AggregatedChats);
 
     /// <summary>
     /// The chats received in [live_from, to) whose row from the latest rollup run is not their outcome now, as

@@ -65,18 +65,18 @@ public static class OutcomeSql
     /// <summary>Inquiries without a reply whose 24 hours have not passed at <c>now</c>.</summary>
     public const string Pending = $$"""arrayCount(q -> {{InquiryPending}}, inquiries)""";
 
-    /// <summary>The category of a chat whose first inquiry has no reply, at <c>now</c>.</summary>
-    public const string UnansweredType =
-        $$"""if(dateDiff('millisecond', inquiries[1].1, {{Now}}) >= {{DayInMilliseconds}}, 'non_responded', 'pending')""";
+    /// <summary>The category of a chat whose first inquiry, asked at <paramref name="askedAt"/>, has no reply, at <c>now</c>.</summary>
+    public static string UnansweredType(string askedAt) =>
+        $$"""if(dateDiff('millisecond', {{askedAt}}, {{Now}}) >= {{DayInMilliseconds}}, 'non_responded', 'pending')""";
 
     /// <summary>
     /// The columns of a stored row as of <c>now</c>: an inquiry that was pending when the row was computed counts as
     /// not answered once its 24 hours have passed, as the computation from the facts would count it — time alone
     /// changes nothing else. The same expressions as <see cref="ComputedOutcomes"/>'.
     /// </summary>
-    public const string AsOfNow = $$"""
+    public static string AsOfNow { get; } = $$"""
         * REPLACE (
             {{NotAnswered}} AS not_answered, {{Pending}} AS pending,
-            if(chat_type IN ('non_responded', 'pending'), {{UnansweredType}}, chat_type) AS chat_type)
+            if(chat_type IN ('non_responded', 'pending'), {{UnansweredType("inquiries[1].1")}}, chat_type) AS chat_type)
         """;
 }
