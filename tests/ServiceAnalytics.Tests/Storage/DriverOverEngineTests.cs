@@ -268,7 +268,7 @@ public sealed class DriverOverEngineTests(DatabasePerLane databases) : IClassFix
 
     [Theory]
     [MemberData(nameof(Lanes.All), MemberType = typeof(Lanes))]
-    public async Task The_services_statements_run_with_its_priority_and_without_the_and_chain_pass(ClickHouseLane lane)
+    public async Task The_services_statements_run_with_its_priority_and_without_the_and_chain_and_fuse_passes(ClickHouseLane lane)
     {
         var db = await Database(lane);
         // Statements with settings of their own keep the service's (the driver adds a query's to the client's).
@@ -276,8 +276,9 @@ public sealed class DriverOverEngineTests(DatabasePerLane databases) : IClassFix
         foreach (var options in new[] { null, withOwnSettings })
         {
             var settings = await db.Client.ExecuteScalarAsync(
-                "SELECT tuple(getSetting('priority'), toUInt8(getSetting('optimize_and_compare_chain')))", options: options);
-            Assert.Equal("(1,0)", FormattableString.Invariant($"{settings}").Replace(" ", "", StringComparison.Ordinal));
+                "SELECT tuple(getSetting('priority'), toUInt8(getSetting('optimize_and_compare_chain')), toUInt8(getSetting('optimize_syntax_fuse_functions')))",
+                options: options);
+            Assert.Equal("(1,0,0)", FormattableString.Invariant($"{settings}").Replace(" ", "", StringComparison.Ordinal));
         }
     }
 
