@@ -73,10 +73,16 @@ public sealed partial class MetricQueries
         }
 
         var progress = await _planner.ProgressAsync(now, cancellationToken);
-        var summarised = await ReadSummarisedOverviewsAsync(
-            shopId, [.. periods.Where(p => OutcomePlanner.SplitAtSummaries(p, progress).ComputedDays is null)], cancellationToken);
-        return await Task.WhenAll(periods.Select(period => summarised.TryGetValue(period, out var figures)
-            ? Task.FromResult(figures)
+        var ofSummaries = periods.ToLookup(p => OutcomePlanner.SplitAtSummaries(p, progress).ComputedDays is null);
+        // The periods that need their chats' outcomes start at once, so their statements and the summary rows' one
+        // (typically the current period computed, the previous one summarised) run side by side.
+        var computing = ofSummaries[false].ToDictionary(period => period, period => ReadComputedOverviewAsync(shopId, calendar, period, now, cancellationToken));
+        var summarising = ReadSummarisedOverviewsAsync(shopId, [.. ofSummaries[true]], cancellationToken);
+        await Task.WhenAll(computing.Values.Append<Task>(summarising));
+        var summarised = await summarising;
+        return await Task.WhenAll(periods.Select(period =>
+            computing.TryGetValue(period, out var computed) ? computed
+            : summarised.TryGetValue(period, out var figures) ? Task.FromResult(figures)
             : ReadComputedOverviewAsync(shopId, calendar, period, now, cancellationToken)));
     }
 
