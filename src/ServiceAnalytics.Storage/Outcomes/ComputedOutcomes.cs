@@ -152,7 +152,7 @@ public static class ComputedOutcomes
     /// analyser expands an alias at each of its uses: with these beside the inquiries in one query, the six columns
     /// below each carried a copy of the inquiries' whole definition. Over the inner query's <c>inquiries</c> column
     /// they name it as a column instead (an overview recomputing 100 chats of the 200k-chat shop: its expanded tree
-    /// 4,468 → 2,618 lines of <c>EXPLAIN QUERY TREE</c>; docs/storage.md).
+    /// 4,468 → 2,645 lines of <c>EXPLAIN QUERY TREE</c>; docs/storage.md).
     /// </summary>
     private static readonly string InquiryColumns = $$"""
         arrayCount(q -> {{OutcomeSql.InquiryAnswered24h}}, inquiries) AS answered_in_24h,
