@@ -13,9 +13,9 @@ namespace ServiceAnalytics.Benchmarks;
 /// in batches of 1,000, each waiting for its acknowledgement, and re-send every tenth batch (as after a lost
 /// acknowledgement); query callers start <c>--queries</c> (20) requests a second over random shops, RPCs and periods
 /// (the last day, week or 30 days); a probe sends a chat of its own shop every 15 s and polls GetOverview until it
-/// counts it. For <c>--minutes</c> (10), it prints every minute: the ingest rate, acknowledgement p99, each RPC's p99
+/// counts it. For <c>--minutes</c> (10), it prints every minute: the ingest rate, acknowledgement p99, each RPC's p50 and p99
 /// (and errors), the snapshot's age, the probe's lag from acknowledgement to answer, the service's RSS and the
-/// engine's parts on disk; then the targets met or not. Targets: snapshot age ≤ 2 min; GetSlaQueue and GetChat p99
+/// engine's parts on disk and the service's CPU seconds in the minute; then the targets met or not. Targets: snapshot age ≤ 2 min; GetSlaQueue and GetChat p99
 /// ≤ 200 ms, the other RPCs within the README's; acknowledgement p99 ≤ 2 s; RSS ≤ 1 GiB and flat after warm-up; no
 /// errors. Service settings (<c>--Section:Key=value</c>) are passed to the service.
 /// </summary>
@@ -228,19 +228,23 @@ internal static partial class SoakBenchmark
     private static async Task ReportAsync(
         OperationsService.OperationsServiceClient operations, Samples samples, Process process, string dataPath, Verdict verdict, CancellationToken stop)
     {
-        Console.WriteLine("soak: min | facts/s | ack p99 ms | query p99 ms by RPC (errors) | snapshot age s | lag s (max) | RSS MiB | parts");
+        Console.WriteLine("soak: min | facts/s | ack p99 ms | query p50/p99 ms by RPC (errors) | snapshot age s | lag s (max) | RSS MiB | parts | service CPU s");
+        var cpuBefore = process.TotalProcessorTime;
         for (var minute = 1; !stop.IsCancellationRequested; minute++)
         {
             await Delay(TimeSpan.FromMinutes(1), stop);
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
+            cpuBefore += cpu;
             var window = samples.Take();
             var status = await operations.GetRollupStatusAsync(new GetRollupStatusRequest());
             var age = status.SnapshotAsOf is { } asOf ? (DateTime.UtcNow - asOf.ToDateTime()).TotalSeconds : double.NaN;
             var rss = ServiceProcess.Rss(process.Id, "VmRSS:") / (1024.0 * 1024.0);
             var parts = PartsOnDisk(dataPath);
             var rpcs = string.Join(", ", s_targets.Keys.Select(rpc =>
-                string.Create(CultureInfo.InvariantCulture, $"{rpc} {window.P99(rpc):F0}{(window.Errors(rpc) is > 0 and var e ? $" ({e})" : "")}")));
+                string.Create(CultureInfo.InvariantCulture, $"{rpc} {window.P50(rpc):F0}/{window.P99(rpc):F0}{(window.Errors(rpc) is > 0 and var e ? $" ({e})" : "")}")));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"soak: {minute,3} | {window.Total("facts") / window.Seconds,7:N0} | {window.P99("ack"),6:F0}{(window.Errors("ack") is > 0 and var a ? $" ({a} errors)" : "")} | {rpcs} | {age,5:F0} | {window.Max("lag") / 1000,5:F0} | {rss,5:F0} | {parts}"));
+                $"soak: {minute,3} | {window.Total("facts") / window.Seconds,7:N0} | {window.P99("ack"),6:F0}{(window.Errors("ack") is > 0 and var a ? $" ({a} errors)" : "")} | {rpcs} | {age,5:F0} | {window.Max("lag") / 1000,5:F0} | {rss,5:F0} | {parts} | {cpu.TotalSeconds:F0}"));
             verdict.Minute(minute, window, age, rss);
         }
     }
@@ -328,8 +332,12 @@ internal static partial class SoakBenchmark
 
         public int Errors(string name) => _errors.GetValueOrDefault(name);
 
-        public double P99(string name) => _latencies.TryGetValue(name, out var values) && values.Count > 0
-            ? values.Order().ElementAt(Math.Min(values.Count - 1, (int)Math.Ceiling(0.99 * values.Count) - 1))
+        public double P50(string name) => Percentile(name, 0.50);
+
+        public double P99(string name) => Percentile(name, 0.99);
+
+        private double Percentile(string name, double rank) => _latencies.TryGetValue(name, out var values) && values.Count > 0
+            ? values.Order().ElementAt(Math.Min(values.Count - 1, (int)Math.Ceiling(rank * values.Count) - 1))
             : double.NaN;
 
         public double Max(string name) => _latencies.TryGetValue(name, out var values) && values.Count > 0 ? values.Max() : double.NaN;

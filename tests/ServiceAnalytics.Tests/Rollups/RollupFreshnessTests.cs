@@ -69,6 +69,42 @@ public sealed partial class RollupTests
     }
 
     [Fact]
+    public async Task A_shop_is_found_with_its_own_settings_as_soon_as_its_facts_are_committed_and_a_change_of_them_shows_within_the_calendar_lifetime()
+    {
+        await using var host = await ServiceHost.StartReadyAsync();
+        var queries = host.App.Services.GetRequiredService<MetricQueries>();
+
+        // Unknown before its facts, which also reads every shop's settings: none of these shops has any yet.
+        Assert.Null(await queries.FindShopAsync("shop-cal-zoned", CancellationToken.None));
+        Assert.Null(await queries.FindShopAsync("shop-cal-plain", CancellationToken.None));
+
+        // Found at once after, each with its own settings, although every shop's were read before they arrived.
+        var zoned = new FactScenario("shop-cal-zoned");
+        zoned.Add(s_now.AddMinutes(-5), f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = "Asia/Tokyo" });
+        zoned.ChatStarted("chat-1", "customer-1", s_now.AddMinutes(-4), []);
+        var plain = new FactScenario("shop-cal-plain");
+        plain.ChatStarted("chat-1", "customer-1", s_now.AddMinutes(-4), []);
+        await IngestAsync(host, [.. zoned.Facts, .. plain.Facts]);
+        Assert.Equal("Asia/Tokyo", (await queries.FindShopAsync("shop-cal-zoned", CancellationToken.None))!.TimeZone.Id);
+        Assert.Equal(TimeZoneInfo.Utc, (await queries.FindShopAsync("shop-cal-plain", CancellationToken.None))!.TimeZone);
+
+        // A later change of either shop's settings shows once the calendars have been kept for their lifetime.
+        var changes = new FactScenario("shop-cal-zoned");
+        changes.Add(s_now.AddMinutes(-1), f => f.ShopSettingsChanged = new ShopSettingsChanged
+        {
+            TimeZone = "America/New_York", Holidays = { new HolidayPeriod { FirstDay = "2026-01-01", LastDay = "2026-01-02" } },
+        });
+        var plainChanges = new FactScenario("shop-cal-plain");
+        plainChanges.Add(s_now.AddMinutes(-1), f => f.ShopSettingsChanged = new ShopSettingsChanged { TimeZone = "Europe/Berlin" });
+        await IngestAsync(host, [.. changes.Facts, .. plainChanges.Facts], eventPrefix: "change");
+        await Task.Delay(ShopCalendars.CalendarLifetime);
+        var changed = (await queries.FindShopAsync("shop-cal-zoned", CancellationToken.None))!;
+        Assert.Equal("America/New_York", changed.TimeZone.Id);
+        Assert.Equal([new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 2)], changed.HolidayDays);
+        Assert.Equal("Europe/Berlin", (await queries.FindShopAsync("shop-cal-plain", CancellationToken.None))!.TimeZone.Id);
+    }
+
+    [Fact]
     public async Task Within_its_max_age_the_snapshot_is_served_whole_and_a_refresh_recomputes_only_the_shops_that_changed()
     {
         // Its own instant, not the class's: the snapshot is served only within SnapshotMaxAge (5 minutes) of it, and
