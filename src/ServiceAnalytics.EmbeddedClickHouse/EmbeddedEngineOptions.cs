@@ -22,6 +22,13 @@ public sealed class EmbeddedEngineOptions
     public int MaxConnections { get; set; } = 4;
 
     /// <summary>
+    /// Engine connections only fact writes use (<see cref="EmbeddedEngine.IngestionPool"/>), besides
+    /// <see cref="MaxConnections"/>: statements waiting for one of those never hold up ingestion. Default: 4, as many
+    /// as a small batch's tables inserted at once. Only the first engine opened in a process sets it.
+    /// </summary>
+    public int IngestionConnections { get; set; } = 4;
+
+    /// <summary>
     /// Memory the engine may hold in all, in MiB (its server-wide <c>max_server_memory_usage</c>; its mark cache gets an
     /// eighth of it): past it a statement fails instead of the process growing. Default: 1280. Only the first engine
     /// opened in a process sets it.

@@ -12,6 +12,7 @@ public sealed class ClickHouseOptionsValidator() : RangeValidator<ClickHouseOpti
         .Duration(nameof(options.CommandTimeout), options.CommandTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1))
         .Check(!string.IsNullOrWhiteSpace(options.Embedded.DataPath), "Embedded:DataPath", "must name a folder")
         .Int("Embedded:MaxConnections", options.Embedded.MaxConnections, 1, 64)
+        .Int("Embedded:IngestionConnections", options.Embedded.IngestionConnections, 1, 64)
         .Int("Embedded:MaxMemoryMiB", options.Embedded.MaxMemoryMiB, 256, 1_048_576)
         .Int("Embedded:MaxStatementMemoryMiB", options.Embedded.MaxStatementMemoryMiB, 64, Math.Max(64, options.Embedded.MaxMemoryMiB));
 

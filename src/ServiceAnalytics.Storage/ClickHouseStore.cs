@@ -18,6 +18,7 @@ namespace ServiceAnalytics.Storage;
 public sealed class ClickHouseStore : IDisposable
 {
     private readonly HttpClient _httpClient;
+    private readonly HttpClient? _ingestionHttpClient;
 
     /// <summary>The statements' duration metric, shared with the SQL endpoint's client; null without a meter factory.</summary>
     public ClickHouseStatementMetrics? StatementMetrics { get; }
@@ -37,6 +38,10 @@ public sealed class ClickHouseStore : IDisposable
         {
             Engine = EmbeddedEngine.Open(Options.Embedded);
             _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine), StatementMetrics)) { Timeout = Timeout.InfiniteTimeSpan };
+            _ingestionHttpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine.IngestionPool), StatementMetrics))
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
             endpoint = new Uri("http://embedded:8123");
             InsertCompressor = null;
             Log.UsingEmbeddedEngine(logger, Engine.DataPath, Engine.EngineVersion);
@@ -52,7 +57,7 @@ public sealed class ClickHouseStore : IDisposable
             Log.UsingServer(logger, $"{endpoint.Scheme}://{endpoint.Host}:{endpoint.Port}");
         }
 
-        var settings = new ClickHouseClientSettings
+        ClickHouseClient ClientOver(HttpClient http) => new(new ClickHouseClientSettings
         {
             Host = endpoint.Host,
             Port = (ushort)endpoint.Port,
@@ -62,17 +67,25 @@ public sealed class ClickHouseStore : IDisposable
             Database = Options.Database,
             UseCompression = Engine is null,
             Timeout = Options.CommandTimeout,
-            HttpClient = _httpClient,
+            HttpClient = http,
             LoggerFactory = loggerFactory,
             CustomSettings = StatementSettings.For(Options),
-        };
-        Client = new ClickHouseClient(settings);
+        });
+        Client = ClientOver(_httpClient);
+        IngestionClient = _ingestionHttpClient is null ? Client : ClientOver(_ingestionHttpClient);
     }
 
     public ClickHouseOptions Options { get; }
 
     /// <summary>The driver client, bound to <see cref="ClickHouseOptions.Database"/>.</summary>
     public ClickHouseClient Client { get; }
+
+    /// <summary>
+    /// The client fact writes go through: over the embedded engine, on connections of their own
+    /// (<see cref="EmbeddedEngine.IngestionPool"/>), so statements queued for <see cref="Client"/>'s never hold up
+    /// ingestion; against a server, <see cref="Client"/> itself (the server runs statements side by side).
+    /// </summary>
+    public ClickHouseClient IngestionClient { get; }
 
     /// <summary>The embedded engine, or null when a server is configured.</summary>
     public EmbeddedEngine? Engine { get; }
@@ -97,7 +110,13 @@ public sealed class ClickHouseStore : IDisposable
 
     public void Dispose()
     {
+        if (!ReferenceEquals(IngestionClient, Client))
+        {
+            IngestionClient.Dispose();
+        }
+
         Client.Dispose();
         _httpClient.Dispose();
+        _ingestionHttpClient?.Dispose();
     }
 }

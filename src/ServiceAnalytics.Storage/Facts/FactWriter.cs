@@ -1,6 +1,9 @@
 namespace ServiceAnalytics.Storage.Facts;
 
-/// <summary>Writes fact rows to the raw tables; the materialized views of migration 0002 follow each insert.</summary>
+/// <summary>
+/// Writes fact rows to the raw tables; the materialized views of migration 0002 follow each insert. Writes go
+/// through <see cref="ClickHouseStore.IngestionClient"/>, whose connections queries never take.
+/// </summary>
 public sealed class FactWriter(ClickHouseStore store)
 {
     /// <summary>
@@ -52,7 +55,7 @@ public sealed class FactWriter(ClickHouseStore store)
     private async Task InsertAsync(FactTable table, RowBinaryRows rows, CancellationToken cancellationToken)
     {
         using var data = rows.OpenRead();
-        using var response = await store.Client.InsertRawStreamAsync(
+        using var response = await store.IngestionClient.InsertRawStreamAsync(
             table.Name, data, "RowBinary", table.Columns, useCompression: store.InsertCompressor is not null,
             new ClickHouse.Driver.QueryOptions { CustomSettings = s_insertSettings }, cancellationToken);
     }

@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Compression;
+using Microsoft.Extensions.Logging.Abstractions;
 using ServiceAnalytics.EmbeddedClickHouse;
+using ServiceAnalytics.Server.Ingestion;
+using ServiceAnalytics.Storage.Facts;
+using ServiceAnalytics.Storage.Migrations;
 
 namespace ServiceAnalytics.Tests.Storage;
 
@@ -24,6 +28,36 @@ public sealed class EmbeddedTransportTests(DatabasePerLane databases) : IClassFi
         var elapsed = stopwatch.Elapsed;
 
         Assert.True(elapsed < TimeSpan.FromSeconds(pool - 0.5), $"{pool} one-second statements took {elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task Fact_writes_do_not_wait_for_the_connections_of_queries_that_hold_every_one_of_them()
+    {
+        await using var db = await TestDatabase.CreateAsync(ClickHouseLane.Embedded, "ingestion pool");
+        await new SchemaMigrator(db.Store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var pool = db.Store.Engine!.Pool;
+        var busy = Task.WhenAll(Enumerable.Range(0, pool.MaxConnections).Select(_ => db.Client.ExecuteScalarAsync("SELECT sleep(3)")));
+        while (pool.InUse < pool.MaxConnections)
+        {
+            await Task.Delay(10);
+        }
+
+        var facts = new FactScenario("shop-pool");
+        facts.CustomerAsks("chat-1", DateTime.UtcNow.AddMinutes(-1));
+        using var batch = new FactBatch();
+        foreach (var fact in facts.Facts)
+        {
+            FactRows.Add(batch, fact);
+        }
+
+        // Written while the service's connections are all taken (with them, it would wait for the 3 s sleeps).
+        var write = new FactWriter(db.Store).WriteAsync(batch, CancellationToken.None);
+        Assert.Same(write, await Task.WhenAny(write, busy));
+        await write;
+        Assert.False(busy.IsCompleted);
+        await busy;
+        Assert.Equal(1UL, await db.Client.ExecuteScalarAsync("SELECT count() FROM chat_starts WHERE shop_id = 'shop-pool'"));
+        Assert.Equal(1UL, await db.Client.ExecuteScalarAsync("SELECT count() FROM chat_messages WHERE shop_id = 'shop-pool'"));
     }
 
     [Fact]
