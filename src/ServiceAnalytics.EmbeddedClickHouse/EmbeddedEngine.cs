@@ -7,8 +7,8 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// further connections serves statements, one statement per connection at a time, several in parallel.
 /// At process exit the engine is stopped in order (connections closed, engine threads joined) so its threads do
 /// not race the runtime's own teardown. Statements run on pools of connections: <see cref="Pool"/> serves the
-/// service, <see cref="IngestionPool"/> its fact writes, <see cref="OpenPool"/> opens further bounded pools with settings of their own (the BI endpoint's
-/// read-only one).
+/// service, <see cref="IngestionPool"/> its fact writes, and <see cref="OpenPool"/> opens further bounded pools with
+/// settings of their own (the BI endpoint's read-only one).
 /// </summary>
 public sealed class EmbeddedEngine
 {
