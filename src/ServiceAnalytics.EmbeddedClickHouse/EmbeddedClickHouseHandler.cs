@@ -21,7 +21,9 @@ namespace ServiceAnalytics.EmbeddedClickHouse;
 /// in the background (bounded by <c>max_execution_time</c> when the caller set one), and only then is the connection
 /// returned to the pool and the result freed. chDB offers no way to interrupt a running non-streaming statement.
 /// </remarks>
-public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : HttpMessageHandler
+/// <param name="pool">The pool whose connections run the statements.</param>
+/// <param name="mayUseReserve">Whether the statements may take the pool's reserved connections (<see cref="EmbeddedConnectionPool.ReservedConnections"/>).</param>
+public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool, bool mayUseReserve = false) : HttpMessageHandler
 {
     private const int InsertChunkBytes = 1024 * 1024;
 
@@ -65,7 +67,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
 
     private async Task<NativeResult> QueryAsync(EmbeddedRequest call, StatementBody.Plain plain, CancellationToken cancellationToken)
     {
-        var connection = await pool.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(mayUseReserve, cancellationToken);
         // The statement holds its thread in native code for as long as it runs (a BI statement also while the engine
         // pauses it for the service's, see StatementPriorities): on a thread of its own, not one of the thread pool's
         // (as many as the cores), which the RPCs' continuations need; blocked pool threads stalled them by hundreds
@@ -79,7 +81,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
             }
             finally
             {
-                pool.Return(connection);
+                pool.Return(connection, mayUseReserve);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -105,7 +107,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
 
     private async Task<NativeResult> InsertAsync(EmbeddedRequest call, StatementBody.Insert insert, CancellationToken cancellationToken)
     {
-        var connection = await pool.RentAsync(cancellationToken);
+        var connection = await pool.RentAsync(mayUseReserve, cancellationToken);
         var chunk = ArrayPool<byte>.Shared.Rent(InsertChunkBytes);
         NativeInsertStream? stream = null;
         try
@@ -130,7 +132,7 @@ public sealed class EmbeddedClickHouseHandler(EmbeddedConnectionPool pool) : Htt
         {
             // Disposing an uncompleted stream cancels the INSERT: nothing of it is committed.
             stream?.Dispose();
-            pool.Return(connection);
+            pool.Return(connection, mayUseReserve);
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }

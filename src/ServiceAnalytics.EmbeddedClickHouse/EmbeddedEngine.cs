@@ -31,7 +31,11 @@ public sealed class EmbeddedEngine
             new("mark_cache_size", Bytes(options.MaxMemoryMiB / 8)),
             new("background_merges_mutations_concurrency_ratio", "16"),
         ]);
-        Pool = OpenPool(options.MaxConnections, StatementMemorySettings(options.MaxStatementMemoryMiB));
+        // One of the service's connections is kept for its rollup runs (the store's RollupClient): with all of them open to
+        // every caller, more queries than the engine answers held up the refreshes, the snapshot aged past its
+        // maximum and every answer fell back to the costlier computation as of the request.
+        Pool = Track(new EmbeddedConnectionPool(
+            this, options.MaxConnections, StatementMemorySettings(options.MaxStatementMemoryMiB), reservedConnections: options.MaxConnections > 1 ? 1 : 0));
         IngestionPool = OpenPool(options.IngestionConnections, StatementMemorySettings(options.MaxStatementMemoryMiB));
         EngineVersion = _anchor.QueryText("SELECT version()");
         TimeZone = _anchor.QueryText("SELECT timezone()");
@@ -40,7 +44,11 @@ public sealed class EmbeddedEngine
     /// <summary>Absolute path of the data folder.</summary>
     public string DataPath { get; }
 
-    /// <summary>The service's pool, of <see cref="EmbeddedEngineOptions.MaxConnections"/> connections.</summary>
+    /// <summary>
+    /// The service's pool, of <see cref="EmbeddedEngineOptions.MaxConnections"/> connections, one of them (when there
+    /// are two or more) reserved for handlers that may use it (<see cref="EmbeddedConnectionPool.ReservedConnections"/>):
+    /// the service's rollup runs.
+    /// </summary>
     public EmbeddedConnectionPool Pool { get; }
 
     /// <summary>
@@ -113,7 +121,12 @@ public sealed class EmbeddedEngine
     public EmbeddedConnectionPool OpenPool(int maxConnections, IReadOnlyDictionary<string, string> connectionSettings)
     {
         ArgumentNullException.ThrowIfNull(connectionSettings);
-        var pool = new EmbeddedConnectionPool(this, maxConnections, connectionSettings);
+        return Track(new EmbeddedConnectionPool(this, maxConnections, connectionSettings));
+    }
+
+    /// <summary>A pool <see cref="Stop"/> closes.</summary>
+    private EmbeddedConnectionPool Track(EmbeddedConnectionPool pool)
+    {
         lock (_pools)
         {
             _pools.Add(pool);

@@ -19,6 +19,7 @@ public sealed class ClickHouseStore : IDisposable
 {
     private readonly HttpClient _httpClient;
     private readonly HttpClient? _ingestionHttpClient;
+    private readonly HttpClient? _rollupHttpClient;
 
     /// <summary>The statements' duration metric, shared with the SQL endpoint's client; null without a meter factory.</summary>
     public ClickHouseStatementMetrics? StatementMetrics { get; }
@@ -39,6 +40,10 @@ public sealed class ClickHouseStore : IDisposable
             Engine = EmbeddedEngine.Open(Options.Embedded);
             _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine), StatementMetrics)) { Timeout = Timeout.InfiniteTimeSpan };
             _ingestionHttpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine.IngestionPool), StatementMetrics))
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            _rollupHttpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine.Pool, mayUseReserve: true), StatementMetrics))
             {
                 Timeout = Timeout.InfiniteTimeSpan,
             };
@@ -73,6 +78,7 @@ public sealed class ClickHouseStore : IDisposable
         });
         Client = ClientOver(_httpClient);
         IngestionClient = _ingestionHttpClient is null ? Client : ClientOver(_ingestionHttpClient);
+        RollupClient = _rollupHttpClient is null ? Client : ClientOver(_rollupHttpClient);
     }
 
     public ClickHouseOptions Options { get; }
@@ -86,6 +92,13 @@ public sealed class ClickHouseStore : IDisposable
     /// ingestion; against a server, <see cref="Client"/> itself (the server runs statements side by side).
     /// </summary>
     public ClickHouseClient IngestionClient { get; }
+
+    /// <summary>
+    /// The client rollup runs and refreshes go through: over the embedded engine, on the service's connections, one
+    /// of which only this client may take (<see cref="EmbeddedEngine.Pool"/>), so queries queued for
+    /// <see cref="Client"/>'s never hold up the snapshot; against a server, <see cref="Client"/> itself.
+    /// </summary>
+    public ClickHouseClient RollupClient { get; }
 
     /// <summary>The embedded engine, or null when a server is configured.</summary>
     public EmbeddedEngine? Engine { get; }
@@ -110,13 +123,14 @@ public sealed class ClickHouseStore : IDisposable
 
     public void Dispose()
     {
-        if (!ReferenceEquals(IngestionClient, Client))
+        foreach (var other in new[] { IngestionClient, RollupClient }.Where(c => !ReferenceEquals(c, Client)))
         {
-            IngestionClient.Dispose();
+            other.Dispose();
         }
 
         Client.Dispose();
         _httpClient.Dispose();
         _ingestionHttpClient?.Dispose();
+        _rollupHttpClient?.Dispose();
     }
 }

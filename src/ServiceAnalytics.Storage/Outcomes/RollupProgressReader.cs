@@ -77,10 +77,13 @@ public sealed class RollupProgressReader(ClickHouseStore store, TimeProvider tim
     /// <summary>The watermark as stored now: the latest <c>settled_through</c> of a successful run.</summary>
     public async Task<DateOnly?> ReadAsync(CancellationToken cancellationToken) => (await ReadProgressAsync(cancellationToken)).SettledThrough;
 
-    /// <summary>The progress as stored now: the latest watermark, and the successful run with the latest <c>arrivals_through</c>.</summary>
+    /// <summary>
+    /// The progress as stored now: the latest watermark, and the successful run with the latest
+    /// <c>arrivals_through</c>. Read as the rollup runs read, which start from it (<see cref="ClickHouseStore.RollupClient"/>).
+    /// </summary>
     public async Task<RollupProgress> ReadProgressAsync(CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync("""
+        using var reader = await store.RollupClient.ExecuteReaderAsync("""
             SELECT
                 toString(max(settled_through)) AS settled_through_day, countIf(settled_through IS NOT NULL) AS settled_runs,
                 argMaxIf(started_at, arrivals_through, arrivals_through IS NOT NULL) AS snapshot_as_of,

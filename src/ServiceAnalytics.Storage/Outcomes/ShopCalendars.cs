@@ -104,7 +104,8 @@ public sealed class ShopCalendars(ClickHouseStore store)
             parameters.AddParameter("shops", shops.ToArray());
         }
 
-        using var reader = await store.Client.ExecuteReaderAsync($$"""
+        // A rollup run's read (shops given) goes as its other statements do.
+        using var reader = await (shops is null ? store.Client : store.RollupClient).ExecuteReaderAsync($$"""
             SELECT shop_id, argMax(time_zone, occurred_at) AS time_zone,
                    arrayMap(h -> concat(toString(h.1), '/', toString(h.2)), argMax(holidays, occurred_at)) AS holiday_periods
             FROM shop_settings {{(shops is null ? "" : "WHERE shop_id IN {shops:Array(String)}")}}

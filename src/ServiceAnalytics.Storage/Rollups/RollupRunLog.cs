@@ -28,7 +28,7 @@ internal sealed class RollupRunLog(ClickHouseStore store)
     /// <summary>ClickHouse's clock now, the clock of <c>fact_arrivals.arrived_at</c> and so of a run's arrivals mark.</summary>
     public async Task<DateTime> ClickHouseNowAsync(CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync("SELECT now64(6, 'UTC') AS now", cancellationToken: cancellationToken);
+        using var reader = await store.RollupClient.ExecuteReaderAsync("SELECT now64(6, 'UTC') AS now", cancellationToken: cancellationToken);
         reader.Read();
         return reader.DateTime("now");
     }
@@ -38,13 +38,13 @@ internal sealed class RollupRunLog(ClickHouseStore store)
     /// Null before the first.
     /// </summary>
     public async Task<DateTime?> LatestScheduledArrivalsMarkAsync(CancellationToken cancellationToken) =>
-        await store.Client.ExecuteScalarAsync(
+        await store.RollupClient.ExecuteScalarAsync(
             "SELECT max(arrivals_through) FROM rollup_runs WHERE error = '' AND reason = 'scheduled'", cancellationToken: cancellationToken)
             as DateTime?;
 
     /// <summary>How many runs succeeded, on any instance: a count that grows while a run runs tells it another finished.</summary>
     public async Task<long> CountSucceededAsync(CancellationToken cancellationToken) => Convert.ToInt64(
-        await store.Client.ExecuteScalarAsync("SELECT count() FROM rollup_runs WHERE error = ''", cancellationToken: cancellationToken),
+        await store.RollupClient.ExecuteScalarAsync("SELECT count() FROM rollup_runs WHERE error = ''", cancellationToken: cancellationToken),
         CultureInfo.InvariantCulture);
 
     public async Task RecordAsync(RollupRun run, CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ internal sealed class RollupRunLog(ClickHouseStore store)
         parameters.AddParameter("settled", run.SettledThrough is { } settled ? Iso(settled) : "");
         parameters.AddParameter("error", run.Error);
         parameters.AddParameter("arrivals", run.ArrivalsThrough is { } mark ? mark.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : "");
-        await store.Client.ExecuteNonQueryAsync($$"""
+        await store.RollupClient.ExecuteNonQueryAsync($$"""
             INSERT INTO rollup_runs ({{Columns}})
             SELECT {run:String} AS run_id, {instance:String} AS instance, {reason:String} AS reason,
                    {started:DateTime64(3, 'UTC')} AS started_at, {finished:DateTime64(3, 'UTC')} AS finished_at,
@@ -81,7 +81,7 @@ internal sealed class RollupRunLog(ClickHouseStore store)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("mark", mark.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
-        using var reader = await store.Client.ExecuteReaderAsync("""
+        using var reader = await store.RollupClient.ExecuteReaderAsync("""
             SELECT count() AS arrivals, dateDiff('microsecond', min(arrived_at), now64(6, 'UTC')) AS age_us
             FROM fact_arrivals
             WHERE arrived_at < toDateTime64({mark:String}, 6, 'UTC')
@@ -97,7 +97,7 @@ internal sealed class RollupRunLog(ClickHouseStore store)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("limit", limit);
-        using var reader = await store.Client.ExecuteReaderAsync("""
+        using var reader = await store.RollupClient.ExecuteReaderAsync("""
             SELECT run_id, instance, reason, started_at, finished_at, toString(first_day) AS first_day_text, toString(last_day) AS last_day_text,
                    shops, rows_written, toString(settled_through) AS settled_through_text, error, arrivals_through
             FROM rollup_runs ORDER BY started_at DESC, run_id LIMIT {limit:UInt32}

@@ -77,7 +77,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
         parameters.AddParameter("before", Iso(before));
         var shops = new List<string>();
         DateOnly? first = null;
-        using var reader = await store.Client.ExecuteReaderAsync(SettledDaysWithArrivals, parameters, cancellationToken: cancellationToken);
+        using var reader = await store.RollupClient.ExecuteReaderAsync(SettledDaysWithArrivals, parameters, cancellationToken: cancellationToken);
         while (reader.Read())
         {
             shops.Add(reader.String("shop_id"));
@@ -156,7 +156,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
         parameters.AddParameter("now", now);
         foreach (var chats in new[] { ArrivedChats, StoredChangedChats })
         {
-            await store.Client.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {chats}", parameters, cancellationToken: cancellationToken);
+            await store.RollupClient.ExecuteNonQueryAsync($"INSERT INTO {table} (shop_id, chat_id) {chats}", parameters, cancellationToken: cancellationToken);
         }
     }
 
@@ -170,7 +170,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
     {
         var parameters = new ClickHouseParameterCollection();
         parameters.AddParameter("first_day", Iso(first));
-        var day = (string)(await store.Client.ExecuteScalarAsync($$"""
+        var day = (string)(await store.RollupClient.ExecuteScalarAsync($$"""
             SELECT toString(if(count() = 0, toDate({first_day:String}), min(day)))
             FROM
             (
@@ -212,7 +212,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// <summary>The first local day any chat can have (the day before the UTC day of the first customer message); null without chats.</summary>
     public async Task<DateOnly?> FirstChatDayAsync(CancellationToken cancellationToken)
     {
-        var value = await store.Client.ExecuteScalarAsync(
+        var value = await store.RollupClient.ExecuteScalarAsync(
             "SELECT toString(toDate(min(first_customer_message_at)) - 1) FROM chat_responses HAVING countIf(first_customer_message_at IS NOT NULL) > 0",
             cancellationToken: cancellationToken);
         return value is string text ? Day(text) : null;
@@ -221,7 +221,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// <summary>The <c>shop_id</c> and <c>chats</c> columns of a statement's rows.</summary>
     private async Task<IReadOnlyList<ShopChats>> ReadShopsAsync(string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
-        using var reader = await store.Client.ExecuteReaderAsync(sql, parameters, cancellationToken: cancellationToken);
+        using var reader = await store.RollupClient.ExecuteReaderAsync(sql, parameters, cancellationToken: cancellationToken);
         var shops = new List<ShopChats>();
         while (reader.Read())
         {

@@ -76,7 +76,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         ];
         foreach (var statement in statements)
         {
-            await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+            await store.RollupClient.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         {
             foreach (var statement in statements)
             {
-                await store.Client.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
+                await store.RollupClient.ExecuteNonQueryAsync(statement, cancellationToken: cancellationToken);
             }
         }));
     }
@@ -109,7 +109,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     public async Task KeepAsync(SummaryTable table, DateOnly first, DateOnly last, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
         await AttachMonthsAsync(StageName(table), table.Name, first, last, cancellationToken);
-        await store.Client.ExecuteNonQueryAsync($$"""
+        await store.RollupClient.ExecuteNonQueryAsync($$"""
             DELETE FROM {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}}
             WHERE day BETWEEN toDate({first_day:String}) AND toDate({last_day:String}) AND {{Recomputed(table)}}
             """, parameters, cancellationToken: cancellationToken);
@@ -127,7 +127,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     {
         foreach (var month in Months(first, last))
         {
-            await store.Client.ExecuteNonQueryAsync(
+            await store.RollupClient.ExecuteNonQueryAsync(
                 $$"""ALTER TABLE {{target.LocalTable(to)}}{{target.OnClusterClause}} ATTACH PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(from)}}""",
                 cancellationToken: cancellationToken);
         }
@@ -143,7 +143,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     {
         foreach (var table in SummaryTable.All)
         {
-            await store.Client.ExecuteNonQueryAsync(
+            await store.RollupClient.ExecuteNonQueryAsync(
                 $$"""OPTIMIZE TABLE {{target.LocalTable(StageName(table))}}{{target.OnClusterClause}} FINAL""", cancellationToken: cancellationToken);
         }
     }
@@ -157,7 +157,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         {
             foreach (var month in Months(first, last))
             {
-                await store.Client.ExecuteNonQueryAsync(
+                await store.RollupClient.ExecuteNonQueryAsync(
                     $$"""ALTER TABLE {{target.LocalTable(table.Name)}}{{target.OnClusterClause}} REPLACE PARTITION ID {{PartitionId(month)}} FROM {{target.LocalTable(StageName(table))}}""",
                     options: s_replaceFromEmpty, cancellationToken: cancellationToken);
             }
@@ -179,7 +179,7 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
     public async Task<ComputedRows> CountComputedRowsAsync(CancellationToken cancellationToken)
     {
         var counts = string.Join(", ", SummaryTable.All.Select(table => $"assumeNotNull((SELECT count() FROM {Computed(table)}))"));
-        using var reader = await store.Client.ExecuteReaderAsync($"SELECT [{counts}]", cancellationToken: cancellationToken);
+        using var reader = await store.RollupClient.ExecuteReaderAsync($"SELECT [{counts}]", cancellationToken: cancellationToken);
         reader.Read();
         var rows = SummaryTable.All.Zip((ulong[])reader.GetValue(0), (table, count) => (Table: table, Count: (long)count)).ToList();
         return new ComputedRows(rows.Single(row => row.Table == SummaryTable.SettledChats).Count, rows.Sum(row => row.Count));
@@ -200,10 +200,10 @@ internal sealed class RollupStaging(ClickHouseStore store, SchemaTarget target, 
         {
             try
             {
-                await store.Client.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.Table(stage)}}{{target.OnClusterClause}}""");
+                await store.RollupClient.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.Table(stage)}}{{target.OnClusterClause}}""");
                 if (target.Cluster is not null)
                 {
-                    await store.Client.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.LocalTable(stage)}}{{target.OnClusterClause}}""");
+                    await store.RollupClient.ExecuteNonQueryAsync($$"""DROP TABLE IF EXISTS {{target.LocalTable(stage)}}{{target.OnClusterClause}}""");
                 }
             }
             catch (Exception error)

@@ -43,7 +43,7 @@ internal sealed class RollupSummaries(ClickHouseStore store)
         parameters.AddParameter("to", zone.StartOf(last.AddDays(1)));
         parameters.AddParameter("now", now);
         parameters.AddParameter("tz", zone.TimeZone.Id);
-        await store.Client.ExecuteNonQueryAsync($$"""
+        await store.RollupClient.ExecuteNonQueryAsync($$"""
             INSERT INTO {{stage}} ({{SummaryTable.SettledChats.Columns}})
             SELECT shop_id, toDate(received_at, {tz:String}) AS day, {{OutcomeSql.Columns}},
                    {now:DateTime64(3, 'UTC')} AS settled_at, now64(6) AS computed_at
@@ -64,8 +64,8 @@ internal sealed class RollupSummaries(ClickHouseStore store)
             (SELECT * FROM {{chatsStage}} UNION ALL SELECT * FROM settled_chats WHERE day < toDate({staged_from:String}))
             """;
         await Task.WhenAll(
-            store.Client.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken),
-            store.Client.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken));
+            store.RollupClient.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken),
+            store.RollupClient.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken));
     }
 
     /// <summary>The rows of <paramref name="chats"/> (settled chats) of the run's days and shops, as a source of <c>AgentChats</c>.</summary>

@@ -31,13 +31,13 @@ public sealed class EmbeddedTransportTests(DatabasePerLane databases) : IClassFi
     }
 
     [Fact]
-    public async Task Fact_writes_do_not_wait_for_the_connections_of_queries_that_hold_every_one_of_them()
+    public async Task Fact_writes_do_not_wait_for_the_connections_of_queries_that_hold_every_one_they_may_take()
     {
         await using var db = await TestDatabase.CreateAsync(ClickHouseLane.Embedded, "ingestion pool");
         await new SchemaMigrator(db.Store, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var pool = db.Store.Engine!.Pool;
-        var busy = Task.WhenAll(Enumerable.Range(0, pool.MaxConnections).Select(_ => db.Client.ExecuteScalarAsync("SELECT sleep(3)")));
-        while (pool.InUse < pool.MaxConnections)
+        var sleeps = Enumerable.Range(0, pool.MaxConnections).Select(_ => db.Client.ExecuteScalarAsync("SELECT sleep(3)")).ToArray();
+        while (pool.InUse < pool.MaxConnections - pool.ReservedConnections)
         {
             await Task.Delay(10);
         }
@@ -50,14 +50,34 @@ public sealed class EmbeddedTransportTests(DatabasePerLane databases) : IClassFi
             FactRows.Add(batch, fact);
         }
 
-        // Written while the service's connections are all taken (with them, it would wait for the 3 s sleeps).
+        // Written while the queries hold every connection they may take (on them, it would wait for the 3 s sleeps).
         var write = new FactWriter(db.Store).WriteAsync(batch, CancellationToken.None);
-        Assert.Same(write, await Task.WhenAny(write, busy));
+        Assert.Same(write, await Task.WhenAny([write, .. sleeps]));
         await write;
-        Assert.False(busy.IsCompleted);
-        await busy;
+        Assert.DoesNotContain(sleeps, sleep => sleep.IsCompleted);
+        await Task.WhenAll(sleeps);
         Assert.Equal(1UL, await db.Client.ExecuteScalarAsync("SELECT count() FROM chat_starts WHERE shop_id = 'shop-pool'"));
         Assert.Equal(1UL, await db.Client.ExecuteScalarAsync("SELECT count() FROM chat_messages WHERE shop_id = 'shop-pool'"));
+    }
+
+    [Fact]
+    public async Task A_rollup_statement_takes_the_connection_kept_for_it_while_queries_hold_the_others()
+    {
+        var db = await Database();
+        var pool = db.Store.Engine!.Pool;
+        Assert.Equal(1, pool.ReservedConnections);
+        var queries = Enumerable.Range(0, pool.MaxConnections).Select(_ => db.Client.ExecuteScalarAsync("SELECT sleep(3)")).ToArray();
+        while (pool.InUse < pool.MaxConnections - pool.ReservedConnections)
+        {
+            await Task.Delay(10);
+        }
+
+        // Without the reserve the run's statement would wait behind the fourth sleep for a connection, 3 s at least.
+        var rollup = db.Store.RollupClient.ExecuteScalarAsync("SELECT 42");
+        Assert.Same(rollup, await Task.WhenAny([rollup, .. queries]));
+        Assert.Equal((byte)42, await rollup);
+        Assert.DoesNotContain(queries, query => query.IsCompleted);
+        await Task.WhenAll(queries);
     }
 
     [Fact]
