@@ -13,11 +13,11 @@ namespace ServiceAnalytics.Benchmarks;
 /// in batches of 1,000, each waiting for its acknowledgement, and re-send every tenth batch (as after a lost
 /// acknowledgement); query callers start <c>--queries</c> (20) requests a second over random shops, RPCs and periods
 /// (the last day, week or 30 days); a probe sends a chat of its own shop every 15 s and polls GetOverview until it
-/// counts it. For <c>--minutes</c> (10), it prints every minute: the ingest rate, acknowledgement p99, each RPC's p50 and p99
-/// (and errors), the snapshot's age, the probe's lag from acknowledgement to answer, the service's RSS and the
-/// engine's parts on disk and the service's CPU seconds in the minute; then the targets met or not. Targets: snapshot age ≤ 2 min; GetSlaQueue and GetChat p99
-/// ≤ 200 ms, the other RPCs within the README's; acknowledgement p99 ≤ 2 s; RSS ≤ 1 GiB and flat after warm-up; no
-/// errors. Service settings (<c>--Section:Key=value</c>) are passed to the service.
+/// counts it. For <c>--minutes</c> (10), it prints every minute: the ingest rate, acknowledgement p99, each RPC's p50
+/// and p99 (and errors), the snapshot's age, the probe's lag from acknowledgement to answer, the service's RSS, the
+/// engine's parts on disk and the service's CPU seconds in the minute; then the targets met or not. Targets: snapshot
+/// age ≤ 2 min; GetSlaQueue and GetChat p99 ≤ 200 ms, the other RPCs within the README's; acknowledgement p99 ≤ 2 s;
+/// RSS ≤ 1 GiB and flat after warm-up; no errors. Service settings (<c>--Section:Key=value</c>) are passed to the service.
 /// </summary>
 internal static partial class SoakBenchmark
 {
