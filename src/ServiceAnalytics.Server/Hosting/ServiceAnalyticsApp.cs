@@ -66,13 +66,19 @@ public static class ServiceAnalyticsApp
         // A body that is not a message fails inside gRPC's handler, before any interceptor; detailed errors let the
         // producer see the decoding error instead of a bare UNKNOWN. Everything else ingestion throws is mapped first.
         grpcBuilder.AddServiceOptions<IngestionGrpcService>(options => options.EnableDetailedErrors = true);
-        // Query RPCs are timed with the source that served them, inside authorization (refusals are counted apart).
-        grpcBuilder.AddServiceOptions<AnalyticsGrpcService>(options => options.Interceptors.Add<QueryInstruments>());
+        // Query RPCs are timed with the source that served them, inside authorization (refusals are counted apart),
+        // their wait for a turn to answer included.
+        grpcBuilder.AddServiceOptions<AnalyticsGrpcService>(options =>
+        {
+            options.Interceptors.Add<QueryInstruments>();
+            options.Interceptors.Add<QueryAdmission>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("clickhouse", tags: [HealthProbes.ReadyTag]).AddCheck<RollupHealthCheck>("rollups");
 
         builder.Services.AddSingleton<CallerAuthorizationInterceptor>();
         builder.Services.AddSingleton<QueryInstruments>();
+        builder.Services.AddSingleton<QueryAdmission>();
         builder.Services.AddSingleton<RpcServerInstruments>();
     }
 
