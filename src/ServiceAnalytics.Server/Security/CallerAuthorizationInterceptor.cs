@@ -142,7 +142,7 @@ internal sealed partial class CallerAuthorizationInterceptor : Interceptor, IDis
         if (!lease.IsAcquired)
         {
             _instruments.RateLimited(Doors.Of(http));
-            throw GrpcErrors.ResourceExhausted("Too many calls from this caller; slow down.", TimeSpan.FromSeconds(1));
+            throw GrpcErrors.ResourceExhausted(context, "Too many calls from this caller; slow down.", TimeSpan.FromSeconds(1));
         }
 
         return caller;

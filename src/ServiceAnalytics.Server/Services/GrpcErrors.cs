@@ -1,3 +1,4 @@
+using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -63,13 +64,28 @@ internal static class GrpcErrors
         Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }) },
     }.ToRpcException();
 
-    /// <summary>A caller over its rate: RESOURCE_EXHAUSTED, to retry after <paramref name="retryDelay"/>.</summary>
-    public static RpcException ResourceExhausted(string message, TimeSpan retryDelay) => new Google.Rpc.Status
+    /// <summary>
+    /// A call refused for want of capacity (a caller over its rate, more queries than the service answers):
+    /// RESOURCE_EXHAUSTED with <c>RetryInfo</c>, and the same delay where clients look without reading the details:
+    /// gRPC's <c>grpc-retry-pushback-ms</c> trailer (a Grpc.Net.Client retry policy waits for it) and HTTP's
+    /// <c>Retry-After</c> header (whole seconds, rounded up), which the HTTP/JSON door's 429 carries.
+    /// </summary>
+    public static RpcException ResourceExhausted(ServerCallContext context, string message, TimeSpan retryDelay)
     {
-        Code = (int)Code.ResourceExhausted,
-        Message = message,
-        Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryDelay) }) },
-    }.ToRpcException();
+        ArgumentNullException.ThrowIfNull(context);
+        context.ResponseTrailers.Add("grpc-retry-pushback-ms", ((long)retryDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        if (context.GetHttpContext().Response is { HasStarted: false } response)
+        {
+            response.Headers.RetryAfter = ((long)Math.Ceiling(retryDelay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return new Google.Rpc.Status
+        {
+            Code = (int)Code.ResourceExhausted,
+            Message = message,
+            Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryDelay) }) },
+        }.ToRpcException();
+    }
 
     /// <summary>Maps the domain's exceptions to statuses; anything else is returned unchanged.</summary>
     public static Exception Translate(Exception error, TimeSpan retryDelay) => error switch

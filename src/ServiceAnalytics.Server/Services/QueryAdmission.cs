@@ -68,13 +68,14 @@ internal sealed class QueryAdmission : Interceptor, IDisposable
             return await continuation(request, context);
         }
 
-        using var turn = await TakeTurnAsync(method, context.CancellationToken);
+        using var turn = await TakeTurnAsync(context, method);
         return await continuation(request, context);
     }
 
     /// <summary>A turn to answer, or RESOURCE_EXHAUSTED when the queue is full or the wait runs past its maximum.</summary>
-    private async Task<RateLimitLease> TakeTurnAsync(string method, CancellationToken callAborted)
+    private async Task<RateLimitLease> TakeTurnAsync(ServerCallContext context, string method)
     {
+        var callAborted = context.CancellationToken;
         var immediate = _turns.AttemptAcquire();
         if (immediate.IsAcquired)
         {
@@ -91,23 +92,23 @@ internal sealed class QueryAdmission : Interceptor, IDisposable
         }
         catch (OperationCanceledException) when (!callAborted.IsCancellationRequested)
         {
-            throw Refuse(method, "wait_exceeded", string.Create(CultureInfo.InvariantCulture, $"No turn to answer within {_maxWait.TotalSeconds:0.###} s: the service is answering as many queries as it can."));
+            throw Refuse(context, method, "wait_exceeded", string.Create(CultureInfo.InvariantCulture, $"No turn to answer within {_maxWait.TotalSeconds:0.###} s: the service is answering as many queries as it can."));
         }
 
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            throw Refuse(method, "queue_full", "Too many queries are waiting for a turn to answer: the service is answering as many as it can.");
+            throw Refuse(context, method, "queue_full", "Too many queries are waiting for a turn to answer: the service is answering as many as it can.");
         }
 
         return lease;
     }
 
-    private RpcException Refuse(string method, string reason, string message)
+    private RpcException Refuse(ServerCallContext context, string method, string reason, string message)
     {
         _refused.Add(1, new KeyValuePair<string, object?>("rpc.method", method), new KeyValuePair<string, object?>(ReasonAttribute, reason));
         // Retry after about one wait: by then the calls ahead of this one have had their turns or been refused.
-        return GrpcErrors.ResourceExhausted($"{message} Retry shortly.", _maxWait > TimeSpan.FromSeconds(1) ? _maxWait : TimeSpan.FromSeconds(1));
+        return GrpcErrors.ResourceExhausted(context, $"{message} Retry shortly.", _maxWait > TimeSpan.FromSeconds(1) ? _maxWait : TimeSpan.FromSeconds(1));
     }
 
     public void Dispose() => _turns.Dispose();

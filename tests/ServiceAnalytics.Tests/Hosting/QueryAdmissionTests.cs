@@ -69,15 +69,17 @@ public sealed class QueryAdmissionTests
         Assert.InRange((await refusedAfter).TotalSeconds, WaitSeconds * 0.9, 2.5);
         AssertRefused(waited, $"within {WaitSeconds} s");
 
-        // The same over HTTP/JSON: 429 with the retry delay in the error body.
+        // The same over HTTP/JSON: 429 with the retry delay in Retry-After and in the error body.
         using (var http = host.CreateHttpClient())
         {
             http.DefaultRequestHeaders.Add("x-api-key", ServiceHost.TestKey);
-            var method = AnalyticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetStatusBreakdown");
-            var answer = await HttpJsonCalls.CallAsync(http, method, breakdown);
-            Assert.Equal(HttpStatusCode.TooManyRequests, answer.HttpStatus);
-            Assert.Equal(StatusCode.ResourceExhausted, answer.Status.StatusCode);
-            Assert.NotNull(answer.Error!.Details.Select(d => d.TryUnpack<Google.Rpc.RetryInfo>(out var retry) ? retry : null).Single(r => r is not null));
+            using var answer = await http.GetAsync(new Uri($"/v1/shops/shop-admission/status-breakdown?first_day={day}&last_day={day}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.TooManyRequests, answer.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), answer.Headers.RetryAfter?.Delta);
+            using var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.Equal((int)StatusCode.ResourceExhausted, body.RootElement.GetProperty("code").GetInt32());
+            Assert.Contains(body.RootElement.GetProperty("details").EnumerateArray(),
+                detail => detail.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.RetryInfo" && detail.GetProperty("retryDelay").GetString() == "1s");
         }
 
         Assert.False(admitted.IsCompleted, "The admitted query did not wait for the engine's connections: nothing was tested.");
@@ -92,6 +94,8 @@ public sealed class QueryAdmissionTests
     {
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains(says, error.Status.Detail, StringComparison.Ordinal);
-        Assert.True(error.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>()!.RetryDelay.ToTimeSpan() >= TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), error.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>()!.RetryDelay.ToTimeSpan());
+        // Where a client's retry policy looks for the delay without reading the details.
+        Assert.Equal("1000", error.Trailers.GetValue("grpc-retry-pushback-ms"));
     }
 }

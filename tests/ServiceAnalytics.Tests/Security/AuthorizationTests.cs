@@ -249,6 +249,7 @@ public sealed class AuthorizationTests
             {
                 statuses.Add(error.StatusCode);
                 Assert.Contains(error.Trailers, t => t.Key == "grpc-status-details-bin");
+                Assert.Equal("1000", error.Trailers.GetValue("grpc-retry-pushback-ms"));
             }
         }
 
