@@ -92,7 +92,8 @@ internal sealed class QueryAdmission : Interceptor, IDisposable
         }
         catch (OperationCanceledException) when (!callAborted.IsCancellationRequested)
         {
-            throw Refuse(context, method, "wait_exceeded", string.Create(CultureInfo.InvariantCulture, $"No turn to answer within {_maxWait.TotalSeconds:0.###} s: the service is answering as many queries as it can."));
+            var waited = _maxWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+            throw Refuse(context, method, "wait_exceeded", $"No turn to answer within {waited} s: the service is answering as many queries as it can.");
         }
 
         if (!lease.IsAcquired)
