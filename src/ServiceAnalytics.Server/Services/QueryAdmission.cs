@@ -93,13 +93,13 @@ internal sealed class QueryAdmission : Interceptor, IDisposable
         catch (OperationCanceledException) when (!callAborted.IsCancellationRequested)
         {
             var waited = _maxWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-            throw Refuse(context, method, "wait_exceeded", $"No turn to answer within {waited} s: the service is answering as many queries as it can.");
+            throw Refuse(context, method, "wait_exceeded", $"The service is busy: it had no turn to answer this query within {waited} s.");
         }
 
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            throw Refuse(context, method, "queue_full", "Too many queries are waiting for a turn to answer: the service is answering as many as it can.");
+            throw Refuse(context, method, "queue_full", "The service is busy: too many queries are already waiting for a turn to answer.");
         }
 
         return lease;
