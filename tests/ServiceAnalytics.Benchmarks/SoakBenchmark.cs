@@ -247,7 +247,7 @@ internal static partial class SoakBenchmark
     private static async Task ReportAsync(
         OperationsService.OperationsServiceClient operations, Samples samples, Process process, string dataPath, Verdict verdict, CancellationToken stop)
     {
-        Console.WriteLine("soak: min | facts/s | ack p99 ms | answered/s (refused) | query p50/p99 ms by RPC (errors) | snapshot age s | lag s (max) | RSS MiB | parts | service CPU s");
+        Console.WriteLine("soak: min | facts/s | ack p99 ms | answered/s (refused in the minute) | query p50/p99 ms by RPC (errors) | snapshot age s | lag s (max) | RSS MiB | parts | service CPU s");
         var cpuBefore = process.TotalProcessorTime;
         for (var minute = 1; !stop.IsCancellationRequested; minute++)
         {
