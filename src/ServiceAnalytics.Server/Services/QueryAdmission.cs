@@ -62,7 +62,7 @@ internal sealed class QueryAdmission : Interceptor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        var method = context.Method[(context.Method.LastIndexOf('/') + 1)..];
+        var method = QueryInstruments.MethodName(context.Method);
         if (NotCounted.Contains(method))
         {
             return await continuation(request, context);

@@ -110,6 +110,9 @@ internal sealed class QueryInstruments : Interceptor
         _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
     }
 
-    /// <summary>The method's name without its service (<c>/pkg.Service/GetOverview</c> → <c>GetOverview</c>): one service is timed here.</summary>
-    private static string MethodName(string method) => method[(method.LastIndexOf('/') + 1)..];
+    /// <summary>
+    /// The method's name without its service (<c>/pkg.Service/GetOverview</c> → <c>GetOverview</c>): one service is
+    /// timed here, and admitted by <see cref="QueryAdmission"/>.
+    /// </summary>
+    internal static string MethodName(string method) => method[(method.LastIndexOf('/') + 1)..];
 }
