@@ -34,19 +34,16 @@ public sealed class ClickHouseStore : IDisposable
         StatementMetrics = meters is null ? null : new ClickHouseStatementMetrics(meters);
         SchemaNames.CheckIdentifier(Options.Database, "ClickHouse:Database");
         var logger = loggerFactory.CreateLogger<ClickHouseStore>();
+        // Every transport is timed by the same statement telemetry; the driver's own timeout applies, not HttpClient's.
+        HttpClient HttpOver(HttpMessageHandler transport) =>
+            new(new ClickHouseStatementTelemetry(transport, StatementMetrics)) { Timeout = Timeout.InfiniteTimeSpan };
         Uri endpoint;
         if (Options.UsesEmbeddedEngine)
         {
             Engine = EmbeddedEngine.Open(Options.Embedded);
-            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine), StatementMetrics)) { Timeout = Timeout.InfiniteTimeSpan };
-            _ingestionHttpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine.IngestionPool), StatementMetrics))
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
-            _rollupHttpClient = new HttpClient(new ClickHouseStatementTelemetry(new EmbeddedClickHouseHandler(Engine.Pool, mayUseReserve: true), StatementMetrics))
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            _httpClient = HttpOver(new EmbeddedClickHouseHandler(Engine));
+            _ingestionHttpClient = HttpOver(new EmbeddedClickHouseHandler(Engine.IngestionPool));
+            _rollupHttpClient = HttpOver(new EmbeddedClickHouseHandler(Engine.Pool, mayUseReserve: true));
             endpoint = new Uri("http://embedded:8123");
             InsertCompressor = null;
             Log.UsingEmbeddedEngine(logger, Engine.DataPath, Engine.EngineVersion);
@@ -54,10 +51,7 @@ public sealed class ClickHouseStore : IDisposable
         else
         {
             endpoint = new Uri(Options.ServerUrl!, UriKind.Absolute);
-            _httpClient = new HttpClient(new ClickHouseStatementTelemetry(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) }, StatementMetrics))
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            _httpClient = HttpOver(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) });
             InsertCompressor = ZstdCompressor.Default;
             Log.UsingServer(logger, $"{endpoint.Scheme}://{endpoint.Host}:{endpoint.Port}");
         }
