@@ -274,7 +274,7 @@ public sealed class RollupRunner(
                 staging.CreateCopiesAsync(cancellationToken),
                 _selection.WriteChangedChatsAsync(staging.ChangedChats, since, first, now, cancellationToken));
             shops = await _selection.ShopsOfAsync(staging.ChangedChats, cancellationToken);
-            candidates = $"SELECT shop_id, chat_id FROM {staging.ChangedChats}";
+            candidates = RollupSummaries.ChangedChatsOfShops(staging.ChangedChats);
         }
         else
         {
