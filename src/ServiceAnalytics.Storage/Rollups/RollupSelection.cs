@@ -88,29 +88,64 @@ internal sealed class RollupSelection(ClickHouseStore store)
         return (shops, first);
     }
 
-    /// <summary>The chats with an arrival since <c>since</c> that may be received from <c>from</c> on (new chats among them).</summary>
-    private const string ArrivedChats = """
+    /// <summary>
+    /// The chats with an arrival since <c>since</c> that no stored row of days from <c>first_day</c> on has taken in
+    /// yet: a row computed after an arrival was stamped read that arrival's facts, committed before it
+    /// (docs/rollups.md, "arrivals"). <c>since</c> is the previous snapshot's mark less
+    /// <see cref="RollupRunner.ArrivalVisibilityMargin"/>, so the arrivals of that margin were mostly the previous
+    /// refresh's: without this, each refresh recomputed a minute of its predecessor's chats again, and under a
+    /// steady ingest the refreshes fell further behind with each one (the 10-minute soak's snapshot aged to 374 s).
+    /// </summary>
+    private const string ChatsArrivedSinceTheirRows = """
+        SELECT arrived.shop_id, arrived.chat_id
+        FROM
+        (
+            SELECT shop_id, chat_id, max(arrived_at) AS last_arrival FROM fact_arrivals
+            WHERE arrived_at >= {since:DateTime64(6, 'UTC')} AND chat_id != ''
+            GROUP BY shop_id, chat_id
+        ) AS arrived
+        LEFT JOIN
+        (
+            SELECT shop_id, chat_id, max(computed_at) AS row_computed_at FROM settled_chats
+            WHERE day >= toDate({first_day:String}) AND computed_at > {since:DateTime64(6, 'UTC')}
+            GROUP BY shop_id, chat_id
+        ) AS stored USING (shop_id, chat_id)
+        WHERE stored.row_computed_at <= arrived.last_arrival
+        """;
+
+    /// <summary>The chats of <see cref="ChatsArrivedSinceTheirRows"/> that may be received from <c>from</c> on (new chats among them).</summary>
+    private const string ArrivedChats = $$"""
         SELECT DISTINCT shop_id, chat_id FROM chat_responses
         WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')}
-          AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')} AND chat_id != '')
+          AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
         """;
 
     /// <summary>
-    /// The stored chats of days from <c>first_day</c> on that changed since <c>since</c> (an arrival of the chat, one
-    /// whose first message moved before those days among them; of an order of its customer; a pending inquiry closed;
-    /// its shop's settings), and the chats received from <c>from</c> on of a shop whose settings arrived. One
+    /// The stored chats of days from <c>first_day</c> on that changed since <c>since</c> (an arrival of the chat that
+    /// its row has not taken in, one whose first message moved before those days among them; the same of an order of
+    /// its customer; a pending inquiry closed; its shop's settings), and the chats received from <c>from</c> on of a shop whose settings arrived. One
     /// <c>SELECT</c> per reason: ORed in one <c>WHERE</c>, they took 130–150 ms on the benchmark's 200k stored chats of
     /// those days, where each alone takes 6–17 ms and their union 40–50 ms.
     /// </summary>
     private const string StoredChangedChats = $$"""
         WITH
-            arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
+            arrived AS (SELECT shop_id, chat_id, customer_id, arrived_at FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
             settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+        WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
         UNION ALL
-        SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+        SELECT stored.shop_id, stored.chat_id
+        FROM
+        (
+            SELECT shop_id, chat_id, customer_id, computed_at FROM settled_chats
+            WHERE day >= toDate({first_day:String}) AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+        ) AS stored
+        INNER JOIN
+        (
+            SELECT shop_id, customer_id, max(arrived_at) AS last_arrival FROM arrived WHERE customer_id != '' GROUP BY shop_id, customer_id
+        ) AS customers USING (shop_id, customer_id)
+        -- As for the chats' own arrivals: a row computed after the order's arrival was stamped counts the order.
+        WHERE stored.computed_at <= customers.last_arrival
         UNION ALL
         SELECT shop_id, chat_id FROM settled_chats
         WHERE day >= toDate({first_day:String}) AND (shop_id, customer_id) IN
@@ -134,10 +169,11 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// <summary>
     /// Writes the chats a refresh recomputes into <paramref name="table"/> as (<c>shop_id</c>, <c>chat_id</c>) rows
     /// (parameters: <c>since</c>, <c>first_day</c>, <c>from</c>, <c>now</c>): every chat with
-    /// an arrival since <c>since</c> (new chats among them) that may be received from <c>from</c> on or is stored on
-    /// a day from <c>first_day</c> on; the stored chats of days from <c>first_day</c> on whose
-    /// customer has an order, cancellation or refund that arrived since (a cancellation voids its order whatever
-    /// customer it names, so the order's customer too), or whose pending inquiry counts as not answered at
+    /// an arrival since <c>since</c> that its stored row was computed before (new chats among them) that may be
+    /// received from <c>from</c> on or is stored on a day from <c>first_day</c> on; the stored chats of days from
+    /// <c>first_day</c> on whose customer has an order, cancellation or refund that arrived since and after the row
+    /// was computed (a cancellation voids its order whatever customer it names, so the order's customer too, there
+    /// whenever its row was computed), or whose pending inquiry counts as not answered at
     /// <c>now</c>; and every chat, stored or received since <c>from</c>, of a shop whose settings arrived since
     /// (its days and counting may all have changed). <c>from</c> is the earliest instant <c>first_day</c> begins in
     /// any zone; chats of earlier days are left to the backfill: a refresh recomputes only its days' chats.

@@ -83,6 +83,76 @@ public sealed partial class RollupTests
         }
     }
 
+    [Fact]
+    public async Task A_refresh_recomputes_only_the_arrivals_no_stored_row_took_in_and_one_stamped_before_its_mark_but_committed_after_it_is_taken_in_next()
+    {
+        var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        await using var host = await ServiceHost.StartReadyAsync();
+        var first = Build("Asia/Tokyo", 21);
+        var second = Build("Europe/Berlin", 22);
+        await IngestBackdatedAsync(host, first, second);
+        await Runner(host).RunScheduledAsync(now, CancellationToken.None);
+
+        // Two new chats of the first shop, the first one's customer ordering after it; the first refresh computes them.
+        var news = new FactScenario(first.ShopId);
+        foreach (var chat in new[] { "chat-new-1", "chat-new-2" })
+        {
+            news.ChatStarted(chat, $"customer-{chat}", now.AddMinutes(-2), []);
+            news.Message(chat, SenderRole.Customer, MessageKind.Text, now.AddMinutes(-2));
+        }
+
+        news.OrderPlaced("order-new-1", "customer-chat-new-1", now.AddSeconds(-90), 1200);
+
+        await IngestAsync(host, news.Facts, eventPrefix: "new");
+        var firstRefresh = await RefreshAsync(host, now.AddMinutes(1));
+        Assert.Contains($"{first.ShopId}/chat-new-1", await RecomputedSinceAsync(host, firstRefresh.StartedAt));
+        Assert.Equal("true", await ScalarAsync(host, "SELECT toString(converted) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", first.ShopId, "chat-new-1"));
+
+        // Within the next refresh's look-back (the first refresh's mark less a minute, so chat-new-1's arrival too):
+        // chat-new-2 is rated, the second shop receives a chat, and a stored chat of the second shop is rated, its
+        // arrival row committing only after the next refresh began, stamped before (hidden here until then).
+        var more = new FactScenario(first.ShopId);
+        more.Rated("chat-new-2", 5, now.AddMinutes(-1));
+        await IngestAsync(host, more.Facts, eventPrefix: "more");
+        var received = new FactScenario(second.ShopId);
+        received.ChatStarted("chat-second-new", "customer-second-new", now.AddMinutes(-1), []);
+        received.Message("chat-second-new", SenderRole.Customer, MessageKind.Text, now.AddMinutes(-1));
+        var late = await FirstChatAsync(host, second.ShopId, "received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY AND stars = 0")
+            ?? throw new InvalidOperationException("no unrated chat two days old");
+        received.Rated(late, 4, now.AddMinutes(-1));
+        await IngestAsync(host, received.Facts, eventPrefix: "late");
+        var stamp = (await ScalarAsync(host, "SELECT toString(max(arrived_at)) FROM fact_arrivals WHERE shop_id = {shop:String} AND chat_id = {chat:String}", second.ShopId, late))!;
+        var hide = new ClickHouse.Driver.ADO.Parameters.ClickHouseParameterCollection();
+        hide.AddParameter("shop", second.ShopId);
+        hide.AddParameter("chat", late);
+        await host.Store.Client.ExecuteNonQueryAsync(
+            "ALTER TABLE fact_arrivals DELETE WHERE shop_id = {shop:String} AND chat_id = {chat:String} SETTINGS mutations_sync = 2", hide);
+
+        // The second refresh: chat-new-1's row took in its arrivals (its own and its customer's order's), so it is
+        // not computed again.
+        var closing = await ClosingChatsAsync(host, now.AddMinutes(2));
+        var secondRefresh = await RefreshAsync(host, now.AddMinutes(2));
+        string[] expected = [.. new[] { $"{first.ShopId}/chat-new-2", $"{second.ShopId}/chat-second-new" }.Union(closing).Order(StringComparer.Ordinal)];
+        Assert.Equal(expected, await RecomputedSinceAsync(host, secondRefresh.StartedAt));
+
+        // The hidden arrival commits, stamped before the second refresh's mark: the third refresh takes it in.
+        hide.AddParameter("stamp", stamp);
+        await host.Store.Client.ExecuteNonQueryAsync(
+            "INSERT INTO fact_arrivals (shop_id, arrived_at, chat_id, customer_id) VALUES ({shop:String}, toDateTime64({stamp:String}, 6, 'UTC'), {chat:String}, '')", hide);
+        Assert.True(
+            DateTime.Parse(stamp, CultureInfo.InvariantCulture) < secondRefresh.ArrivalsThrough,
+            $"the rating's arrival ({stamp}) is stamped before the second refresh's mark ({secondRefresh.ArrivalsThrough:O})");
+        var closingLater = await ClosingChatsAsync(host, now.AddMinutes(3));
+        var thirdRefresh = await RefreshAsync(host, now.AddMinutes(3));
+        string[] expectedLater = [.. new[] { $"{second.ShopId}/{late}" }.Union(closingLater).Order(StringComparer.Ordinal)];
+        Assert.Equal(expectedLater, await RecomputedSinceAsync(host, thirdRefresh.StartedAt));
+        Assert.Equal("4", await ScalarAsync(host, "SELECT toString(stars) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", second.ShopId, late));
+        foreach (var shop in new[] { first, second })
+        {
+            await AssertSameAsLiveAsync(host, shop.ShopId, now.AddMinutes(3));
+        }
+    }
+
     /// <summary>
     /// The stored chats (shop/chat, sorted) with an unanswered inquiry that was pending when the row was computed
     /// (asked less than 24 hours before its <c>settled_at</c>) and whose 24 hours have closed at <paramref name="at"/>.
