@@ -55,11 +55,23 @@ public sealed class RollupRunner(
     public static readonly TimeSpan ArrivalVisibilityMargin = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The scheduled run at <paramref name="now"/>: recomputes the last <see cref="RollupOptions.LateFactWindowDays"/>
-    /// local days up to tomorrow (zones ahead of UTC are there already), and every day after the watermark that an
-    /// earlier run missed (from the first chat when nothing was settled yet); then advances the watermark to the
-    /// day before the window. Before that, it backfills the settled days that facts arrived for since the previous
-    /// scheduled run (<see cref="BackfillAsync"/>), so facts for any day show without a recompute by hand.
+    /// How old the latest snapshot's arrivals mark may be for a scheduled run to compute only the chats changed since
+    /// it: arrivals are kept 30 days (migration 0006); a day less, as for the requests' <see cref="OutcomeSources.ChatsToRecompute"/>.
+    /// </summary>
+    private static readonly TimeSpan ArrivalsKept = TimeSpan.FromDays(29);
+
+    /// <summary>
+    /// The scheduled run at <paramref name="now"/>: settles every day before the last
+    /// <see cref="RollupOptions.LateFactWindowDays"/> local days, advancing the watermark to the day before them, and
+    /// leaves a snapshot of the days after it, up to tomorrow (zones ahead of UTC are there already). Before that, it
+    /// backfills the settled days that facts arrived for since the previous scheduled run
+    /// (<see cref="BackfillAsync"/>), so facts for any day show without a recompute by hand.
+    /// With no snapshot to start from (the first run, a watermark a migration forgot, arrivals of the snapshot no
+    /// longer kept) it recomputes every day after the watermark, from the first chat when nothing was settled yet.
+    /// With one, the days after the watermark are current but for the chats changed since its mark: the days passing
+    /// the watermark are recomputed whole, the last time they are (so each day is recomputed from its facts at least
+    /// <see cref="RollupOptions.LateFactWindowDays"/> days after it began), and the others only their changed chats,
+    /// as a refresh does: a run's cost follows what changed, not the window's chats (docs/rollups.md).
     /// <paramref name="now"/> is the service's clock read before the call (as the job does): the snapshot left is as
     /// of it, and it reads the facts only after it, so it counts every batch acknowledged with a
     /// <c>visible_as_of</c> at or before it (docs/ingestion.md, "Read-your-writes").
@@ -69,7 +81,8 @@ public sealed class RollupRunner(
         var arrivalsThrough = await _log.ClickHouseNowAsync(cancellationToken);
         var today = DateOnly.FromDateTime(now);
         var windowStart = today.AddDays(-options.Value.LateFactWindowDays);
-        var settled = await watermark.ReadAsync(cancellationToken);
+        var progress = await watermark.ReadProgressAsync(cancellationToken);
+        var settled = progress.SettledThrough;
         var first = settled is { } day
             ? (day.AddDays(1) < windowStart ? day.AddDays(1) : windowStart)
             : await _selection.FirstChatDayAsync(cancellationToken) is { } earliest && earliest < windowStart ? earliest : windowStart;
@@ -78,7 +91,18 @@ public sealed class RollupRunner(
             await BackfillAsync(first, now, cancellationToken);
         }
 
-        return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, RollupChats.Every, cancellationToken);
+        if (settled is null || progress.Snapshot is not { } snapshot || snapshot.ArrivalsThrough < arrivalsThrough - ArrivalsKept)
+        {
+            return await RunAsync(RollupReason.Scheduled, first, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, RollupChats.Every, cancellationToken);
+        }
+
+        if (first < windowStart)
+        {
+            await RunAsync(RollupReason.Scheduled, first, windowStart.AddDays(-1), now, windowStart.AddDays(-1), null, RollupChats.Every, cancellationToken);
+        }
+
+        var changed = RollupChats.ChangedSince(snapshot.ArrivalsThrough - ArrivalVisibilityMargin);
+        return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, null, arrivalsThrough, changed, cancellationToken);
     }
 
     /// <summary>

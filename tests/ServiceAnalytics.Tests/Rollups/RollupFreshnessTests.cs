@@ -8,6 +8,9 @@ public sealed partial class RollupTests
     {
         await using var host = await ServiceHost.StartReadyAsync(s_exact);
         var shop = await IngestAndRunAsync(host, "Europe/Berlin", 7);
+        // Its facts arrived an hour ago: the shop's settings among them, arriving within the next run's look-back,
+        // would have that run recompute every chat of the shop, which this test tells apart from the changed ones.
+        await BackdateArrivalsAsync(host);
         var today = DateOnly.FromDateTime(s_now);
         var recent = new DayPeriod(today.AddDays(-8), today);
 
@@ -39,10 +42,23 @@ public sealed partial class RollupTests
         Assert.Equal(truth.Headline.RatingDistribution[2] + 1, shown.Headline.RatingDistribution[2]);
         Assert.Equal(truth.Headline.RatingDistribution[4], shown.Headline.RatingDistribution[4]);
 
-        // The next run computes the edited row again from the facts.
+        // The next scheduled run computes the rated chat, whose rating arrived, and keeps the edited row, whose chat
+        // had no fact: a run computes only the chats changed since the snapshot, except on the days it settles.
         await Runner(host).RunScheduledAsync(s_now.AddMinutes(15), CancellationToken.None);
-        await AssertSameAsLiveAsync(host, shop.ShopId);
+        Assert.Equal("3", await ScalarAsync(host, "SELECT toString(stars) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shop.ShopId, edited));
+        Assert.Equal("5", await ScalarAsync(host, "SELECT toString(stars) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shop.ShopId, rated));
+
+        // The run that settles the edited chat's day, LateFactWindowDays later, computes that day whole from the facts.
+        var settling = s_now.AddDays(SettlingDays(host));
+        await Runner(host).RunScheduledAsync(settling, CancellationToken.None);
+        Assert.True(await ServiceSettledThroughAsync(host) >= DateOnly.FromDateTime(s_now).AddDays(-2), "the edited chat's day is settled");
+        Assert.Equal("0", await ScalarAsync(host, "SELECT toString(stars) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shop.ShopId, edited));
+        await AssertSameAsLiveAsync(host, shop.ShopId, settling);
     }
+
+    /// <summary>The days after which a scheduled run settles a day: <see cref="RollupOptions.LateFactWindowDays"/>.</summary>
+    private static int SettlingDays(ServiceHost host) =>
+        host.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServiceAnalytics.Storage.Rollups.RollupOptions>>().Value.LateFactWindowDays;
 
     [Fact]
     public async Task A_shop_settings_change_after_the_run_recomputes_its_recent_days_at_once_without_a_snapshot_and_on_the_next_refresh_with_one()
