@@ -30,8 +30,11 @@ public sealed class RollupRunner(
     /// </summary>
     private const long ChatsPerStatement = 50_000;
 
-    /// <summary>How often a backfill that another instance's run superseded is tried again before the scheduled run fails.</summary>
-    private const int MaxBackfillAttempts = 3;
+    /// <summary>
+    /// How often a scheduled run's backfill, or its run of the changed chats, is tried again when another instance's
+    /// run superseded it, before the scheduled run fails.
+    /// </summary>
+    private const int MaxSupersededAttempts = 3;
 
     /// <summary>
     /// One run at a time in this process, whoever starts it (the Quartz job, the recompute RPC, the command): a run
@@ -102,7 +105,17 @@ public sealed class RollupRunner(
         }
 
         var changed = RollupChats.ChangedSince(snapshot.ArrivalsThrough - ArrivalVisibilityMargin);
-        return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, null, arrivalsThrough, changed, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, null, arrivalsThrough, changed, cancellationToken);
+            }
+            catch (RollupSupersededException) when (attempt < MaxSupersededAttempts)
+            {
+                // Another instance's run swapped months in meanwhile: compute the changed chats again over its rows.
+            }
+        }
     }
 
     /// <summary>
@@ -127,7 +140,7 @@ public sealed class RollupRunner(
                 await RunAsync(RollupReason.Backfill, from, before.AddDays(-1), now, null, null, RollupChats.OfShops(shops), cancellationToken);
                 return;
             }
-            catch (RollupSupersededException) when (attempt < MaxBackfillAttempts)
+            catch (RollupSupersededException) when (attempt < MaxSupersededAttempts)
             {
                 // Another instance's run swapped months in meanwhile: compute again over its rows.
             }

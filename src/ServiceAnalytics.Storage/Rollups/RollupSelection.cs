@@ -16,24 +16,37 @@ internal sealed class RollupSelection(ClickHouseStore store)
 
     /// <summary>
     /// Per shop with a fact arrival since <c>since</c> that changes a day before <c>before</c>, the earliest such day
-    /// (see <see cref="SettledDaysWithArrivalsAsync"/>). A chat's local day is within a day of the UTC day of its
+    /// (see <see cref="SettledDaysWithArrivalsAsync"/>); as for a refresh, an arrival of a chat or of its customer's
+    /// order that the chat's stored row took in changes nothing (<see cref="ChatsArrivedSinceTheirRows"/>). A chat's local day is within a day of the UTC day of its
     /// first customer message, so the day before that one bounds it in every zone.
     /// </summary>
-    private const string SettledDaysWithArrivals = """
-        WITH arrived AS (SELECT shop_id, chat_id, customer_id FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
+    private const string SettledDaysWithArrivals = $$"""
+        WITH arrived AS (SELECT shop_id, chat_id, customer_id, arrived_at FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
         SELECT shop_id, toString(min(day)) AS first_day
         FROM
         (
             SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
             FROM chat_responses
-            WHERE (shop_id, chat_id) IN (SELECT shop_id, chat_id FROM arrived WHERE chat_id != '')
+            WHERE (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
             GROUP BY shop_id, chat_id
             HAVING countIf(first_customer_message_at IS NOT NULL) > 0
             UNION ALL
+            SELECT shop_id, min(stored.day) AS day
+            FROM
+            (
+                SELECT shop_id, customer_id, day, computed_at FROM settled_chats
+                WHERE (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+            ) AS stored
+            INNER JOIN
+            (
+                SELECT shop_id, customer_id, max(arrived_at) AS last_arrival FROM arrived WHERE customer_id != '' GROUP BY shop_id, customer_id
+            ) AS customers USING (shop_id, customer_id)
+            WHERE stored.computed_at <= customers.last_arrival
+            GROUP BY shop_id
+            UNION ALL
             SELECT shop_id, min(day) AS day
             FROM settled_chats
-            WHERE (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
-                OR (shop_id, customer_id) IN
+            WHERE (shop_id, customer_id) IN
                 (
                     SELECT shop_id, customer_id FROM orders WHERE kind = 'placed' AND (shop_id, order_id) IN
                         (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
@@ -89,8 +102,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
     }
 
     /// <summary>
-    /// The chats with an arrival since <c>since</c> that no stored row of days from <c>first_day</c> on has taken in
-    /// yet: a row computed after an arrival was stamped read that arrival's facts, committed before it
+    /// The chats with an arrival since <c>since</c> that their stored row has not taken in yet: a row computed after an arrival was stamped read that arrival's facts, committed before it
     /// (docs/rollups.md, "arrivals"). <c>since</c> is the previous snapshot's mark less
     /// <see cref="RollupRunner.ArrivalVisibilityMargin"/>, so the arrivals of that margin were mostly the previous
     /// refresh's: without this, each refresh recomputed a minute of its predecessor's chats again, and under a
@@ -107,7 +119,7 @@ internal sealed class RollupSelection(ClickHouseStore store)
         LEFT JOIN
         (
             SELECT shop_id, chat_id, max(computed_at) AS row_computed_at FROM settled_chats
-            WHERE day >= toDate({first_day:String}) AND computed_at > {since:DateTime64(6, 'UTC')}
+            WHERE computed_at > {since:DateTime64(6, 'UTC')}
             GROUP BY shop_id, chat_id
         ) AS stored USING (shop_id, chat_id)
         WHERE stored.row_computed_at <= arrived.last_arrival
