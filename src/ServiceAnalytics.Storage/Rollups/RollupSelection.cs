@@ -14,20 +14,24 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// <summary>The shops a run computes, as a condition on a table's <c>shop_id</c>: every shop, or those of parameter <c>shops</c>.</summary>
     public const string InScope = "({every_shop:Bool} OR has({shops:Array(String)}, shop_id))";
 
+    /// <summary>The stored rows of a refresh's days: those from <c>first_day</c> on.</summary>
+    private const string RefreshDays = "day >= toDate({first_day:String})";
+
     /// <summary>
     /// Per shop with a fact arrival since <c>since</c> that changes a day before <c>before</c>, the earliest such day
     /// (see <see cref="SettledDaysWithArrivalsAsync"/>); as for a refresh, an arrival of a chat or of its customer's
-    /// order that the chat's stored row took in changes nothing (<see cref="ChatsArrivedSinceTheirRows"/>). A chat's local day is within a day of the UTC day of its
-    /// first customer message, so the day before that one bounds it in every zone.
+    /// order that the chat's stored row took in changes nothing (<see cref="ChatsArrivedSinceTheirRows"/>). A chat's
+    /// local day is within a day of the UTC day of its first customer message, so the day before that one bounds it in
+    /// every zone.
     /// </summary>
-    private const string SettledDaysWithArrivals = $$"""
+    private static readonly string SettledDaysWithArrivals = $$"""
         WITH arrived AS (SELECT shop_id, chat_id, customer_id, arrived_at FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')})
         SELECT shop_id, toString(min(day)) AS first_day
         FROM
         (
             SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
             FROM chat_responses
-            WHERE (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
+            WHERE (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows("day < toDate({before:String})")}})
             GROUP BY shop_id, chat_id
             HAVING countIf(first_customer_message_at IS NOT NULL) > 0
             UNION ALL
@@ -102,13 +106,16 @@ internal sealed class RollupSelection(ClickHouseStore store)
     }
 
     /// <summary>
-    /// The chats with an arrival since <c>since</c> that their stored row has not taken in yet: a row computed after an arrival was stamped read that arrival's facts, committed before it
-    /// (docs/rollups.md, "arrivals"). <c>since</c> is the previous snapshot's mark less
+    /// The chats with an arrival since <c>since</c> that their stored row on the days <paramref name="storedDays"/>
+    /// keeps (a condition on <c>day</c>) has not taken in yet: a row computed after an arrival was stamped read that
+    /// arrival's facts, committed before it (docs/rollups.md, "Refreshes and the snapshot"). Only the rows of the days
+    /// a run computes count: a chat whose first message moved to a settled day has a current row there (the
+    /// backfill's) and a stale one on its former day, which the refresh must still recompute (and so remove). <c>since</c> is the previous snapshot's mark less
     /// <see cref="RollupRunner.ArrivalVisibilityMargin"/>, so the arrivals of that margin were mostly the previous
     /// refresh's: without this, each refresh recomputed a minute of its predecessor's chats again, and under a
     /// steady ingest the refreshes fell further behind with each one (the 10-minute soak's snapshot aged to 374 s).
     /// </summary>
-    private const string ChatsArrivedSinceTheirRows = """
+    private static string ChatsArrivedSinceTheirRows(string storedDays) => $$"""
         SELECT arrived.shop_id, arrived.chat_id
         FROM
         (
@@ -119,32 +126,33 @@ internal sealed class RollupSelection(ClickHouseStore store)
         LEFT JOIN
         (
             SELECT shop_id, chat_id, max(computed_at) AS row_computed_at FROM settled_chats
-            WHERE computed_at > {since:DateTime64(6, 'UTC')}
+            WHERE {{storedDays}} AND computed_at > {since:DateTime64(6, 'UTC')}
             GROUP BY shop_id, chat_id
         ) AS stored USING (shop_id, chat_id)
         WHERE stored.row_computed_at <= arrived.last_arrival
         """;
 
     /// <summary>The chats of <see cref="ChatsArrivedSinceTheirRows"/> that may be received from <c>from</c> on (new chats among them).</summary>
-    private const string ArrivedChats = $$"""
+    private static readonly string ArrivedChats = $$"""
         SELECT DISTINCT shop_id, chat_id FROM chat_responses
         WHERE first_customer_message_at >= {from:DateTime64(3, 'UTC')}
-          AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
+          AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows(RefreshDays)}})
         """;
 
     /// <summary>
     /// The stored chats of days from <c>first_day</c> on that changed since <c>since</c> (an arrival of the chat that
     /// its row has not taken in, one whose first message moved before those days among them; the same of an order of
-    /// its customer; a pending inquiry closed; its shop's settings), and the chats received from <c>from</c> on of a shop whose settings arrived. One
+    /// its customer; a pending inquiry closed; its shop's settings), and the chats received from <c>from</c> on of a
+    /// shop whose settings arrived. One
     /// <c>SELECT</c> per reason: ORed in one <c>WHERE</c>, they took 130–150 ms on the benchmark's 200k stored chats of
     /// those days, where each alone takes 6–17 ms and their union 40–50 ms.
     /// </summary>
-    private const string StoredChangedChats = $$"""
+    private static readonly string StoredChangedChats = $$"""
         WITH
             arrived AS (SELECT shop_id, chat_id, customer_id, arrived_at FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
             settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows}})
+        WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows(RefreshDays)}})
         UNION ALL
         SELECT stored.shop_id, stored.chat_id
         FROM
