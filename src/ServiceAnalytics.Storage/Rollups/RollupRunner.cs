@@ -109,7 +109,9 @@ public sealed class RollupRunner(
         {
             try
             {
-                return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, null, arrivalsThrough, changed, cancellationToken);
+                // It records the watermark too (the days before the window are settled, now or already): the
+                // scheduled run's record, like a full run's, says how far days are settled.
+                return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, changed, cancellationToken);
             }
             catch (RollupSupersededException) when (attempt < MaxSupersededAttempts)
             {
