@@ -17,6 +17,9 @@ internal sealed class RollupSelection(ClickHouseStore store)
     /// <summary>The stored rows of a refresh's days: those from <c>first_day</c> on.</summary>
     private const string RefreshDays = "day >= toDate({first_day:String})";
 
+    /// <summary>The stored rows of a backfill's days: the settled days before <c>before</c>.</summary>
+    private const string SettledDays = "day < toDate({before:String})";
+
     /// <summary>
     /// Per shop with a fact arrival since <c>since</c> that changes a day before <c>before</c>, the earliest such day
     /// (see <see cref="SettledDaysWithArrivalsAsync"/>); as for a refresh, an arrival of a chat or of its customer's
@@ -31,31 +34,17 @@ internal sealed class RollupSelection(ClickHouseStore store)
         (
             SELECT shop_id, toDate(min(first_customer_message_at)) - 1 AS day
             FROM chat_responses
-            WHERE (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows("day < toDate({before:String})")}})
+            WHERE (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows(SettledDays)}})
             GROUP BY shop_id, chat_id
             HAVING countIf(first_customer_message_at IS NOT NULL) > 0
             UNION ALL
-            SELECT shop_id, min(stored.day) AS day
-            FROM
-            (
-                SELECT shop_id, customer_id, day, computed_at FROM settled_chats
-                WHERE (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
-            ) AS stored
-            INNER JOIN
-            (
-                SELECT shop_id, customer_id, max(arrived_at) AS last_arrival FROM arrived WHERE customer_id != '' GROUP BY shop_id, customer_id
-            ) AS customers USING (shop_id, customer_id)
-            WHERE stored.computed_at <= customers.last_arrival
+            SELECT shop_id, min(day) AS day
+            FROM ({{RowsBeforeTheirCustomersOrders(SettledDays)}})
             GROUP BY shop_id
             UNION ALL
             SELECT shop_id, min(day) AS day
             FROM settled_chats
-            WHERE (shop_id, customer_id) IN
-                (
-                    SELECT shop_id, customer_id FROM orders WHERE kind = 'placed' AND (shop_id, order_id) IN
-                        (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
-                            AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
-                )
+            WHERE (shop_id, customer_id) IN ({{CustomersOfVoidedOrders}})
                 OR shop_id IN (SELECT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
             GROUP BY shop_id
         )
@@ -132,6 +121,38 @@ internal sealed class RollupSelection(ClickHouseStore store)
         WHERE stored.row_computed_at <= arrived.last_arrival
         """;
 
+    /// <summary>
+    /// The stored rows on the days <paramref name="storedDays"/> (<c>shop_id</c>, <c>chat_id</c>, <c>day</c>) whose
+    /// customer has an order arrival (common table <c>arrived</c>) that the row has not taken in: as for a chat's own
+    /// arrivals (<see cref="ChatsArrivedSinceTheirRows"/>), a row computed after the order's arrival was stamped counts
+    /// the order.
+    /// </summary>
+    private static string RowsBeforeTheirCustomersOrders(string storedDays) => $$"""
+        SELECT stored.shop_id AS shop_id, stored.chat_id AS chat_id, stored.day AS day
+        FROM
+        (
+            SELECT shop_id, chat_id, customer_id, day, computed_at FROM settled_chats
+            WHERE {{storedDays}} AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
+        ) AS stored
+        INNER JOIN
+        (
+            SELECT shop_id, customer_id, max(arrived_at) AS last_arrival FROM arrived WHERE customer_id != '' GROUP BY shop_id, customer_id
+        ) AS customers USING (shop_id, customer_id)
+        WHERE stored.computed_at <= customers.last_arrival
+        """;
+
+    /// <summary>
+    /// The customers of the orders that a cancellation or refund arrived for (common table <c>arrived</c>): a
+    /// cancellation voids its order whatever customer it names, so the order's customer's rows change whenever they
+    /// were computed.
+    /// </summary>
+    private const string CustomersOfVoidedOrders = """
+        SELECT shop_id, customer_id FROM orders
+        WHERE kind = 'placed' AND shop_id IN (SELECT shop_id FROM arrived WHERE customer_id != '') AND (shop_id, order_id) IN
+            (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
+                AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
+        """;
+
     /// <summary>The chats of <see cref="ChatsArrivedSinceTheirRows"/> that may be received from <c>from</c> on (new chats among them).</summary>
     private static readonly string ArrivedChats = $$"""
         SELECT DISTINCT shop_id, chat_id FROM chat_responses
@@ -152,35 +173,18 @@ internal sealed class RollupSelection(ClickHouseStore store)
             arrived AS (SELECT shop_id, chat_id, customer_id, arrived_at FROM fact_arrivals WHERE arrived_at >= {since:DateTime64(6, 'UTC')}),
             settings_changed AS (SELECT DISTINCT shop_id FROM arrived WHERE chat_id = '' AND customer_id = '')
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows(RefreshDays)}})
+        WHERE {{RefreshDays}} AND (shop_id, chat_id) IN ({{ChatsArrivedSinceTheirRows(RefreshDays)}})
         UNION ALL
-        SELECT stored.shop_id, stored.chat_id
-        FROM
-        (
-            SELECT shop_id, chat_id, customer_id, computed_at FROM settled_chats
-            WHERE day >= toDate({first_day:String}) AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != '')
-        ) AS stored
-        INNER JOIN
-        (
-            SELECT shop_id, customer_id, max(arrived_at) AS last_arrival FROM arrived WHERE customer_id != '' GROUP BY shop_id, customer_id
-        ) AS customers USING (shop_id, customer_id)
-        -- As for the chats' own arrivals: a row computed after the order's arrival was stamped counts the order.
-        WHERE stored.computed_at <= customers.last_arrival
+        SELECT shop_id, chat_id FROM ({{RowsBeforeTheirCustomersOrders(RefreshDays)}})
         UNION ALL
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND (shop_id, customer_id) IN
-            (
-                SELECT shop_id, customer_id FROM orders
-                WHERE kind = 'placed' AND shop_id IN (SELECT shop_id FROM arrived WHERE customer_id != '') AND (shop_id, order_id) IN
-                    (SELECT shop_id, order_id FROM orders WHERE kind IN ('cancelled', 'refunded')
-                        AND (shop_id, customer_id) IN (SELECT shop_id, customer_id FROM arrived WHERE customer_id != ''))
-            )
+        WHERE {{RefreshDays}} AND (shop_id, customer_id) IN ({{CustomersOfVoidedOrders}})
         UNION ALL
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered
+        WHERE {{RefreshDays}} AND pending > 0 AND {{OutcomeSql.NotAnswered}} != not_answered
         UNION ALL
         SELECT shop_id, chat_id FROM settled_chats
-        WHERE day >= toDate({first_day:String}) AND shop_id IN settings_changed
+        WHERE {{RefreshDays}} AND shop_id IN settings_changed
         UNION ALL
         SELECT DISTINCT shop_id, chat_id FROM chat_responses
         WHERE shop_id IN settings_changed AND first_customer_message_at >= {from:DateTime64(3, 'UTC')}

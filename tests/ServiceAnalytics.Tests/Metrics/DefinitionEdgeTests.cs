@@ -134,8 +134,8 @@ public sealed class DefinitionEdgeTests
         await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?> { ["Rollups:SnapshotMaxAge"] = "00:00:00" });
         var s = new FactScenario($"shop-{Guid.NewGuid():N}");
         var recent = s_now.AddDays(-3);
-        // k1 (old, settled) and k2, k3 (recent, after the watermark): each ended, then its customer ordered a day later.
-        foreach (var (chat, at) in new[] { ("k1", s_now.AddDays(-20)), ("k2", recent), ("k3", recent.AddMinutes(5)) })
+        // k1, k4 (old, settled) and k2, k3 (recent, after the watermark): each ended, then its customer ordered a day later.
+        foreach (var (chat, at) in new[] { ("k1", s_now.AddDays(-20)), ("k4", s_now.AddDays(-20).AddMinutes(30)), ("k2", recent), ("k3", recent.AddMinutes(5)) })
         {
             s.CustomerAsks(chat, at);
             s.Message(chat, SenderRole.Agent, MessageKind.Text, at.AddMinutes(1), "a1");
@@ -153,23 +153,30 @@ public sealed class DefinitionEdgeTests
         await SettleAsync(host);
         Assert.Equal((0L, 0L), await ConvertedAsync(host, s.ShopId));
 
-        // k2's order arrives after the run: converted. Its cancellation under another customer id then voids it.
+        // k2's order arrives after the run: converted at once; k4's, for a settled day, once a run has backfilled it.
         var order = new FactScenario(s.ShopId);
         order.OrderPlaced("o-k2", "u-k2", recent.AddDays(1), 1000);
         order.OrderPlaced("o-k3", "u-k3", recent.AddDays(1), 1000);
+        order.OrderPlaced("o-k4", "u-k4", s_now.AddDays(-19), 1000);
         await IngestAsync(host, order.Facts, "order-");
-        Assert.Equal((0L, 1L), await ConvertedAsync(host, s.ShopId));
+        Assert.Equal(1L, (await ConvertedAsync(host, s.ShopId)).Recent);
+        await SettleAsync(host);
+        Assert.Equal((1L, 1L), await ConvertedAsync(host, s.ShopId));
+
+        // Their cancellations under another customer id then void them: k2's at once, k4's with the next run. Those
+        // runs' rows took the orders in, so only the cancellation can tell them which chats changed.
         var cancellation = new FactScenario(s.ShopId);
         cancellation.Add(recent.AddDays(2), f => f.OrderCancelled = new OrderCancelled { OrderId = "o-k2", CustomerId = "u-other", CancellationKind = OrderCancellationKind.Cancelled });
+        cancellation.Add(s_now.AddDays(-18), f => f.OrderCancelled = new OrderCancelled { OrderId = "o-k4", CustomerId = "u-other", CancellationKind = OrderCancellationKind.Refunded });
         await IngestAsync(host, cancellation.Facts, "cancel-");
-        Assert.Equal((0L, 0L), await ConvertedAsync(host, s.ShopId));
+        Assert.Equal(0L, (await ConvertedAsync(host, s.ShopId)).Recent);
 
         // The next run settles and snapshots the same.
         await SettleAsync(host);
         Assert.Equal((0L, 0L), await ConvertedAsync(host, s.ShopId));
     }
 
-    /// <summary>Converted chats of the day 20 days back (k1) and of the last 7 days (k2, k3).</summary>
+    /// <summary>Converted chats of the days about 20 days back (k1, k4) and of the last 7 days (k2, k3).</summary>
     private static async Task<(long Settled, long Recent)> ConvertedAsync(ServiceHost host, string shopId)
     {
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);

@@ -70,6 +70,19 @@ public sealed partial class RollupTests
             await AssertSameAsLiveAsync(host, shop.ShopId, refreshAt);
         }
 
+        // The late order's cancellation names another customer: the next refresh recomputes the chat the order
+        // converted, whose row took the order in, so only the voided order can lead to it.
+        var cancellation = new FactScenario(ordered.ShopId);
+        cancellation.Add(now.AddMinutes(1), f => f.OrderCancelled = new OrderCancelled { OrderId = "order-late", CustomerId = "customer-nobody", CancellationKind = OrderCancellationKind.Cancelled });
+        await IngestAsync(host, cancellation.Facts, eventPrefix: "late");
+        var cancelledAt = now.AddMinutes(2);
+        var closingNext = await ClosingChatsAsync(host, cancelledAt);
+        var cancelled = await RefreshAsync(host, cancelledAt);
+        string[] voided = [.. new[] { $"{ordered.ShopId}/{unconverted}" }.Union(closingNext).Order(StringComparer.Ordinal)];
+        Assert.Equal(voided, await RecomputedSinceAsync(host, cancelled.StartedAt));
+        Assert.Equal("false", await ScalarAsync(host, "SELECT toString(converted) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", ordered.ShopId, unconverted));
+        await AssertSameAsLiveAsync(host, ordered.ShopId, cancelledAt);
+
         // A day later, with no fact arriving, pending inquiries of every shop have closed: one refresh takes them in.
         await BackdateArrivalsAsync(host);
         var dayLater = now.AddHours(25);
