@@ -60,6 +60,31 @@ public sealed partial class OverviewTests
     }
 
     [Fact]
+    public async Task A_copy_of_an_assignment_stamped_after_a_later_transfer_still_counts_once()
+    {
+        // Two instances racing on a1 -> a2 record it 7 ms apart, and a transfer to a3 lands between the copies: the
+        // second copy is not a move back to a2.
+        var (s, received) = await IngestTransferScenarioAsync();
+        var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
+        var raced = new FactScenario(s.ShopId).Assigned("c1", "a1", "a2", received.AddMinutes(30));
+        raced.EventId = "transfer:raced";
+        var next = new FactScenario(s.ShopId).Assigned("c1", "a2", "a3", received.AddMinutes(30).AddMilliseconds(3));
+        next.EventId = "transfer:next";
+        var late = raced.Clone();
+        late.OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(received.AddMinutes(30).AddMilliseconds(7));
+        foreach (var fact in new[] { raced, next, late })
+        {
+            Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { fact } })).Outcome.Rejected);
+        }
+
+        var agents = await AgentsAsync(s.ShopId, received);
+
+        Assert.Equal((0L, 1L), (agents["a1"].TransfersIn, agents["a1"].TransfersOut));
+        Assert.Equal((1L, 1L), (agents["a2"].TransfersIn, agents["a2"].TransfersOut));
+        Assert.Equal((1L, 0L), (agents["a3"].TransfersIn, agents["a3"].TransfersOut));
+    }
+
+    [Fact]
     public async Task Transfers_count_the_same_whether_or_not_the_producer_sent_from_agent_id()
     {
         var s = new FactScenario($"shop-{Guid.NewGuid():N}");
