@@ -61,23 +61,27 @@ public static class ComputedOutcomes
     /// Every column of the definitions for the chats received in [live_from, to) among <paramref name="candidates"/>
     /// of one shop, over the per-chat rows <paramref name="chats"/> gives for them (see <see cref="AggregatedChats"/>).
     /// </summary>
-    public static string Select(Func<string, string> chats, string candidates) => Select(chats, candidates, OutcomeSql.Columns);
+    public static string Select(Func<string, string> chats, string candidates) =>
+        $$"""SELECT {{OutcomeSql.Columns}} FROM ({{PerChat(chats, candidates, OutcomeScope.OneShop)}})""";
 
     /// <summary>
     /// <paramref name="columns"/> of <see cref="PerChat"/> (those of <see cref="OutcomeSql.Columns"/> and the ones they
-    /// are derived from) for the chats received in [live_from, to) among <paramref name="candidates"/> of one shop. A
-    /// statement that needs a few of them names only those: the engine analyses the definition of each column it is
-    /// asked for, and most of a small statement's time is that analysis.
+    /// are derived from) but <c>converted</c> for the chats received in [live_from, to) among
+    /// <paramref name="candidates"/> of one shop. A statement that needs a few of them names only those, and without
+    /// conversion the customers' orders are not joined: the engine analyses the definition of each column it is asked
+    /// for and every join, and most of a small statement's time is that analysis (the SLA queue's statement on the
+    /// soak's data: 141 ms with the orders joined, 117 without).
     /// </summary>
-    public static string Select(Func<string, string> chats, string candidates, string columns) =>
-        $$"""SELECT {{columns}} FROM ({{PerChat(chats, candidates, OutcomeScope.OneShop)}})""";
+    public static string SelectWithoutConversion(Func<string, string> chats, string candidates, string columns) =>
+        $$"""SELECT {{columns}} FROM ({{PerChat(chats, candidates, OutcomeScope.OneShop, conversion: false)}})""";
 
     /// <summary>
     /// <c>shop_id</c> and every column of the definitions for the chats received in [live_from, to) among
     /// <paramref name="candidates"/> (their <see cref="OutcomeScope.CandidateKey"/>) of <paramref name="scope"/>, over
-    /// the per-chat rows <paramref name="chats"/> gives for them, with the columns they are derived from.
+    /// the per-chat rows <paramref name="chats"/> gives for them, with the columns they are derived from; without
+    /// <paramref name="conversion"/>, every column but <c>converted</c>, and the customers' orders are not read.
     /// </summary>
-    public static string PerChat(Func<string, string> chats, string candidates, OutcomeScope scope)
+    public static string PerChat(Func<string, string> chats, string candidates, OutcomeScope scope, bool conversion = true)
     {
         ArgumentNullException.ThrowIfNull(chats);
         ArgumentNullException.ThrowIfNull(scope);
@@ -95,11 +99,11 @@ public static class ComputedOutcomes
                         starts.customer_id AS customer_id,
                         starts.initiator != 'seller' AS received,
                         {{Inquiries(scope)}},
-                        {{ChatColumns}}
+                        {{ChatColumns}}{{(conversion ? $",\n{Converted}" : "")}}
                     FROM ({{chats(keep)}}) AS chats
                     LEFT JOIN ({{Starts(keep)}}) AS starts USING (shop_id, chat_id)
                     LEFT JOIN ({{Events(keep)}}) AS events USING (shop_id, chat_id)
-                    LEFT JOIN ({{Purchases(keep, scope)}}) AS purchases ON purchases.purchase_shop = chats.shop_id AND purchases.customer_id = starts.customer_id
+                    {{(conversion ? $"LEFT JOIN ({Purchases(keep, scope)}) AS purchases ON purchases.purchase_shop = chats.shop_id AND purchases.customer_id = starts.customer_id" : "")}}
                 )
             """;
     }
@@ -135,14 +139,18 @@ public static class ComputedOutcomes
             [turns])[1] AS inquiries
         """;
 
-    /// <summary>The outcome columns of a chat from its starts, events, purchases and messages.</summary>
+    /// <summary>The outcome columns of a chat from its starts, events and messages (whether it converted apart: <see cref="Converted"/>).</summary>
     private const string ChatColumns = """
         events.stars AS stars,
         arraySort(arrayDistinct(arrayConcat(starts.tags, events.added_tags))) AS tags,
         events.current_agent AS current_agent,
         events.assignments AS assignments,
         arrayDistinct(arrayMap(m -> m.6, human_messages)) AS replying_agents,
-        multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status,
+        multiIf(events.ended, 'ended', events.resolved, 'resolved', 'active') AS status
+        """;
+
+    /// <summary>Whether the chat converted: an order of its customer that still counts, within 7 days after the chat ended.</summary>
+    private const string Converted = """
         coalesce(ended_at, last_message_at) AS chat_end,
         arrayExists(o -> o.2 > chat_end AND o.2 <= addDays(chat_end, 7), purchases.orders) AS converted
         """;
@@ -176,33 +184,42 @@ public static class ComputedOutcomes
         FROM chat_starts WHERE {{keep}} GROUP BY shop_id, chat_id
         """;
 
-    /// <summary>The chat events of the chats <paramref name="keep"/> keeps: latest rating, added tags, assignments, resolved and ended.</summary>
+    /// <summary>
+    /// The chat events of the chats <paramref name="keep"/> keeps: latest rating, added tags, assignments, resolved and
+    /// ended. An event id counts once, as its copy stored last: the copy the table keeps when its merges collapse copies
+    /// (a <c>ReplacingMergeTree</c> by shop, chat and event id, migration 0001). Copies of one transfer recorded by
+    /// racing instances differ in time only, and choosing another copy than the merge does changed an answer once
+    /// the copies merged, when another transfer fell between their times. Copies stored by one INSERT share
+    /// <c>inserted_at</c>: the later <c>occurred_at</c> counts, which is the merge's choice when they were sent in
+    /// that order.
+    /// </summary>
     private static string Events(string keep) => $$"""
         SELECT
             shop_id,
             chat_id,
-            argMaxIf(stars, occurred_at, kind = 'rated') AS stars,
-            groupUniqArrayArrayIf(tags, kind = 'tagged') AS added_tags,
-            -- Assignments as (at, from, to), one per event id (its earliest copy: copies of one transfer recorded by
-            -- racing instances differ in time only), in order of (occurred_at, event id), leaving out those that
-            -- give the chat to the agent who has it. "from" is the previous assignment's "to", whatever the
-            -- producer sent: a first assignment is never a transfer. Each step is bound once as a lambda's argument
-            -- (a one-element arrayMap is SQL's "let", as for the inquiries' turns): named as aliases, each step was
-            -- expanded at every use of the steps after it, and the engine's analysis of this subquery took 49 ms
-            -- instead of 27 on the soak's data (the SLA queue's statement: 203 → 152 ms).
-            arrayMap(copies ->
-                arrayMap(once ->
-                    arrayMap(moves -> arrayMap((a, i) -> (a.1, if(i = 1, '', moves[i - 1].3), a.3), moves, arrayEnumerate(moves)),
-                        -- the assignments that change the agent ...
-                        [arrayFilter((a, i) -> i = 1 OR a.3 != once[i - 1].3, once, arrayEnumerate(once))])[1],
-                    -- ... of the first copy of each event id ...
-                    [arrayFilter((a, i) -> indexOf(arrayMap(c -> c.2, copies), a.2) = i, copies, arrayEnumerate(copies))])[1],
-                -- ... of the assignment events' copies, in order.
-                [arraySort(groupArrayIf((occurred_at, event_id, to_agent_id), kind = 'assigned'))])[1] AS assignments,
+            argMaxIf(copy.4, copy.1, event_kind = 'rated') AS stars,
+            groupUniqArrayArrayIf(copy.3, event_kind = 'tagged') AS added_tags,
+            -- Assignments as (at, from, to) in order of (occurred_at, event id), leaving out those that give the chat
+            -- to the agent who has it. "from" is the previous assignment's "to", whatever the producer sent: a first
+            -- assignment is never a transfer. Each step is bound once as a lambda's argument (a one-element arrayMap
+            -- is SQL's "let", as for the inquiries' turns): named as aliases, each step was expanded at every use of
+            -- the steps after it, and the engine's analysis of this subquery took 49 ms instead of 27 on the soak's
+            -- data (the SLA queue's statement: 203 → 152 ms).
+            arrayMap(assigned ->
+                arrayMap(moves -> arrayMap((a, i) -> (a.1, if(i = 1, '', moves[i - 1].3), a.3), moves, arrayEnumerate(moves)),
+                    [arrayFilter((a, i) -> i = 1 OR a.3 != assigned[i - 1].3, assigned, arrayEnumerate(assigned))])[1],
+                [arraySort(groupArrayIf((copy.1, event_id, copy.2), event_kind = 'assigned'))])[1] AS assignments,
             arrayMap(a -> if(empty(a), '', a[-1].3), [assignments])[1] AS current_agent,
-            countIf(kind = 'resolved') > 0 AS resolved,
-            countIf(kind = 'ended') > 0 AS ended
-        FROM chat_events WHERE {{keep}} GROUP BY shop_id, chat_id
+            countIf(event_kind = 'resolved') > 0 AS resolved,
+            countIf(event_kind = 'ended') > 0 AS ended
+        FROM
+        (
+            -- (occurred at, to agent, tags, stars) of the copy; named apart from the columns, which an alias would shadow.
+            SELECT shop_id, chat_id, event_id, any(kind) AS event_kind,
+                   argMax((occurred_at, to_agent_id, tags, stars), (inserted_at, occurred_at)) AS copy
+            FROM chat_events WHERE {{keep}} GROUP BY shop_id, chat_id, event_id
+        )
+        GROUP BY shop_id, chat_id
         """;
 
     /// <summary>

@@ -60,10 +60,11 @@ public sealed partial class OverviewTests
     }
 
     [Fact]
-    public async Task A_copy_of_an_assignment_stamped_after_a_later_transfer_still_counts_once()
+    public async Task A_copy_of_an_assignment_stamped_after_a_later_transfer_counts_as_the_table_keeps_it_before_and_after_a_merge()
     {
-        // Two instances racing on a1 -> a2 record it 7 ms apart, and a transfer to a3 lands between the copies: the
-        // second copy is not a move back to a2.
+        // Two instances racing on a1 -> a2 record it 7 ms apart, and a transfer to a3 lands between the copies. The
+        // table keeps the copy stored last when it merges them, so that copy counts: a1 -> a3 at +3 ms ("from" is
+        // who had the chat), then a3 -> a2 at +7 ms.
         var (s, received) = await IngestTransferScenarioAsync();
         var ingestion = new IngestionService.IngestionServiceClient(service.Host.Channel);
         var raced = new FactScenario(s.ShopId).Assigned("c1", "a1", "a2", received.AddMinutes(30));
@@ -77,11 +78,21 @@ public sealed partial class OverviewTests
             Assert.Empty((await ingestion.IngestBatchAsync(new IngestBatchRequest { Facts = { fact } })).Outcome.Rejected);
         }
 
-        var agents = await AgentsAsync(s.ShopId, received);
+        await service.Host.AcknowledgedFactsCommittedAsync();
+        Assert.Equal(2L, await CountStoredAsync(s.ShopId, "transfer:raced"));
+        foreach (var merged in new[] { false, true })
+        {
+            if (merged)
+            {
+                await service.Host.Store.Client.ExecuteNonQueryAsync("OPTIMIZE TABLE chat_events FINAL");
+                Assert.Equal(1L, await CountStoredAsync(s.ShopId, "transfer:raced"));
+            }
 
-        Assert.Equal((0L, 1L), (agents["a1"].TransfersIn, agents["a1"].TransfersOut));
-        Assert.Equal((1L, 1L), (agents["a2"].TransfersIn, agents["a2"].TransfersOut));
-        Assert.Equal((1L, 0L), (agents["a3"].TransfersIn, agents["a3"].TransfersOut));
+            var agents = await AgentsAsync(s.ShopId, received);
+            Assert.Equal((0L, 1L), (agents["a1"].TransfersIn, agents["a1"].TransfersOut));
+            Assert.Equal((1L, 0L), (agents["a2"].TransfersIn, agents["a2"].TransfersOut));
+            Assert.Equal((1L, 1L), (agents["a3"].TransfersIn, agents["a3"].TransfersOut));
+        }
     }
 
     [Fact]
