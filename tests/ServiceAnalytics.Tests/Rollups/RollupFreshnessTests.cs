@@ -118,6 +118,26 @@ public sealed partial class RollupTests
         Assert.Equal("America/New_York", changed.TimeZone.Id);
         Assert.Equal([new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 2)], changed.HolidayDays);
         Assert.Equal("Europe/Berlin", (await queries.FindShopAsync("shop-cal-plain", CancellationToken.None))!.TimeZone.Id);
+
+        // Once a rollup run has summarised their days, calendars that never read these shops on their own (a new
+        // instance's) find them among the shops with summaries, each with its own settings; an unknown shop still is not.
+        // A chat is summarised once its customer has written.
+        var messages = new FactScenario("shop-cal-zoned");
+        messages.Message("chat-1", SenderRole.Customer, MessageKind.Text, s_now.AddMinutes(-4));
+        var plainMessages = new FactScenario("shop-cal-plain");
+        plainMessages.Message("chat-1", SenderRole.Customer, MessageKind.Text, s_now.AddMinutes(-4));
+        await IngestAsync(host, [.. messages.Facts, .. plainMessages.Facts], eventPrefix: "message");
+        var run = await Runner(host).RunScheduledAsync(DateTime.UtcNow, CancellationToken.None);
+        Assert.True(run.Succeeded, run.Error);
+        var summarised = await host.Store.Client.ExecuteScalarAsync(
+            "SELECT uniqExact(shop_id) FROM shop_daily_summary WHERE shop_id IN ('shop-cal-zoned', 'shop-cal-plain')");
+        Assert.Equal(2UL, Convert.ToUInt64(summarised, CultureInfo.InvariantCulture));
+        var fresh = new ShopCalendars(host.Store);
+        var known = (await fresh.FindShopAsync("shop-cal-zoned", CancellationToken.None))!;
+        Assert.Equal("America/New_York", known.TimeZone.Id);
+        Assert.Equal([new DateOnly(2026, 1, 1), new DateOnly(2026, 1, 2)], known.HolidayDays);
+        Assert.Equal("Europe/Berlin", (await fresh.FindShopAsync("shop-cal-plain", CancellationToken.None))!.TimeZone.Id);
+        Assert.Null(await fresh.FindShopAsync("shop-cal-unknown", CancellationToken.None));
     }
 
     [Fact]
