@@ -105,17 +105,26 @@ public sealed class RollupRunner(
         }
 
         var changed = RollupChats.ChangedSince(snapshot.ArrivalsThrough - ArrivalVisibilityMargin);
+        // It records the watermark too (the days before the window are settled, now or already): the scheduled run's
+        // record, like a full run's, says how far days are settled.
+        return await AgainWhenSupersededAsync(() =>
+            RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, changed, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/>, again up to <see cref="MaxSupersededAttempts"/> times in all while another
+    /// instance's run supersedes it (swaps months in meanwhile): each attempt computes over that run's rows.
+    /// </summary>
+    private static async Task<RollupRun> AgainWhenSupersededAsync(Func<Task<RollupRun>> run)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                // It records the watermark too (the days before the window are settled, now or already): the
-                // scheduled run's record, like a full run's, says how far days are settled.
-                return await RunAsync(RollupReason.Scheduled, windowStart, today.AddDays(1), now, windowStart.AddDays(-1), arrivalsThrough, changed, cancellationToken);
+                return await run();
             }
             catch (RollupSupersededException) when (attempt < MaxSupersededAttempts)
             {
-                // Another instance's run swapped months in meanwhile: compute the changed chats again over its rows.
             }
         }
     }
@@ -135,17 +144,10 @@ public sealed class RollupRunner(
         }
 
         var (shops, first) = await _selection.SettledDaysWithArrivalsAsync(mark - ArrivalVisibilityMargin, before, cancellationToken);
-        for (var attempt = 1; first is { } from; attempt++)
+        if (first is { } from)
         {
-            try
-            {
-                await RunAsync(RollupReason.Backfill, from, before.AddDays(-1), now, null, null, RollupChats.OfShops(shops), cancellationToken);
-                return;
-            }
-            catch (RollupSupersededException) when (attempt < MaxSupersededAttempts)
-            {
-                // Another instance's run swapped months in meanwhile: compute again over its rows.
-            }
+            await AgainWhenSupersededAsync(() =>
+                RunAsync(RollupReason.Backfill, from, before.AddDays(-1), now, null, null, RollupChats.OfShops(shops), cancellationToken));
         }
     }
 
