@@ -166,6 +166,51 @@ public sealed partial class RollupTests
         }
     }
 
+    [Fact]
+    public async Task A_refresh_leaves_a_fact_of_a_settled_chat_to_the_backfill_which_takes_it_in()
+    {
+        var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        await using var host = await ServiceHost.StartReadyAsync();
+        var shop = Build("Europe/Berlin", 31);
+        await IngestBackdatedAsync(host, shop);
+        await Runner(host).RunScheduledAsync(now, CancellationToken.None);
+
+        // A rating of an unrated chat of a settled day (25 days ago, the window being 9 days), and a new chat: both
+        // have an arrival their rows have not taken in, so the refresh's changed chats hold both, and its computation
+        // keeps only the chats of its days.
+        var settled = await FirstChatAsync(host, shop.ShopId, "received AND received_at BETWEEN now() - INTERVAL 26 DAY AND now() - INTERVAL 25 DAY AND stars = 0")
+            ?? throw new InvalidOperationException("no unrated chat 25 days old");
+        const string settledRows = "SELECT toString(groupArray((day, stars, computed_at))) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}";
+        const string daySummary = """
+            SELECT arrayStringConcat(groupArray(summary), '|') FROM
+            (
+                SELECT formatRow('TSV', *) AS summary FROM shop_daily_summary
+                WHERE shop_id = {shop:String} AND day = (SELECT any(day) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String})
+            )
+            """;
+        var rowBefore = await ScalarAsync(host, settledRows, shop.ShopId, settled);
+        var summaryBefore = await ScalarAsync(host, daySummary, shop.ShopId, settled);
+        var late = new FactScenario(shop.ShopId);
+        late.Rated(settled, 5, now.AddMinutes(-1));
+        late.ChatStarted("chat-new", "customer-new", now.AddMinutes(-2), []);
+        late.Message("chat-new", SenderRole.Customer, MessageKind.Text, now.AddMinutes(-2));
+        await IngestAsync(host, late.Facts, eventPrefix: "late");
+
+        var closing = await ClosingChatsAsync(host, now.AddMinutes(1));
+        var refresh = await RefreshAsync(host, now.AddMinutes(1));
+        string[] expected = [.. new[] { $"{shop.ShopId}/chat-new" }.Union(closing).Order(StringComparer.Ordinal)];
+        Assert.Equal(expected, await RecomputedSinceAsync(host, refresh.StartedAt));
+        Assert.Equal(rowBefore, await ScalarAsync(host, settledRows, shop.ShopId, settled));
+        Assert.Equal(summaryBefore, await ScalarAsync(host, daySummary, shop.ShopId, settled));
+
+        // The next scheduled run backfills the chat's day: its one row has the rating, and every answer is the all-live one.
+        await Runner(host).RunScheduledAsync(now.AddMinutes(2), CancellationToken.None);
+        Assert.Equal("1", await ScalarAsync(host, "SELECT toString(count()) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shop.ShopId, settled));
+        Assert.Equal("5", await ScalarAsync(host, "SELECT toString(any(stars)) FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String}", shop.ShopId, settled));
+        Assert.NotEqual(summaryBefore, await ScalarAsync(host, daySummary, shop.ShopId, settled));
+        await AssertSameAsLiveAsync(host, shop.ShopId, now.AddMinutes(2));
+    }
+
     /// <summary>
     /// The stored chats (shop/chat, sorted) with an unanswered inquiry that was pending when the row was computed
     /// (asked less than 24 hours before its <c>settled_at</c>) and whose 24 hours have closed at <paramref name="at"/>.
