@@ -167,6 +167,37 @@ public sealed partial class RollupTests
     }
 
     [Fact]
+    public async Task A_refresh_computes_no_chat_whose_row_on_a_settled_day_took_its_arrivals_in()
+    {
+        var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        await using var host = await ServiceHost.StartReadyAsync();
+        // Every received chat of the history arrives again just before the scheduled run (as a history loaded then would):
+        // within the next refresh's look-back, and every chat's row, settled days' included, computed after it. (The
+        // shop's settings arrived before, as an hour ago: they would make a refresh recompute all its chats.)
+        var shop = Build("Asia/Tokyo", 41);
+        await IngestBackdatedAsync(host, shop);
+        await Execute(host, """
+            INSERT INTO fact_arrivals (shop_id, chat_id, customer_id)
+            SELECT DISTINCT shop_id, chat_id, '' FROM chat_responses WHERE first_customer_message_at IS NOT NULL
+            """);
+        await Runner(host).RunScheduledAsync(now, CancellationToken.None);
+        var rowsBefore = await RowsStampAsync(host, shop.ShopId);
+
+        var refreshAt = now.AddMinutes(1);
+        var closing = await ClosingChatsAsync(host, refreshAt);
+        var refresh = await RefreshAsync(host, refreshAt);
+        Assert.Equal(closing, await RecomputedSinceAsync(host, refresh.StartedAt));
+        // Computed and dropped as received before the refresh's days, the settled chats would count their shop.
+        Assert.Equal((long)closing.Select(chat => chat.Split('/')[0]).Distinct().Count(), refresh.Shops);
+        if (closing.Length == 0)
+        {
+            Assert.Equal(rowsBefore, await RowsStampAsync(host, shop.ShopId));
+        }
+
+        await AssertSameAsLiveAsync(host, shop.ShopId, refreshAt);
+    }
+
+    [Fact]
     public async Task A_refresh_leaves_a_fact_of_a_settled_chat_to_the_backfill_which_takes_it_in()
     {
         var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
