@@ -198,6 +198,39 @@ public sealed partial class RollupTests
     }
 
     [Fact]
+    public async Task A_refresh_removes_the_old_row_of_a_chat_whose_first_message_moved_to_a_settled_day_computed_since()
+    {
+        var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        await using var host = await ServiceHost.StartReadyAsync();
+        var shop = Build("Europe/Berlin", 51);
+        await IngestBackdatedAsync(host, shop);
+        await Runner(host).RunScheduledAsync(now, CancellationToken.None);
+        // Its rows as computed an hour ago, after their facts arrived (backdated as much): older than the next
+        // refresh's look-back, as those of a run before the latest snapshot are.
+        await Execute(host, "ALTER TABLE settled_chats UPDATE computed_at = computed_at - INTERVAL 1 HOUR WHERE true SETTINGS mutations_sync = 2");
+
+        // A customer message of 20 days ago arrives for a chat of two days ago: its first message moves to a settled
+        // day. A recomputation of those days writes its row there, after the arrival; its row of two days ago stays.
+        var moved = await FirstChatAsync(host, shop.ShopId, "received AND received_at BETWEEN now() - INTERVAL 3 DAY AND now() - INTERVAL 2 DAY")
+            ?? throw new InvalidOperationException("no chat two days old");
+        var earlier = new FactScenario(shop.ShopId);
+        earlier.Message(moved, SenderRole.Customer, MessageKind.Text, now.AddDays(-20));
+        await IngestAsync(host, earlier.Facts, eventPrefix: "earlier");
+        var settledDay = DateOnly.FromDateTime(now.AddDays(-20));
+        await Runner(host).RecomputeAsync(settledDay.AddDays(-1), settledDay.AddDays(1), now, CancellationToken.None);
+        const string rowDays = "SELECT toString(groupArray(day)) FROM (SELECT day FROM settled_chats WHERE shop_id = {shop:String} AND chat_id = {chat:String} ORDER BY day)";
+        Assert.Equal(2, (await ScalarAsync(host, rowDays, shop.ShopId, moved))!.Split(',').Length);
+
+        // The refresh recomputes the chat although a row of it took the arrival in: that row is on another day, and
+        // the one on its days is stale. Its computation drops the chat as received before them, so the stale row goes.
+        var refresh = await RefreshAsync(host, now.AddMinutes(1));
+        var days = await ScalarAsync(host, rowDays, shop.ShopId, moved);
+        Assert.DoesNotContain(",", days, StringComparison.Ordinal);
+        Assert.True(DateOnly.Parse(days!.Trim('[', ']', '\''), CultureInfo.InvariantCulture) < refresh.FirstDay, $"{moved} is stored on {days}");
+        await AssertSameAsLiveAsync(host, shop.ShopId, now.AddMinutes(1));
+    }
+
+    [Fact]
     public async Task A_refresh_leaves_a_fact_of_a_settled_chat_to_the_backfill_which_takes_it_in()
     {
         var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
