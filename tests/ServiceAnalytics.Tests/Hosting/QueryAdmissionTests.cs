@@ -24,11 +24,13 @@ public sealed class QueryAdmissionTests
         });
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
         var admission = host.App.Services.GetRequiredService<QueryAdmission>();
-        var day = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        // The period is the day of the chat, which a minute before now is yesterday just after midnight.
+        var askedAt = DateTime.UtcNow.AddMinutes(-1);
+        var day = DateOnly.FromDateTime(askedAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var overview = new GetOverviewRequest { ShopId = "shop-admission", FirstDay = day, LastDay = day };
         var breakdown = new GetStatusBreakdownRequest { ShopId = "shop-admission", FirstDay = day, LastDay = day };
         var facts = new FactScenario("shop-admission");
-        facts.CustomerAsks("chat-1", DateTime.UtcNow.AddMinutes(-1));
+        facts.CustomerAsks("chat-1", askedAt);
         await new IngestionService.IngestionServiceClient(host.Channel).IngestBatchAsync(new IngestBatchRequest { Facts = { facts.Facts } });
 
         // Statements that hold every engine connection queries may take for 3 s: the one admitted query waits for
