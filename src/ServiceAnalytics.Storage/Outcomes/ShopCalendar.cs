@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace ServiceAnalytics.Storage.Outcomes;
 
 /// <summary>A shop's time zone and holiday days, from its latest settings.</summary>
@@ -23,4 +24,10 @@ public sealed record DayPeriod(DateOnly FirstDay, DateOnly LastDay)
 
     /// <summary>The period of equal length ending the day before this one.</summary>
     public DayPeriod Previous => new(FirstDay.AddDays(-Days), FirstDay.AddDays(-1));
+
+    /// <summary>
+    /// The days as <c>first..last</c>. The record's own text would print <see cref="Previous"/>, whose text prints its
+    /// own, until the days run out of range (it threw instead of naming the period in a failed test's message).
+    /// </summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{FirstDay:yyyy-MM-dd}..{LastDay:yyyy-MM-dd}");
 }

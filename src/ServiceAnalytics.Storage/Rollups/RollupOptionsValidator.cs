@@ -10,6 +10,7 @@ public sealed class RollupOptionsValidator() : RangeValidator<RollupOptions>(Rol
         .Check(TimeZoneInfo.TryFindSystemTimeZoneById(options.ScheduleTimeZone, out _), nameof(options.ScheduleTimeZone),
             $"must be a known time zone (an IANA id such as UTC or Europe/Vienna), got '{options.ScheduleTimeZone}'")
         .Int(nameof(options.LateFactWindowDays), options.LateFactWindowDays, 2, 60)
+        .Int(nameof(options.ChatsPerStatement), options.ChatsPerStatement, 1, 10_000_000)
         .Duration(nameof(options.RefreshInterval), options.RefreshInterval, TimeSpan.Zero, TimeSpan.FromDays(1))
         .Duration(nameof(options.SnapshotMaxAge), options.SnapshotMaxAge, TimeSpan.Zero, TimeSpan.FromDays(1))
         .Duration(nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromDays(1));

@@ -24,13 +24,6 @@ public sealed class RollupRunner(
     : IDisposable
 {
     /// <summary>
-    /// About how many chats one statement of a run computes at most: enough that the per-statement cost is small
-    /// beside the chats', few enough to keep the statement within its memory limit (a 200k-chat shop's 63 days in
-    /// one statement passed 512 MiB).
-    /// </summary>
-    private const long ChatsPerStatement = 50_000;
-
-    /// <summary>
     /// How often a scheduled run's backfill, or its run of the changed chats, is tried again when another instance's
     /// run superseded it, before the scheduled run fails.
     /// </summary>
@@ -332,7 +325,6 @@ public sealed class RollupRunner(
 
         // The shops the run's rows are replaced for: every shop (null), a backfill's, or those with changed chats.
         IReadOnlyList<string>? runShops = chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)];
-        var stagedFrom = Iso(new DateOnly(first.Year, first.Month, 1));
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
         var parameters = RollupSelection.DayParameters(first, last, now, runShops);
         // Masking the kept rows (a mutation) and computing the run's rows do not wait for each other: the computed rows
@@ -346,7 +338,7 @@ public sealed class RollupRunner(
         await Task.WhenAll(
             staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken),
             staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken),
-            SummarizeAsync(staging, shops, summariesFrom, last, now, stagedFrom, cancellationToken));
+            SummarizeAsync(staging, shops, summariesFrom, last, now, cancellationToken));
         await staging.AddComputedAsync(SummaryTable.ShopDaily, first, last, cancellationToken);
         await staging.AddComputedAsync(SummaryTable.AgentDaily, first, last, cancellationToken);
         if (chats.Since is null)
@@ -365,17 +357,17 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Computes the shop and agent summaries of <paramref name="shops"/>' days first..last into their computed tables,
-    /// from the completed staging <c>settled_chats</c> (its months from <paramref name="stagedFrom"/>).
+    /// from the completed staging <c>settled_chats</c>.
     /// </summary>
     private async Task SummarizeAsync(
-        RollupStaging staging, IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last, DateTime now, string stagedFrom, CancellationToken cancellationToken)
+        RollupStaging staging, IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
     {
         foreach (var (batch, from, to) in Statements(shops, first, last))
         {
-            // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
-            // summaries too are computed about ChatsPerStatement chats at a time.
+            // The summaries too are computed about RollupOptions.ChatsPerStatement chats at a time, a big shop's days in slices: a
+            // slice's customer counts merge the sets of the slices before it (RollupSummaries.ShopDailySql).
             var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
-            batchParameters.AddParameter("staged_from", stagedFrom);
+            batchParameters.AddParameter("summaries_from", Iso(first));
             await _summaries.SummarizeAsync(
                 staging.Stage(SummaryTable.SettledChats), staging.Computed(SummaryTable.ShopDaily), staging.Computed(SummaryTable.AgentDaily),
                 batchParameters, cancellationToken);
@@ -384,7 +376,7 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Settles the <paramref name="candidates"/> of <paramref name="shops"/> into <paramref name="computedChats"/>: one
-    /// statement per time zone, and per about <see cref="ChatsPerStatement"/> chats within one (<see cref="Statements"/>),
+    /// statement per time zone, and per about <see cref="RollupOptions.ChatsPerStatement"/> chats within one (<see cref="Statements"/>),
     /// so a run's cost follows its chats rather than its shops (planning a statement costs about 0.1 s in the embedded
     /// engine, whatever its size) while each statement stays within its memory limit.
     /// </summary>
@@ -408,19 +400,20 @@ public sealed class RollupRunner(
     }
 
     /// <summary>
-    /// The statements that compute <paramref name="shops"/>' days first..last about <see cref="ChatsPerStatement"/>
+    /// The statements that compute <paramref name="shops"/>' days first..last about <see cref="RollupOptions.ChatsPerStatement"/>
     /// chats at a time: shops together until their chats reach it, and a shop with more alone, its days in slices.
     /// </summary>
-    private static IEnumerable<(IReadOnlyList<ShopChats> Shops, DateOnly From, DateOnly To)> Statements(
+    private IEnumerable<(IReadOnlyList<ShopChats> Shops, DateOnly From, DateOnly To)> Statements(
         IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last)
     {
+        var chatsPerStatement = options.Value.ChatsPerStatement;
         var batch = new List<ShopChats>();
         long batchChats = 0;
         foreach (var shop in shops)
         {
-            if (shop.Chats > ChatsPerStatement)
+            if (shop.Chats > chatsPerStatement)
             {
-                foreach (var (from, to) in Slices(first, last, (int)((shop.Chats + ChatsPerStatement - 1) / ChatsPerStatement)))
+                foreach (var (from, to) in Slices(first, last, (int)((shop.Chats + chatsPerStatement - 1) / chatsPerStatement)))
                 {
                     yield return ([shop], from, to);
                 }
@@ -430,7 +423,7 @@ public sealed class RollupRunner(
 
             batch.Add(shop);
             batchChats += shop.Chats;
-            if (batchChats >= ChatsPerStatement)
+            if (batchChats >= chatsPerStatement)
             {
                 yield return (batch, first, last);
                 batch = [];
