@@ -107,44 +107,20 @@ public static class OutcomePartials
     /// <summary>
     /// Potential and converted customers of each day from <c>first_day</c> to <c>last_day</c>: each received chat of
     /// <paramref name="source"/> counts its customer on the 28 days starting with <paramref name="receivedDay"/>.
-    /// One definition for the daily trends and the shop rollup, in two steps: each day's customers as a set
-    /// (<see cref="CustomerStates"/>), then the sets of the 28 days ending with each day merged
-    /// (<see cref="CustomersFromStates"/>). The rollup stores the first step per day and merges stored days' sets with
-    /// the ones it recomputes. <paramref name="keys"/> adds grouping columns before the day.
+    /// One text for the daily trends and the shop rollup; <paramref name="keys"/> adds grouping columns before the day.
+    /// A chat yields a row only for its covered days within first_day..last_day, not for all 28: a refresh of two
+    /// days reads 27 days more of chats for their windows, and expanding each of those into 28 rows to keep two was
+    /// most of its summary statement's time.
     /// </summary>
-    public static string CustomersByDay(string keys, string receivedDay, string source) =>
-        CustomersFromStates(keys, CustomerStates(keys, receivedDay, source));
-
-    /// <summary>
-    /// Each day's customers among the received chats of <paramref name="source"/> (those with a customer), as
-    /// <c>uniqExact</c> states: <c>customers_state</c> of every such chat's customer, <c>converted_customers_state</c>
-    /// of those whose chat converted; the day is <paramref name="receivedDay"/>, as <c>customer_day</c>. The columns
-    /// <c>shop_daily_summary</c> keeps under the same names (migration 0011).
-    /// </summary>
-    public static string CustomerStates(string keys, string receivedDay, string source) => $$"""
-        SELECT {{keys}}{{receivedDay}} AS customer_day, uniqExactState(customer_id) AS customers_state,
-               uniqExactStateIf(customer_id, converted) AS converted_customers_state
-        FROM {{source}} WHERE received AND customer_id != ''
-        GROUP BY {{keys}}customer_day
-        """;
-
-    /// <summary>
-    /// Potential and converted customers of each day from <c>first_day</c> to <c>last_day</c> from rows of
-    /// <see cref="CustomerStates"/> (<paramref name="states"/>): a day's sets count on the 28 days starting with it.
-    /// A day yields a row only for its covered days within first_day..last_day, not for all 28: a refresh of two days
-    /// needs the 27 days before them, and expanding each of those into 28 rows to keep two was most of its summary
-    /// statement's time.
-    /// </summary>
-    public static string CustomersFromStates(string keys, string states) => $$"""
-        SELECT {{keys}}covered_day, uniqExactMerge(customers_state) AS potential_customers,
-               uniqExactMerge(converted_customers_state) AS converted_customers
+    public static string CustomersByDay(string keys, string receivedDay, string source) => $$"""
+        SELECT {{keys}}covered_day, uniqExact(customer_id) AS potential_customers, uniqExactIf(customer_id, converted) AS converted_customers
         FROM
         (
-            SELECT {{keys}}customers_state, converted_customers_state,
+            SELECT {{keys}}customer_id, converted, {{receivedDay}} AS customer_day,
                    arrayJoin(arrayMap(i -> addDays(customer_day, i),
                                       range(toUInt32(greatest(0, dateDiff('day', customer_day, toDate({first_day:String})))),
                                             toUInt32(greatest(0, least(28, dateDiff('day', customer_day, toDate({last_day:String})) + 1)))))) AS covered_day
-            FROM ({{states}})
+            FROM {{source}} WHERE received AND customer_id != ''
         )
         GROUP BY {{keys}}covered_day
         """;

@@ -325,6 +325,7 @@ public sealed class RollupRunner(
 
         // The shops the run's rows are replaced for: every shop (null), a backfill's, or those with changed chats.
         IReadOnlyList<string>? runShops = chats.Since is null ? chats.Shops : [.. shops.Select(shop => shop.ShopId)];
+        var stagedFrom = Iso(new DateOnly(first.Year, first.Month, 1));
         var chatsStage = staging.Stage(SummaryTable.SettledChats);
         var parameters = RollupSelection.DayParameters(first, last, now, runShops);
         // Masking the kept rows (a mutation) and computing the run's rows do not wait for each other: the computed rows
@@ -338,7 +339,7 @@ public sealed class RollupRunner(
         await Task.WhenAll(
             staging.KeepAsync(SummaryTable.ShopDaily, first, last, summaryParameters, cancellationToken),
             staging.KeepAsync(SummaryTable.AgentDaily, first, last, summaryParameters, cancellationToken),
-            SummarizeAsync(staging, shops, summariesFrom, last, now, cancellationToken));
+            SummarizeAsync(staging, shops, summariesFrom, last, now, stagedFrom, cancellationToken));
         await staging.AddComputedAsync(SummaryTable.ShopDaily, first, last, cancellationToken);
         await staging.AddComputedAsync(SummaryTable.AgentDaily, first, last, cancellationToken);
         if (chats.Since is null)
@@ -357,17 +358,17 @@ public sealed class RollupRunner(
 
     /// <summary>
     /// Computes the shop and agent summaries of <paramref name="shops"/>' days first..last into their computed tables,
-    /// from the completed staging <c>settled_chats</c>.
+    /// from the completed staging <c>settled_chats</c> (its months from <paramref name="stagedFrom"/>).
     /// </summary>
     private async Task SummarizeAsync(
-        RollupStaging staging, IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last, DateTime now, CancellationToken cancellationToken)
+        RollupStaging staging, IReadOnlyList<ShopChats> shops, DateOnly first, DateOnly last, DateTime now, string stagedFrom, CancellationToken cancellationToken)
     {
         foreach (var (batch, from, to) in Statements(shops, first, last))
         {
-            // The summaries too are computed about RollupOptions.ChatsPerStatement chats at a time, a big shop's days in slices: a
-            // slice's customer counts merge the sets of the slices before it (RollupSummaries.ShopDailySql).
+            // A day's customer counts cover the 28 days ending with it: each chat counts in 28 days' sets, so the
+            // summaries too are computed about RollupOptions.ChatsPerStatement chats at a time.
             var batchParameters = RollupSelection.DayParameters(from, to, now, [.. batch.Select(shop => shop.ShopId)]);
-            batchParameters.AddParameter("summaries_from", Iso(first));
+            batchParameters.AddParameter("staged_from", stagedFrom);
             await _summaries.SummarizeAsync(
                 staging.Stage(SummaryTable.SettledChats), staging.Computed(SummaryTable.ShopDaily), staging.Computed(SummaryTable.AgentDaily),
                 batchParameters, cancellationToken);

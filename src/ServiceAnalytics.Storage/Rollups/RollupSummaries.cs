@@ -64,17 +64,19 @@ internal sealed class RollupSummaries(ClickHouseStore store)
 
     /// <summary>
     /// Writes the shop and agent summaries of the run's days and shops into <paramref name="shopStage"/> and
-    /// <paramref name="agentStage"/>, from the completed <paramref name="chatsStage"/> (the run's months whole) and,
-    /// for the customer window's days before them, the customer sets of the shop summaries: those the run computed
-    /// already (days from parameter <c>summaries_from</c>, in slices before this statement's), and before those the
-    /// live rows, which the run does not change.
+    /// <paramref name="agentStage"/>, from the completed <paramref name="chatsStage"/> (the run's months whole, from
+    /// parameter <c>staged_from</c>) and, for the customer window's days before them, the live rows, which the run
+    /// does not change.
     /// </summary>
     public async Task SummarizeAsync(
         string chatsStage, string shopStage, string agentStage, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
     {
+        var chats = $$"""
+            (SELECT * FROM {{chatsStage}} UNION ALL SELECT * FROM settled_chats WHERE day < toDate({staged_from:String}))
+            """;
         await Task.WhenAll(
-            store.RollupClient.ExecuteNonQueryAsync(ShopDailySql(shopStage, chatsStage), parameters, cancellationToken: cancellationToken),
-            store.RollupClient.ExecuteNonQueryAsync(AgentDailySql(agentStage, chatsStage), parameters, cancellationToken: cancellationToken));
+            store.RollupClient.ExecuteNonQueryAsync(ShopDailySql(shopStage, chats), parameters, cancellationToken: cancellationToken),
+            store.RollupClient.ExecuteNonQueryAsync(AgentDailySql(agentStage, chats), parameters, cancellationToken: cancellationToken));
     }
 
     /// <summary>The rows of <paramref name="chats"/> (settled chats) of the run's days and shops, as a source of <c>AgentChats</c>.</summary>
@@ -96,8 +98,7 @@ internal sealed class RollupSummaries(ClickHouseStore store)
             b.1 AS chats_responded_24h, b.2 AS chats_responded_late, b.3 AS chats_non_responded, b.4 AS chats_pending,
             b.5 AS chats_assistant_solved, b.6 AS chats_no_inquiry,
             customers.potential_customers AS potential_customers, customers.converted_customers AS converted_customers,
-            {now:DateTime64(3, 'UTC')} AS settled_at, kept_first_responses_ms AS first_responses_ms,
-            day_customers.customers_state AS customers_state, day_customers.converted_customers_state AS converted_customers_state
+            {now:DateTime64(3, 'UTC')} AS settled_at, kept_first_responses_ms AS first_responses_ms
         FROM
         (
             SELECT rollup_shop, rollup_day, tuple({{OutcomePartials.HeadlineFromPartials}}) AS h, any(first_responses_ms) AS kept_first_responses_ms,
@@ -110,30 +111,15 @@ internal sealed class RollupSummaries(ClickHouseStore store)
             )
             GROUP BY rollup_shop, rollup_day
         ) AS chats
-        LEFT JOIN ({{RunDayCustomers(chats)}}) AS day_customers
-            ON day_customers.shop_id = chats.rollup_shop AND day_customers.customer_day = chats.rollup_day
         LEFT JOIN
         (
-            {{OutcomePartials.CustomersFromStates("shop_id, ", $"{RunDayCustomers(chats)} UNION ALL {EarlierDayCustomers(stage)}")}}
+            {{OutcomePartials.CustomersByDay("shop_id, ", "day", CustomerWindowDays(chats))}}
         ) AS customers ON customers.shop_id = chats.rollup_shop AND customers.covered_day = chats.rollup_day
         """;
 
-    /// <summary>The customer sets (<see cref="OutcomePartials.CustomerStates"/>) of the run's days and shops, from <paramref name="chats"/>.</summary>
-    private static string RunDayCustomers(string chats) => OutcomePartials.CustomerStates("shop_id, ", "day", RunDays(chats));
-
-    /// <summary>
-    /// The stored customer sets of the 27 days before the statement's (<c>first_day</c>), of its shops: those the run
-    /// wrote into <paramref name="stage"/> for its earlier slices, and of days before the run's (<c>summaries_from</c>)
-    /// the live summaries, which the run keeps. Reading the sets, not those days' chats, is what makes a refresh's
-    /// summaries follow the days it recomputes: the 200k-chat shop's refresh read its 30 days of chats for two days'
-    /// customer counts (docs/rollups.md).
-    /// </summary>
-    private static string EarlierDayCustomers(string stage) => $$"""
-        SELECT shop_id, day AS customer_day, customers_state, converted_customers_state FROM {{stage}}
-        WHERE day BETWEEN addDays(toDate({first_day:String}), -27) AND addDays(toDate({first_day:String}), -1) AND {{RollupSelection.InScope}}
-        UNION ALL
-        SELECT shop_id, day AS customer_day, customers_state, converted_customers_state FROM shop_daily_summary
-        WHERE day BETWEEN addDays(toDate({first_day:String}), -27) AND addDays(toDate({summaries_from:String}), -1) AND {{RollupSelection.InScope}}
+    /// <summary>The rows of <paramref name="chats"/> of the run's shops whose customers count on its days: from 27 days before them.</summary>
+    private static string CustomerWindowDays(string chats) => $$"""
+        (SELECT * FROM {{chats}} WHERE day BETWEEN addDays(toDate({first_day:String}), -27) AND toDate({last_day:String}) AND {{RollupSelection.InScope}})
         """;
 
     /// <summary>Each shop's agent details per local day, from the settled chats: partials, and the day's own figures from them.</summary>

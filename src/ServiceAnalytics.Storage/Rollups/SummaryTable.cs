@@ -3,7 +3,7 @@ using ServiceAnalytics.Storage.Outcomes;
 namespace ServiceAnalytics.Storage.Rollups;
 
 /// <summary>
-/// A table a run writes (migrations 0003, 0005, 0006, 0011): its name and its columns in order, the list every insert into
+/// A table a run writes (migrations 0003, 0005, 0006): its name and its columns in order, the list every insert into
 /// it or its staging copy names.
 /// </summary>
 internal sealed record SummaryTable(string Name, string Columns)
@@ -18,7 +18,7 @@ internal sealed record SummaryTable(string Name, string Columns)
         shop_id, day, chats_received, inquiries_answered_within_24h, inquiries_counted, inquiries_pending, first_responses_measured,
         first_response_mean_seconds, first_response_median_seconds, first_response_p90_seconds, rating_distribution, converted_chats,
         chats_responded_24h, chats_responded_late, chats_non_responded, chats_pending, chats_assistant_solved, chats_no_inquiry,
-        potential_customers, converted_customers, settled_at, first_responses_ms, customers_state, converted_customers_state
+        potential_customers, converted_customers, settled_at, first_responses_ms
         """);
 
     /// <summary>One row per shop, local day and agent: the agent details and their partials.</summary>

@@ -1,8 +1,9 @@
 namespace ServiceAnalytics.Tests.Rollups;
 
 /// <summary>
-/// A day's potential and converted customers are the distinct customers of the 28 days ending with it; a run merges
-/// the customer sets the summaries keep per day (docs/rollups.md, step 4) instead of reading those days' chats.
+/// A day's potential and converted customers are the distinct customers of the 28 days ending with it, so a run's
+/// summaries of some days read the chats of the 27 days before them: of earlier statements of the same run when a big
+/// shop's days are computed in slices, of the stored rows before the run's days (docs/rollups.md, step 4).
 /// </summary>
 public sealed partial class RollupTests
 {
@@ -12,7 +13,7 @@ public sealed partial class RollupTests
         // Its own instant (see Within_its_max_age_…): the snapshot is served only within SnapshotMaxAge of it.
         var now = DateTime.UnixEpoch.AddSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         // 205 chats over 41 days at 40 chats a statement: the first run computes the shop in slices of its days, each
-        // slice's customer counts merging the sets of the slices before it.
+        // slice's customer counts reading the chats the slices before it computed.
         await using var host = await ServiceHost.StartReadyAsync(new Dictionary<string, string?> { ["Rollups:ChatsPerStatement"] = "40" });
         var shop = Build("Europe/Berlin", 16);
         await IngestBackdatedAsync(host, shop);
