@@ -14,8 +14,9 @@ public sealed class DbClientInstrumentsTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         using var capture = new MeterCapture(host);
-        var shop = (await InstrumentedScenario.IngestChatsAsync(host, 1)).ShopId;
-        var day = InstrumentedScenario.Today;
+        var scenario = await InstrumentedScenario.IngestChatsAsync(host, 1);
+        var shop = scenario.ShopId;
+        var day = InstrumentedScenario.DayOf(scenario);
         await new AnalyticsService.AnalyticsServiceClient(host.Channel).GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = day, LastDay = day });
         await InstrumentedScenario.RunScheduledAsync(host);
         await Assert.ThrowsAnyAsync<Exception>(() => host.Store.Client.ExecuteScalarAsync("SELECT count() FROM table_that_does_not_exist"));

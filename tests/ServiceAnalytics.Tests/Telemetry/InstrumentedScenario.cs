@@ -27,8 +27,11 @@ internal static class InstrumentedScenario
         return scenario;
     }
 
-    /// <summary>Today (UTC) as the RPCs take a day.</summary>
-    public static string Today => Day(DateOnly.FromDateTime(DateTime.UtcNow));
+    /// <summary>
+    /// The UTC day of the chats of <paramref name="scenario"/> (<see cref="IngestChatsAsync"/>) as the RPCs take a
+    /// day: theirs, not a reading of today, which in the first hour after midnight is the day after theirs.
+    /// </summary>
+    public static string DayOf(FactScenario scenario) => Day(DateOnly.FromDateTime(scenario.Facts[0].OccurredAt.ToDateTime()));
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

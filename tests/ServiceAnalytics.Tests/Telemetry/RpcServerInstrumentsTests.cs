@@ -16,9 +16,10 @@ public sealed class RpcServerInstrumentsTests
     {
         await using var host = await ServiceHost.StartReadyAsync();
         using var capture = new MeterCapture(host);
-        var shop = (await InstrumentedScenario.IngestChatsAsync(host, 1)).ShopId;
+        var scenario = await InstrumentedScenario.IngestChatsAsync(host, 1);
+        var shop = scenario.ShopId;
         var analytics = new AnalyticsService.AnalyticsServiceClient(host.Channel);
-        var day = InstrumentedScenario.Today;
+        var day = InstrumentedScenario.DayOf(scenario);
         await analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = day, LastDay = day });
         var invalid = await Assert.ThrowsAsync<RpcException>(() => analytics.GetOverviewAsync(new GetOverviewRequest { ShopId = shop, FirstDay = "2026-02-30", LastDay = day }).ResponseAsync);
         using var anonymous = host.CreateChannel(_ => { });
