@@ -49,7 +49,8 @@ public sealed partial class RollupTests
     {
         var service = host.App.Services.GetRequiredService<MetricQueries>();
         var calendar = (await service.FindShopAsync(shopId, CancellationToken.None))!;
-        var period = new DayPeriod(DateOnly.FromDateTime(s_now).AddDays(-9), DateOnly.FromDateTime(s_now));
+        // The ten days ending with the day of the caller's instant, not the class's, which may be before a midnight.
+        var period = new DayPeriod(DateOnly.FromDateTime(now).AddDays(-9), DateOnly.FromDateTime(now));
         return string.Join('\n',
             CanonicalJson.Of(await service.ReadOverviewAsync(shopId, calendar, period, now, CancellationToken.None)),
             CanonicalJson.Of(await service.ReadDailyAsync(shopId, calendar, period, now, CancellationToken.None)),
